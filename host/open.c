@@ -1,0 +1,188 @@
+/*
+ * open.c - opening and closing: mmioOpen (with its special flags EXIST,
+ * DELETE, PARSE and GETTEMP), mmioClose, mmioRename and mmioSendMessage,
+ * and the choice of the procedure a name selects.
+ */
+#include "mmio_internal.h"
+
+#include <string.h>
+
+/* The longest name MMIO_PARSE and MMIO_GETTEMP write back (Win32's
+ * OFS_MAXPATHNAME): callers size their buffers for it. */
+#define MMIO_MAXPATH 128
+
+#define TRANSIENT_FLAGS                                                        \
+    (MMIO_PARSE | MMIO_DELETE | MMIO_EXIST | MMIO_GETTEMP | MMIO_DIRTY)
+
+struct choice {
+    FOURCC fcc;
+    LPMMIOPROC proc;
+    struct mmio_proc_pin *pin;
+};
+
+/* SPEC "Choosing the I/O procedure": the caller's procedure, else the
+ * caller's FOURCC, else the name's extension, else the built-in DOS. */
+static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
+{
+    c->pin = NULL;
+    if (in->pIOProc) {
+        c->fcc = in->fccIOProc;
+        c->proc = in->pIOProc;
+        return 0;
+    }
+    if (in->fccIOProc) {
+        c->fcc = in->fccIOProc;
+        c->proc = mmio_registry_acquire(c->fcc, in->htask, &c->pin);
+        return c->proc ? 0 : MMIOERR_INVALIDFILE;
+    }
+    c->fcc = mmio_name_fourcc(name);
+    c->proc = c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin)
+                     : NULL;
+    if (!c->proc) {
+        c->fcc = FOURCC_DOS;
+        c->proc = mmio_proc_dos;
+    }
+    return 0;
+}
+
+static HMMIO fail(LPMMIOINFO ui, UINT rc)
+{
+    if (ui)
+        ui->wErrorRet = rc;
+    return NULL;
+}
+
+static HMMIO answer(LPMMIOINFO ui, BOOL yes, UINT rc_if_no)
+{
+    if (ui)
+        ui->wErrorRet = yes ? 0 : rc_if_no;
+    return (HMMIO)(uintptr_t)(yes ? TRUE : FALSE);
+}
+
+HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
+{
+    MMIOINFO in = {0};
+    if (pmmioinfo)
+        in = *pmmioinfo;
+
+    if (fdwOpen & MMIO_PARSE)
+        return answer(pmmioinfo, mmio_name_parse(pszFileName, MMIO_MAXPATH),
+                      MMIOERR_PATHNOTFOUND);
+    if (fdwOpen & MMIO_GETTEMP)
+        return answer(pmmioinfo,
+                      mmio_name_gettemp(pszFileName, MMIO_MAXPATH),
+                      MMIOERR_CANNOTOPEN);
+    if ((fdwOpen & (MMIO_EXIST | MMIO_DELETE)) && !pszFileName)
+        return answer(pmmioinfo, FALSE, MMSYSERR_INVALPARAM);
+    if (in.cchBuffer < 0)
+        return fail(pmmioinfo, MMSYSERR_INVALPARAM);
+
+    struct choice c;
+    UINT rc = choose_proc(pszFileName, &in, &c);
+    if (rc != 0)
+        return fail(pmmioinfo, rc);
+
+    mmio_file *f = mmio_handle_alloc();
+    if (!f) {
+        mmio_registry_release(c.pin);
+        return fail(pmmioinfo, MMIOERR_TOOMANYOPENFILES);
+    }
+    MMIOINFO *mi = &f->info;
+    mi->dwFlags = fdwOpen & ~(DWORD)MMIO_DIRTY;
+    mi->fccIOProc = c.fcc;
+    mi->pIOProc = c.proc;
+    mi->htask = in.htask;
+    memcpy(mi->adwInfo, in.adwInfo, sizeof mi->adwInfo);
+    f->pin = c.pin;
+
+    int special = (fdwOpen & (MMIO_EXIST | MMIO_DELETE)) != 0;
+    if (!special) {
+        rc = (c.proc == mmio_proc_mem)
+                 ? mmio_mem_init(f, in.pchBuffer, in.cchBuffer, fdwOpen)
+                 : mmio_buffer_init(f, in.pchBuffer, in.cchBuffer, fdwOpen);
+    }
+    if (rc == 0)
+        rc = (UINT)mmio_send(f, MMIOM_OPEN, (LPARAM)pszFileName, 0);
+    if (special) {
+        /* The procedure answered the question; nothing stays open. */
+        if (rc == 0 && (fdwOpen & MMIO_EXIST))
+            (void)mmio_send(f, MMIOM_CLOSE, 0, 0);
+        mmio_registry_release(c.pin);
+        mmio_handle_free(f);
+        return answer(pmmioinfo, rc == 0, rc);
+    }
+    if (rc != 0) {
+        mmio_buffer_release(f);
+        mmio_registry_release(c.pin);
+        mmio_handle_free(f);
+        return fail(pmmioinfo, rc);
+    }
+    mi->dwFlags &= ~(DWORD)TRANSIENT_FLAGS;
+    /* A descriptor handed over open starts where it stands. */
+    mi->lBufOffset = mi->lDiskOffset;
+    mi->wErrorRet = 0;
+    mmio_handle_publish(f);
+    HMMIO h = mmio_handle_of(f);
+    mi->hmmio = h;
+    if (pmmioinfo)
+        pmmioinfo->wErrorRet = 0;
+    return h;
+}
+
+HMMIO mmioOpenA(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
+{
+    return mmioOpen(pszFileName, pmmioinfo, fdwOpen);
+}
+
+MMRESULT mmioClose(HMMIO hmmio, UINT fuClose)
+{
+    mmio_file *f = mmio_handle_get(hmmio);
+    if (!f)
+        return MMSYSERR_INVALHANDLE;
+    /* A failed write-back is reported, but the handle still closes: the
+     * caller cannot do anything else with it. */
+    MMRESULT rc = mmio_writeback(f, MMIOM_WRITEFLUSH);
+    MMRESULT rc_close = (MMRESULT)mmio_send(f, MMIOM_CLOSE, fuClose, 0);
+    mmio_buffer_release(f);
+    mmio_registry_release(f->pin);
+    f->pin = NULL;
+    mmio_handle_free(f);
+    return rc ? rc : rc_close;
+}
+
+MMRESULT mmioRename(LPCSTR pszFileName, LPCSTR pszNewFileName,
+                    LPCMMIOINFO pmmioinfo, DWORD fdwRename)
+{
+    (void)fdwRename;
+    if (!pszFileName || !pszNewFileName)
+        return MMSYSERR_INVALPARAM;
+    MMIOINFO mi = {0};
+    if (pmmioinfo)
+        mi = *pmmioinfo;
+    struct choice c;
+    UINT rc = choose_proc(pszFileName, &mi, &c);
+    if (rc != 0)
+        return rc;
+    mi.fccIOProc = c.fcc;
+    mi.pIOProc = c.proc;
+    rc = (UINT)c.proc((LPSTR)&mi, MMIOM_RENAME, (LPARAM)pszFileName,
+                      (LPARAM)pszNewFileName);
+    mmio_registry_release(c.pin);
+    return rc;
+}
+
+MMRESULT mmioRenameA(LPCSTR pszFileName, LPCSTR pszNewFileName,
+                     LPCMMIOINFO pmmioinfo, DWORD fdwRename)
+{
+    return mmioRename(pszFileName, pszNewFileName, pmmioinfo, fdwRename);
+}
+
+LRESULT mmioSendMessage(HMMIO hmmio, UINT uMsg, LPARAM lParam1, LPARAM lParam2)
+{
+    mmio_file *f = mmio_handle_get(hmmio);
+    if (!f)
+        return MMSYSERR_INVALHANDLE;
+    if (uMsg < MMIOM_USER)
+        return MMSYSERR_INVALPARAM;
+    return mmio_send(f, uMsg, lParam1, lParam2);
+}

@@ -1,0 +1,176 @@
+/*
+ * proc_dos.c - the built-in DOS procedure: files through POSIX descriptors.
+ *
+ * adwInfo[0] holds the descriptor (as Windows keeps the HFILE there); a NULL
+ * name means the caller put an already-open descriptor there.  adwInfo[1]
+ * holds 1 + the descriptor that carries this handle's share locks, or 0.
+ */
+#include "mmio_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NO_FD ((DWORD)-1)
+
+static LRESULT dos_open(MMIOINFO *mi, const char *name)
+{
+    DWORD fl = mi->dwFlags;
+    DWORD rw = fl & MMIO_RWMODE;
+    int fd;
+    int lockfd = -1;
+
+    if (fl & MMIO_DELETE)
+        return unlink(name) == 0 ? 0
+                                 : mmio_error_from_errno(errno,
+                                                         MMIOERR_CANNOTOPEN);
+    if (fl & MMIO_EXIST) {
+        struct stat st;
+        mi->adwInfo[0] = NO_FD;
+        return stat(name, &st) == 0
+                   ? 0
+                   : mmio_error_from_errno(errno, MMIOERR_FILENOTFOUND);
+    }
+    if (!name) {
+        fd = (int)mi->adwInfo[0];
+        int acc = fcntl(fd, F_GETFL);
+        if (acc < 0)
+            return MMIOERR_INVALIDFILE;
+        off_t here = lseek(fd, 0, SEEK_CUR);
+        mi->lDiskOffset = (here > 0 && here <= INT32_MAX) ? (LONG)here : 0;
+    } else {
+        int oflags = O_CLOEXEC;
+        oflags |= rw == MMIO_WRITE       ? O_WRONLY
+                  : rw == MMIO_READWRITE ? O_RDWR
+                                         : O_RDONLY;
+        if (fl & MMIO_CREATE)
+            oflags |= O_CREAT; /* truncated below, once sharing allows it */
+        fd = open(name, oflags, 0666);
+        if (fd < 0)
+            return mmio_error_from_errno(errno, MMIOERR_CANNOTOPEN);
+        if (rw == MMIO_READ) { /* a directory opens read-only on POSIX */
+            struct stat st;
+            if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+                close(fd);
+                return MMIOERR_ACCESSDENIED;
+            }
+        }
+    }
+    UINT rc = mmio_share_acquire(fd, name, fl, &lockfd);
+    if (rc == 0 && name && (fl & MMIO_CREATE) && rw != MMIO_READ &&
+        ftruncate(fd, 0) != 0) {
+        rc = mmio_error_from_errno(errno, MMIOERR_CANNOTWRITE);
+        mmio_share_release(fd, lockfd);
+    }
+    if (rc != 0) {
+        if (name)
+            close(fd);
+        return rc;
+    }
+    mi->adwInfo[0] = (DWORD)fd;
+    mi->adwInfo[1] = (DWORD)(lockfd + 1);
+    return 0;
+}
+
+static LRESULT dos_close(MMIOINFO *mi, UINT flags)
+{
+    if (mi->adwInfo[0] == NO_FD)
+        return 0;
+    int fd = (int)mi->adwInfo[0];
+    int lockfd = (int)mi->adwInfo[1] - 1;
+    mi->adwInfo[0] = NO_FD;
+    if (flags & MMIO_FHOPEN) { /* the caller keeps the descriptor */
+        mmio_share_release(fd, lockfd);
+        return 0;
+    }
+    if (lockfd >= 0)
+        close(lockfd);
+    return close(fd) == 0 ? 0 : MMIOERR_CANNOTCLOSE;
+}
+
+static LRESULT dos_read(MMIOINFO *mi, char *buf, LONG cch)
+{
+    int fd = (int)mi->adwInfo[0];
+    LONG done = 0;
+    while (done < cch) {
+        ssize_t n = read(fd, buf + done, (size_t)(cch - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            if (done == 0)
+                return -1;
+            break;
+        }
+        if (n == 0)
+            break;
+        done += (LONG)n;
+    }
+    mi->lDiskOffset += done;
+    return done;
+}
+
+static LRESULT dos_write(MMIOINFO *mi, const char *buf, LONG cch)
+{
+    int fd = (int)mi->adwInfo[0];
+    LONG done = 0;
+    while (done < cch) {
+        ssize_t n = write(fd, buf + done, (size_t)(cch - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (done == 0)
+                return -1;
+            break;
+        }
+        done += (LONG)n;
+    }
+    mi->lDiskOffset += done;
+    return done;
+}
+
+static LRESULT dos_seek(MMIOINFO *mi, LONG offset, int origin)
+{
+    int fd = (int)mi->adwInfo[0];
+    off_t r;
+    switch (origin) {
+    case SEEK_SET:
+    case SEEK_CUR:
+        r = lseek(fd, offset, origin);
+        break;
+    case SEEK_END: /* mmio counts back from the end */
+        r = lseek(fd, -(off_t)offset, SEEK_END);
+        break;
+    default:
+        return -1;
+    }
+    if (r < 0 || r > INT32_MAX)
+        return -1;
+    mi->lDiskOffset = (LONG)r;
+    return (LRESULT)r;
+}
+
+LRESULT CALLBACK mmio_proc_dos(LPSTR info, UINT msg, LPARAM a, LPARAM b)
+{
+    MMIOINFO *mi = (MMIOINFO *)(void *)info;
+    switch (msg) {
+    case MMIOM_OPEN:
+        return dos_open(mi, (const char *)a);
+    case MMIOM_CLOSE:
+        return dos_close(mi, (UINT)a);
+    case MMIOM_READ:
+        return dos_read(mi, (char *)a, (LONG)b);
+    case MMIOM_WRITE:
+    case MMIOM_WRITEFLUSH: /* no buffers of its own to flush */
+        return dos_write(mi, (const char *)a, (LONG)b);
+    case MMIOM_SEEK:
+        return dos_seek(mi, (LONG)a, (int)b);
+    case MMIOM_RENAME:
+        return rename((const char *)a, (const char *)b) == 0
+                   ? 0
+                   : mmio_error_from_errno(errno, MMSYSERR_ERROR);
+    default:
+        return 0;
+    }
+}

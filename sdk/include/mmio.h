@@ -1,0 +1,225 @@
+/*
+ * mmio.h - the Windows Multimedia File I/O API (mmio*) for Linux.
+ *
+ * Names, types, structure layouts and values follow the Win32 headers so
+ * that code written against <mmsystem.h> compiles unchanged.  Extensions
+ * that have no Win32 counterpart carry the prefix mmioExt.
+ */
+#ifndef MMIO_H
+#define MMIO_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Win32 base types (only those this API uses) ---------------------- */
+#ifndef MMIO_NO_WIN32_TYPES
+typedef uint32_t DWORD;
+typedef uint32_t UINT;
+typedef uint16_t WORD;
+typedef uint8_t BYTE;
+typedef int32_t LONG;
+typedef int BOOL;
+typedef intptr_t LPARAM;
+typedef intptr_t LRESULT;
+typedef char *LPSTR;
+typedef char *HPSTR;
+typedef const char *LPCSTR;
+typedef void *LPVOID;
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+#ifndef CALLBACK
+#define CALLBACK
+#endif
+#ifndef WINAPI
+#define WINAPI
+#endif
+#endif /* MMIO_NO_WIN32_TYPES */
+
+/* What libmmio exports: exactly the functions declared with MMIOAPI. */
+#if defined(__GNUC__)
+#define MMIOAPI __attribute__((visibility("default")))
+#else
+#define MMIOAPI
+#endif
+
+typedef DWORD FOURCC;
+typedef UINT MMRESULT;
+typedef struct HMMIO__ *HMMIO;
+typedef struct HTASK__ *HTASK;
+
+/* ---- FOURCCs ------------------------------------------------------------ */
+#define mmioFOURCC(ch0, ch1, ch2, ch3)                                         \
+    ((FOURCC)(BYTE)(ch0) | ((FOURCC)(BYTE)(ch1) << 8) |                        \
+     ((FOURCC)(BYTE)(ch2) << 16) | ((FOURCC)(BYTE)(ch3) << 24))
+#define MAKEFOURCC(ch0, ch1, ch2, ch3) mmioFOURCC(ch0, ch1, ch2, ch3)
+
+#define FOURCC_RIFF mmioFOURCC('R', 'I', 'F', 'F')
+#define FOURCC_LIST mmioFOURCC('L', 'I', 'S', 'T')
+#define FOURCC_DOS mmioFOURCC('D', 'O', 'S', ' ')
+#define FOURCC_MEM mmioFOURCC('M', 'E', 'M', ' ')
+
+/* ---- Error codes -------------------------------------------------------- */
+#define MMSYSERR_BASE 0
+#define MMSYSERR_NOERROR 0
+#define MMSYSERR_ERROR 1
+#define MMSYSERR_BADDEVICEID 2
+#define MMSYSERR_NOTENABLED 3
+#define MMSYSERR_ALLOCATED 4
+#define MMSYSERR_INVALHANDLE 5
+#define MMSYSERR_NODRIVER 6
+#define MMSYSERR_NOMEM 7
+#define MMSYSERR_NOTSUPPORTED 8
+#define MMSYSERR_BADERRNUM 9
+#define MMSYSERR_INVALFLAG 10
+#define MMSYSERR_INVALPARAM 11
+
+#define MMIOERR_BASE 256
+#define MMIOERR_FILENOTFOUND (MMIOERR_BASE + 1)
+#define MMIOERR_OUTOFMEMORY (MMIOERR_BASE + 2)
+#define MMIOERR_CANNOTOPEN (MMIOERR_BASE + 3)
+#define MMIOERR_CANNOTCLOSE (MMIOERR_BASE + 4)
+#define MMIOERR_CANNOTREAD (MMIOERR_BASE + 5)
+#define MMIOERR_CANNOTWRITE (MMIOERR_BASE + 6)
+#define MMIOERR_CANNOTSEEK (MMIOERR_BASE + 7)
+#define MMIOERR_CANNOTEXPAND (MMIOERR_BASE + 8)
+#define MMIOERR_CHUNKNOTFOUND (MMIOERR_BASE + 9)
+#define MMIOERR_UNBUFFERED (MMIOERR_BASE + 10)
+#define MMIOERR_PATHNOTFOUND (MMIOERR_BASE + 11)
+#define MMIOERR_ACCESSDENIED (MMIOERR_BASE + 12)
+#define MMIOERR_SHARINGVIOLATION (MMIOERR_BASE + 13)
+#define MMIOERR_NETWORKERROR (MMIOERR_BASE + 14)
+#define MMIOERR_TOOMANYOPENFILES (MMIOERR_BASE + 15)
+#define MMIOERR_INVALIDFILE (MMIOERR_BASE + 16)
+
+/* ---- Flags -------------------------------------------------------------- */
+#define CFSEPCHAR '+'
+
+#define MMIO_RWMODE 0x00000003
+#define MMIO_SHAREMODE 0x00000070
+
+#define MMIO_CREATE 0x00001000
+#define MMIO_PARSE 0x00000100
+#define MMIO_DELETE 0x00000200
+#define MMIO_EXIST 0x00004000
+#define MMIO_ALLOCBUF 0x00010000
+#define MMIO_GETTEMP 0x00020000
+#define MMIO_DIRTY 0x10000000
+
+#define MMIO_READ 0x00000000
+#define MMIO_WRITE 0x00000001
+#define MMIO_READWRITE 0x00000002
+
+#define MMIO_COMPAT 0x00000000
+#define MMIO_EXCLUSIVE 0x00000010
+#define MMIO_DENYWRITE 0x00000020
+#define MMIO_DENYREAD 0x00000030
+#define MMIO_DENYNONE 0x00000040
+
+#define MMIO_FHOPEN 0x0010      /* mmioClose */
+#define MMIO_EMPTYBUF 0x0010    /* mmioFlush */
+#define MMIO_TOUPPER 0x0010     /* mmioStringToFOURCC */
+#define MMIO_INSTALLPROC 0x00010000
+#define MMIO_GLOBALPROC 0x10000000
+#define MMIO_REMOVEPROC 0x00020000
+#define MMIO_UNICODEPROC 0x01000000
+#define MMIO_FINDPROC 0x00040000
+#define MMIO_FINDCHUNK 0x0010   /* mmioDescend */
+#define MMIO_FINDRIFF 0x0020
+#define MMIO_FINDLIST 0x0040
+#define MMIO_CREATERIFF 0x0020  /* mmioCreateChunk */
+#define MMIO_CREATELIST 0x0040
+
+/* ---- Messages ----------------------------------------------------------- */
+#define MMIOM_READ MMIO_READ
+#define MMIOM_WRITE MMIO_WRITE
+#define MMIOM_SEEK 2
+#define MMIOM_OPEN 3
+#define MMIOM_CLOSE 4
+#define MMIOM_WRITEFLUSH 5
+#define MMIOM_RENAME 6
+#define MMIOM_USER 0x8000
+
+#define MMIO_DEFAULTBUFFER 8192
+
+#ifndef SEEK_SET
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+#endif
+
+/* ---- Structures --------------------------------------------------------- */
+typedef LRESULT(CALLBACK MMIOPROC)(LPSTR lpmmioinfo, UINT uMsg, LPARAM lParam1,
+                                   LPARAM lParam2);
+typedef MMIOPROC *LPMMIOPROC;
+
+typedef struct _MMIOINFO {
+    DWORD dwFlags;
+    FOURCC fccIOProc;
+    LPMMIOPROC pIOProc;
+    UINT wErrorRet;
+    HTASK htask;
+    LONG cchBuffer;
+    HPSTR pchBuffer;
+    HPSTR pchNext;
+    HPSTR pchEndRead;
+    HPSTR pchEndWrite;
+    LONG lBufOffset;
+    LONG lDiskOffset;
+    DWORD adwInfo[3];
+    DWORD dwReserved1;
+    DWORD dwReserved2;
+    HMMIO hmmio;
+} MMIOINFO, *PMMIOINFO, *NPMMIOINFO, *LPMMIOINFO;
+typedef const MMIOINFO *LPCMMIOINFO;
+
+typedef struct _MMCKINFO {
+    FOURCC ckid;
+    DWORD cksize;
+    FOURCC fccType;
+    DWORD dwDataOffset;
+    DWORD dwFlags;
+} MMCKINFO, *PMMCKINFO, *NPMMCKINFO, *LPMMCKINFO;
+typedef const MMCKINFO *LPCMMCKINFO;
+
+/* ---- Functions ---------------------------------------------------------- */
+MMIOAPI FOURCC mmioStringToFOURCC(LPCSTR sz, UINT uFlags);
+MMIOAPI FOURCC mmioStringToFOURCCA(LPCSTR sz, UINT uFlags);
+MMIOAPI LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
+                             DWORD dwFlags);
+MMIOAPI LPMMIOPROC mmioInstallIOProcA(FOURCC fccIOProc, LPMMIOPROC pIOProc,
+                              DWORD dwFlags);
+MMIOAPI HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen);
+MMIOAPI HMMIO mmioOpenA(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen);
+MMIOAPI MMRESULT mmioRename(LPCSTR pszFileName, LPCSTR pszNewFileName,
+                    LPCMMIOINFO pmmioinfo, DWORD fdwRename);
+MMIOAPI MMRESULT mmioRenameA(LPCSTR pszFileName, LPCSTR pszNewFileName,
+                     LPCMMIOINFO pmmioinfo, DWORD fdwRename);
+MMIOAPI MMRESULT mmioClose(HMMIO hmmio, UINT fuClose);
+MMIOAPI LONG mmioRead(HMMIO hmmio, HPSTR pch, LONG cch);
+MMIOAPI LONG mmioWrite(HMMIO hmmio, const char *pch, LONG cch);
+MMIOAPI LONG mmioSeek(HMMIO hmmio, LONG lOffset, int iOrigin);
+MMIOAPI MMRESULT mmioGetInfo(HMMIO hmmio, LPMMIOINFO pmmioinfo, UINT fuInfo);
+MMIOAPI MMRESULT mmioSetInfo(HMMIO hmmio, LPCMMIOINFO pmmioinfo, UINT fuInfo);
+MMIOAPI MMRESULT mmioSetBuffer(HMMIO hmmio, LPSTR pchBuffer, LONG cchBuffer,
+                       UINT fuBuffer);
+MMIOAPI MMRESULT mmioFlush(HMMIO hmmio, UINT fuFlush);
+MMIOAPI MMRESULT mmioAdvance(HMMIO hmmio, LPMMIOINFO pmmioinfo, UINT fuAdvance);
+MMIOAPI LRESULT mmioSendMessage(HMMIO hmmio, UINT uMsg, LPARAM lParam1,
+                        LPARAM lParam2);
+MMIOAPI MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
+                     const MMCKINFO *pmmckiParent, UINT fuDescend);
+MMIOAPI MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend);
+MMIOAPI MMRESULT mmioCreateChunk(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuCreate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMIO_H */

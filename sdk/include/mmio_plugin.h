@@ -1,0 +1,42 @@
+/*
+ * mmio_plugin.h - what a libmmio plugin exports.
+ *
+ *   const MMIOPLUGININFO mmioPluginInfo = { MMIO_PLUGIN_ABI, "name",
+ *       "1.0.0", "what it does", "MIT", fourccs };
+ *   MMRESULT mmioPluginInstall(void);  calls mmioInstallIOProc per FOURCC
+ *   void mmioPluginRemove(void);       optional
+ *
+ * The host checks the descriptor before it runs any code of the plugin.
+ */
+#ifndef MMIO_PLUGIN_H
+#define MMIO_PLUGIN_H
+
+#include "mmio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MMIO_PLUGIN_ABI 1
+
+typedef struct MMIOPLUGININFO {
+    DWORD abi;                /* MMIO_PLUGIN_ABI; any other value is refused */
+    const char *name;         /* short unique name, e.g. "zip" */
+    const char *version;      /* e.g. "1.0.0" */
+    const char *description;  /* one line */
+    const char *license;      /* e.g. "MIT" */
+    const FOURCC *fourccs;    /* 0-terminated: the procedures it installs */
+} MMIOPLUGININFO;
+
+typedef MMRESULT (*MMIOPLUGININSTALL)(void);
+typedef void (*MMIOPLUGINREMOVE)(void);
+
+#define MMIO_PLUGIN_INFO_SYMBOL "mmioPluginInfo"
+#define MMIO_PLUGIN_INSTALL_SYMBOL "mmioPluginInstall"
+#define MMIO_PLUGIN_REMOVE_SYMBOL "mmioPluginRemove"
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MMIO_PLUGIN_H */
