@@ -8,6 +8,7 @@
 #ifndef MMIO_H
 #define MMIO_H
 
+#include <stddef.h> /* NULL, as windows.h provides it */
 #include <stdint.h>
 
 #ifdef __cplusplus

@@ -1,0 +1,2 @@
+// The same Windows code, compiled as C++.
+#include "win32_sample.c"

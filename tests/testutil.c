@@ -1,0 +1,139 @@
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct tu_log tu_log;
+
+const char *tu_path(const char *leaf)
+{
+    static char dir[256];
+    static char out[4][512];
+    static int turn;
+    static pid_t owner;
+    if (owner != getpid()) { /* Check forks each test: one dir per test */
+        const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+        snprintf(dir, sizeof dir, "%s/mmiotest.XXXXXX", base);
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        owner = getpid();
+    }
+    turn = (turn + 1) % 4;
+    snprintf(out[turn], sizeof out[turn], "%s/%s", dir, leaf);
+    return out[turn];
+}
+
+void tu_write(const char *path, const void *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    ck_assert_ptr_nonnull(fp);
+    ck_assert_uint_eq(fwrite(data, 1, len, fp), len);
+    ck_assert_int_eq(fclose(fp), 0);
+}
+
+long tu_size(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fclose(fp);
+    return n;
+}
+
+size_t tu_read(const char *path, void *buf, size_t cap)
+{
+    FILE *fp = fopen(path, "rb");
+    ck_assert_ptr_nonnull(fp);
+    size_t n = fread(buf, 1, cap, fp);
+    fclose(fp);
+    return n;
+}
+
+void tu_pattern_file(const char *path, size_t len)
+{
+    unsigned char *b = malloc(len ? len : 1);
+    ck_assert_ptr_nonnull(b);
+    for (size_t i = 0; i < len; i++)
+        b[i] = (unsigned char)(i % 251);
+    tu_write(path, b, len);
+    free(b);
+}
+
+HMMIO tu_open(const char *path, MMIOINFO *info, DWORD flags)
+{
+    char name[512];
+    snprintf(name, sizeof name, "%s", path);
+    return mmioOpen(name, info, flags);
+}
+
+void tu_log_reset(void)
+{
+    memset(&tu_log, 0, sizeof tu_log);
+}
+
+LRESULT CALLBACK tu_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
+{
+    MMIOINFO *mi = (MMIOINFO *)(void *)info;
+    if (msg < 8)
+        tu_log.msgs[msg]++;
+    else if (msg >= MMIOM_USER)
+        tu_log.user++;
+    tu_log.last_msg = msg;
+    tu_log.last_a = a;
+    tu_log.last_b = b;
+    switch (msg) {
+    case MMIOM_OPEN:
+        tu_log.at_open = *mi;
+        snprintf(tu_log.open_name, sizeof tu_log.open_name, "%s",
+                 a ? (const char *)a : "(null)");
+        if (mi->dwFlags & MMIO_CREATE)
+            tu_log.size = 0;
+        return 0;
+    case MMIOM_CLOSE:
+        return 0;
+    case MMIOM_READ: {
+        long n = tu_log.size - mi->lDiskOffset;
+        if (n > (long)b)
+            n = (long)b;
+        if (n < 0)
+            n = 0;
+        memcpy((void *)a, tu_log.data + mi->lDiskOffset, (size_t)n);
+        mi->lDiskOffset += (LONG)n;
+        return n;
+    }
+    case MMIOM_WRITE:
+    case MMIOM_WRITEFLUSH:
+        if (tu_log.fail_writes || mi->lDiskOffset + b > TU_CAP)
+            return -1;
+        memcpy(tu_log.data + mi->lDiskOffset, (const void *)a, (size_t)b);
+        mi->lDiskOffset += (LONG)b;
+        if (mi->lDiskOffset > tu_log.size)
+            tu_log.size = mi->lDiskOffset;
+        return b;
+    case MMIOM_SEEK: {
+        long pos = (long)a;
+        if (b == SEEK_CUR)
+            pos += mi->lDiskOffset;
+        else if (b == SEEK_END)
+            pos = tu_log.size - (long)a;
+        if (pos < 0 || pos > TU_CAP)
+            return -1;
+        mi->lDiskOffset = (LONG)pos;
+        return pos;
+    }
+    case MMIOM_RENAME:
+        return 0;
+    default:
+        return msg >= MMIOM_USER ? a + b : 0;
+    }
+}
+
+LRESULT CALLBACK tu_proc2(LPSTR info, UINT msg, LPARAM a, LPARAM b)
+{
+    return tu_proc(info, msg, a, b);
+}

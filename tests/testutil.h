@@ -1,0 +1,45 @@
+/* testutil.h - helpers shared by the Check suites. */
+#ifndef MMIO_TESTUTIL_H
+#define MMIO_TESTUTIL_H
+
+#include <check.h>
+#include <mmsystem.h>
+#include <stddef.h>
+
+/* A fresh temporary directory per test (removed by the OS' tmp cleaning). */
+const char *tu_path(const char *leaf);
+void tu_write(const char *path, const void *data, size_t len);
+long tu_size(const char *path);
+/* Reads at most cap bytes; returns the count. */
+size_t tu_read(const char *path, void *buf, size_t cap);
+/* Fills a file with bytes i % 251 for i in [0, len). */
+void tu_pattern_file(const char *path, size_t len);
+HMMIO tu_open(const char *path, MMIOINFO *info, DWORD flags);
+
+/* The recording procedure: a memory-backed file that logs each message. */
+#define TU_CAP 65536
+struct tu_log {
+    int msgs[8];           /* count per message below MMIOM_USER */
+    int user;              /* MMIOM_USER messages */
+    LPARAM last_a, last_b; /* parameters of the last message */
+    UINT last_msg;
+    MMIOINFO at_open;      /* the MMIOINFO the procedure saw at MMIOM_OPEN */
+    char open_name[256];
+    unsigned char data[TU_CAP];
+    long size;
+    int fail_writes;       /* nonzero: MMIOM_WRITE/WRITEFLUSH return -1 */
+};
+extern struct tu_log tu_log;
+LRESULT CALLBACK tu_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b);
+LRESULT CALLBACK tu_proc2(LPSTR info, UINT msg, LPARAM a, LPARAM b);
+void tu_log_reset(void);
+
+Suite *suite_open(void);
+Suite *suite_buffer(void);
+Suite *suite_mem(void);
+Suite *suite_riff(void);
+Suite *suite_registry(void);
+Suite *suite_threads(void);
+Suite *suite_interop(void);
+
+#endif
