@@ -48,12 +48,16 @@ START_TEST(too_many_open_files)
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
     tu_write(tu_path("f"), "abc", 3);
     MMIOINFO info = {0};
-    HMMIO h;
+    HMMIO h[32];
     int opened = 0;
-    while ((h = tu_open(tu_path("f"), &info, MMIO_READ)) != NULL)
+    while (opened < 32 &&
+           (h[opened] = tu_open(tu_path("f"), &info, MMIO_READ)) != NULL)
         opened++;
     ck_assert_int_gt(opened, 0);
+    ck_assert_int_lt(opened, 32);
     ck_assert_uint_eq(info.wErrorRet, MMIOERR_TOOMANYOPENFILES);
+    while (opened > 0)
+        ck_assert_uint_eq(mmioClose(h[--opened], 0), 0);
 }
 END_TEST
 

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the Debian packages libmmio needs to build and test, when missing.
+set -euo pipefail
+pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev sox python3)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,297 @@
+/*
+ * bench_io - libmmio against stdio and read(2), in one run, on one 64 MiB
+ * file.  Prints throughput and the ratio to the stdio figure of the same
+ * row (>1 is faster than stdio for throughput; for per-call costs the ratio
+ * is mmio time / stdio time, <1 is faster).  Best of 3 for every cell.
+ *
+ *   bench_io [DIR]     (default: $TMPDIR or /tmp)
+ */
+#include "mmio.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FILE_SIZE (64L << 20)
+#define REPEAT 3
+
+static char path[512], riffpath[512];
+static char *req_buf;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* How many bytes a cell reads: small requests on a smaller prefix, so
+ * unbuffered 1-byte reads (one system call each) finish in a second. */
+static long budget(long req, long buf)
+{
+    if (buf == 0 && req < 4096)
+        return req * 200000L;
+    if (req == 1)
+        return 16L << 20;
+    return FILE_SIZE;
+}
+
+static double mmio_read_cell(long req, long buf, long bytes)
+{
+    MMIOINFO info = {0};
+    info.cchBuffer = (LONG)buf;
+    double t0 = now();
+    HMMIO h = mmioOpen(path, &info, MMIO_READ);
+    if (!h)
+        abort();
+    for (long done = 0; done < bytes; done += req)
+        if (mmioRead(h, req_buf, (LONG)req) != req)
+            abort();
+    mmioClose(h, 0);
+    return now() - t0;
+}
+
+static double fread_cell(long req, long buf, long bytes)
+{
+    double t0 = now();
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        abort();
+    setvbuf(fp, NULL, buf ? _IOFBF : _IONBF, (size_t)buf);
+    for (long done = 0; done < bytes; done += req)
+        if (fread(req_buf, 1, (size_t)req, fp) != (size_t)req)
+            abort();
+    fclose(fp);
+    return now() - t0;
+}
+
+static double read2_cell(long req, long bytes)
+{
+    double t0 = now();
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        abort();
+    for (long done = 0; done < bytes; done += req)
+        if (read(fd, req_buf, (size_t)req) != req)
+            abort();
+    close(fd);
+    return now() - t0;
+}
+
+static double mmio_write_cell(long req, long buf)
+{
+    MMIOINFO info = {0};
+    info.cchBuffer = (LONG)buf;
+    double t0 = now();
+    HMMIO h = mmioOpen(path, &info, MMIO_WRITE | MMIO_CREATE);
+    if (!h)
+        abort();
+    for (long done = 0; done < FILE_SIZE; done += req)
+        if (mmioWrite(h, req_buf, (LONG)req) != req)
+            abort();
+    if (mmioClose(h, 0) != 0)
+        abort();
+    return now() - t0;
+}
+
+static double fwrite_cell(long req, long buf)
+{
+    double t0 = now();
+    FILE *fp = fopen(path, "wb");
+    if (!fp)
+        abort();
+    setvbuf(fp, NULL, _IOFBF, (size_t)buf);
+    for (long done = 0; done < FILE_SIZE; done += req)
+        if (fwrite(req_buf, 1, (size_t)req, fp) != (size_t)req)
+            abort();
+    if (fclose(fp) != 0)
+        abort();
+    return now() - t0;
+}
+
+typedef double (*cell_fn)(long, long, long);
+
+static double best(cell_fn fn, long req, long buf, long bytes)
+{
+    double b = 1e30;
+    for (int i = 0; i < REPEAT; i++) {
+        double t = fn(req, buf, bytes);
+        if (t < b)
+            b = t;
+    }
+    return b;
+}
+
+static double read2_adapter(long req, long buf, long bytes)
+{
+    (void)buf;
+    return read2_cell(req, bytes);
+}
+
+static double mmio_write_adapter(long req, long buf, long bytes)
+{
+    (void)bytes;
+    return mmio_write_cell(req, buf);
+}
+
+static double fwrite_adapter(long req, long buf, long bytes)
+{
+    (void)bytes;
+    return fwrite_cell(req, buf);
+}
+
+static double open_close_mmio(long n, long buf, long unused)
+{
+    (void)unused;
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        MMIOINFO info = {0};
+        info.cchBuffer = (LONG)buf;
+        HMMIO h = mmioOpen(path, &info, MMIO_READ);
+        if (!h)
+            abort();
+        mmioClose(h, 0);
+    }
+    return now() - t0;
+}
+
+static double open_close_stdio(long n, long buf, long unused)
+{
+    (void)buf;
+    (void)unused;
+    double t0 = now();
+    for (long i = 0; i < n; i++) {
+        FILE *fp = fopen(path, "rb");
+        if (!fp)
+            abort();
+        fclose(fp);
+    }
+    return now() - t0;
+}
+
+#define NCHUNKS (1L << 20)
+
+static void make_riff(void)
+{
+    FILE *fp = fopen(riffpath, "wb");
+    if (!fp)
+        abort();
+    unsigned long size = 4 + NCHUNKS * 12;
+    unsigned char hdr[12] = {'R', 'I', 'F', 'F'};
+    for (int i = 0; i < 4; i++)
+        hdr[4 + i] = (unsigned char)(size >> (8 * i));
+    memcpy(hdr + 8, "TEST", 4);
+    fwrite(hdr, 1, 12, fp);
+    unsigned char ck[12] = {'c', 'k', '0', '0', 4, 0, 0, 0, 'd', 'a', 't', 'a'};
+    for (long i = 0; i < NCHUNKS; i++)
+        fwrite(ck, 1, 12, fp);
+    if (fclose(fp) != 0)
+        abort();
+}
+
+static double riff_mmio(long unused1, long unused2, long unused3)
+{
+    (void)unused1, (void)unused2, (void)unused3;
+    double t0 = now();
+    HMMIO h = mmioOpen(riffpath, NULL, MMIO_READ | MMIO_ALLOCBUF);
+    MMCKINFO riff = {0}, ck = {0};
+    if (!h || mmioDescend(h, &riff, NULL, MMIO_FINDRIFF) != 0)
+        abort();
+    long n = 0;
+    while (mmioDescend(h, &ck, &riff, 0) == 0) {
+        mmioAscend(h, &ck, 0);
+        n++;
+    }
+    if (n != NCHUNKS)
+        abort();
+    mmioClose(h, 0);
+    return now() - t0;
+}
+
+static double riff_stdio(long unused1, long unused2, long unused3)
+{
+    (void)unused1, (void)unused2, (void)unused3;
+    double t0 = now();
+    FILE *fp = fopen(riffpath, "rb");
+    unsigned char h[12];
+    if (!fp || fread(h, 1, 12, fp) != 12)
+        abort();
+    long n = 0;
+    while (fread(h, 1, 8, fp) == 8) {
+        unsigned long sz = h[4] | h[5] << 8 | h[6] << 16 | (unsigned long)h[7] << 24;
+        fseek(fp, (long)(sz + (sz & 1)), SEEK_CUR);
+        n++;
+    }
+    if (n != NCHUNKS)
+        abort();
+    fclose(fp);
+    return now() - t0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : getenv("TMPDIR");
+    if (!dir)
+        dir = "/tmp";
+    snprintf(path, sizeof path, "%s/mmio-bench-%d.bin", dir, (int)getpid());
+    snprintf(riffpath, sizeof riffpath, "%s/mmio-bench-%d.riff", dir,
+             (int)getpid());
+    req_buf = malloc(1 << 16);
+    memset(req_buf, 'x', 1 << 16);
+    if (fwrite_cell(1 << 16, 1 << 16) <= 0)
+        return 1;
+
+    static const long reqs[] = {1, 16, 4096, 65536};
+    static const long bufs[] = {8192, 65536, 0};
+    printf("libmmio benchmark, 64 MiB file, best of %d\n\n", REPEAT);
+    printf("%-22s %10s %10s %10s %9s\n", "read (request, buffer)", "mmio MB/s",
+           "fread MB/s", "read2 MB/s", "mmio/fread");
+    for (size_t b = 0; b < 3; b++) {
+        for (size_t r = 0; r < 4; r++) {
+            long bytes = budget(reqs[r], bufs[b]);
+            double tm = best(mmio_read_cell, reqs[r], bufs[b], bytes);
+            double tf = best(fread_cell, reqs[r], bufs[b], bytes);
+            double tr = best(read2_adapter, reqs[r], bufs[b], bytes);
+            char label[40];
+            snprintf(label, sizeof label, "%ld B, %s", reqs[r],
+                     bufs[b] == 0       ? "unbuffered"
+                     : bufs[b] == 8192  ? "8 KiB buf"
+                                        : "64 KiB buf");
+            printf("%-22s %10.0f %10.0f %10.0f %9.2fx\n", label,
+                   bytes / tm / 1e6, bytes / tf / 1e6, bytes / tr / 1e6,
+                   tf / tm);
+        }
+    }
+    printf("\n%-22s %10s %10s %9s\n", "write (request, 8 KiB)", "mmio MB/s",
+           "fwrite MB/s", "mmio/fwrite");
+    for (size_t r = 1; r < 4; r++) {
+        double tm = best(mmio_write_adapter, reqs[r], 8192, 0);
+        double tf = best(fwrite_adapter, reqs[r], 8192, 0);
+        printf("%-22ld %10.0f %10.0f %9.2fx\n", reqs[r], FILE_SIZE / tm / 1e6,
+               FILE_SIZE / tf / 1e6, tf / tm);
+    }
+    const long opens = 20000;
+    double to = best(open_close_mmio, opens, 0, 0);
+    double tob = best(open_close_mmio, opens, 8192, 0);
+    double ts = best(open_close_stdio, opens, 0, 0);
+    printf("\n%-22s %10s %10s %9s\n", "open+close", "mmio ns", "stdio ns",
+           "time ratio");
+    printf("%-22s %10.0f %10.0f %9.2fx\n", "unbuffered", to / opens * 1e9,
+           ts / opens * 1e9, to / ts);
+    printf("%-22s %10.0f %10.0f %9.2fx\n", "8 KiB buffer", tob / opens * 1e9,
+           ts / opens * 1e9, tob / ts);
+    make_riff();
+    double tdm = best(riff_mmio, 0, 0, 0);
+    double tds = best(riff_stdio, 0, 0, 0);
+    printf("\n%-22s %10s %10s %9s\n", "1 Mi chunks", "mmio ns", "stdio ns",
+           "time ratio");
+    printf("%-22s %10.1f %10.1f %9.2fx\n", "descend+ascend/chunk",
+           tdm / NCHUNKS * 1e9, tds / NCHUNKS * 1e9, tdm / tds);
+    unlink(path);
+    unlink(riffpath);
+    free(req_buf);
+    return 0;
+}
