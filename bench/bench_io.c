@@ -180,10 +180,10 @@ static void make_riff(void)
     if (!fp)
         abort();
     unsigned long size = 4 + NCHUNKS * 12;
-    unsigned char hdr[12] = {'R', 'I', 'F', 'F'};
+    unsigned char hdr[12] = {'R', 'I', 'F', 'F', 0,   0,
+                             0,   0,   'T', 'E', 'S', 'T'};
     for (int i = 0; i < 4; i++)
         hdr[4 + i] = (unsigned char)(size >> (8 * i));
-    memcpy(hdr + 8, "TEST", 4);
     fwrite(hdr, 1, 12, fp);
     unsigned char ck[12] = {'c', 'k', '0', '0', 4, 0, 0, 0, 'd', 'a', 't', 'a'};
     for (long i = 0; i < NCHUNKS; i++)
@@ -221,7 +221,8 @@ static double riff_stdio(long unused1, long unused2, long unused3)
         abort();
     long n = 0;
     while (fread(h, 1, 8, fp) == 8) {
-        unsigned long sz = h[4] | h[5] << 8 | h[6] << 16 | (unsigned long)h[7] << 24;
+        unsigned long sz =
+            h[4] | h[5] << 8 | h[6] << 16 | (unsigned long)h[7] << 24;
         fseek(fp, (long)(sz + (sz & 1)), SEEK_CUR);
         n++;
     }
@@ -257,9 +258,9 @@ int main(int argc, char **argv)
             double tr = best(read2_adapter, reqs[r], bufs[b], bytes);
             char label[40];
             snprintf(label, sizeof label, "%ld B, %s", reqs[r],
-                     bufs[b] == 0       ? "unbuffered"
-                     : bufs[b] == 8192  ? "8 KiB buf"
-                                        : "64 KiB buf");
+                     bufs[b] == 0      ? "unbuffered"
+                     : bufs[b] == 8192 ? "8 KiB buf"
+                                       : "64 KiB buf");
             printf("%-22s %10.0f %10.0f %10.0f %9.2fx\n", label,
                    bytes / tm / 1e6, bytes / tf / 1e6, bytes / tr / 1e6,
                    tf / tm);

@@ -104,8 +104,8 @@ static LONG fill_buffer(mmio_file *f)
         return 0;
     if (seek_disk(f, pos) != 0)
         return -1;
-    LRESULT r = mmio_send(f, MMIOM_READ, (LPARAM)f->info.pchBuffer,
-                          f->info.cchBuffer);
+    LRESULT r =
+        mmio_send(f, MMIOM_READ, (LPARAM)f->info.pchBuffer, f->info.cchBuffer);
     if (r < 0)
         return -1;
     f->info.pchEndRead = f->info.pchBuffer + r;
@@ -163,8 +163,8 @@ static void put_in_buffer(mmio_file *f, const char *src, LONG n)
 
 static LONG mem_write(mmio_file *f, const char *src, LONG cch)
 {
-    LONG room = is_buffered(f) ? (LONG)(f->info.pchEndWrite - f->info.pchNext)
-                               : 0;
+    LONG room =
+        is_buffered(f) ? (LONG)(f->info.pchEndWrite - f->info.pchNext) : 0;
     if (room < cch && mmio_mem_grow(f, cch - room) == 0)
         room = (LONG)(f->info.pchEndWrite - f->info.pchNext);
     LONG n = room < cch ? room : cch;
@@ -433,9 +433,7 @@ MMRESULT mmioAdvance(HMMIO hmmio, LPMMIOINFO pmmioinfo, UINT fuAdvance)
             rc = mmio_mem_grow(f, 1);
     } else if (fuAdvance == MMIO_WRITE) {
         LONG pos = mmio_tell(f);
-        if (rw == MMIO_READ)
-            rc = MMIOERR_CANNOTWRITE;
-        else if (mmio_writeback(f, MMIOM_WRITE) != 0)
+        if (rw == MMIO_READ || mmio_writeback(f, MMIOM_WRITE) != 0)
             rc = MMIOERR_CANNOTWRITE;
         else
             reset_buffer(f, pos);

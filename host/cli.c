@@ -63,8 +63,8 @@ static int walk(HMMIO h, const MMCKINFO *parent, int depth)
             fourcc_text(ck.fccType, type);
             printf(" '%s'", type);
         }
-        printf("  offset %lu  size %lu\n",
-               (unsigned long)ck.dwDataOffset - 8, (unsigned long)ck.cksize);
+        printf("  offset %lu  size %lu\n", (unsigned long)ck.dwDataOffset - 8,
+               (unsigned long)ck.cksize);
         if (ck.ckid == FOURCC_RIFF || ck.ckid == FOURCC_LIST)
             walk(h, &ck, depth + 1);
         if (mmioAscend(h, &ck, 0) != MMSYSERR_NOERROR)
@@ -158,8 +158,7 @@ static int cmd_tone(const char *name, double seconds)
     int ok = mmioCreateChunk(h, &riff, MMIO_CREATERIFF) == 0 &&
              mmioCreateChunk(h, &fmt, 0) == 0 &&
              mmioWrite(h, (const char *)wf, 16) == 16 &&
-             mmioAscend(h, &fmt, 0) == 0 &&
-             mmioCreateChunk(h, &data, 0) == 0;
+             mmioAscend(h, &fmt, 0) == 0 && mmioCreateChunk(h, &data, 0) == 0;
     long frames = (long)(seconds * rate);
     for (long i = 0; ok && i < frames; i++) {
         double v = sin(2.0 * 3.14159265358979 * 440.0 * (double)i / rate);
@@ -191,9 +190,15 @@ int main(int argc, char **argv)
         return cmd_cat(argv[2]);
     if (!strcmp(cmd, "cp") && argc == 4)
         return cmd_cp(argv[2], argv[3]);
-    if (!strcmp(cmd, "tone") && (argc == 3 || argc == 4))
-        return cmd_tone(argv[2], argc == 4 ? atof(argv[3]) : 1.0);
-    fprintf(stderr, "mmiohost: unknown command or wrong arguments: %s\n",
-            cmd);
+    if (!strcmp(cmd, "tone") && (argc == 3 || argc == 4)) {
+        char *end = NULL;
+        double secs = argc == 4 ? strtod(argv[3], &end) : 1.0;
+        if (argc == 4 && (*end != '\0' || secs <= 0 || secs > 3600)) {
+            fprintf(stderr, "mmiohost: tone: bad duration: %s\n", argv[3]);
+            return EXIT_USAGE;
+        }
+        return cmd_tone(argv[2], secs);
+    }
+    fprintf(stderr, "mmiohost: unknown command or wrong arguments: %s\n", cmd);
     return usage(stderr);
 }

@@ -19,10 +19,10 @@
 typedef struct mmio_file {
     MMIOINFO info;
     struct mmio_proc_pin *pin; /* registry entry kept alive while open */
-    unsigned is_mem;           /* built-in MEM procedure: the buffer is the file */
-    _Atomic uint32_t gen;      /* handle generation; odd while open */
-    uint32_t index;            /* slot number in the handle table */
-    uint32_t next_free;        /* free list link (index + 1, 0 = end) */
+    unsigned is_mem;      /* built-in MEM procedure: the buffer is the file */
+    _Atomic uint32_t gen; /* handle generation; odd while open */
+    uint32_t index;       /* slot number in the handle table */
+    uint32_t next_free;   /* free list link (index + 1, 0 = end) */
 } mmio_file;
 
 /* ---- handle.c: the handle table ---------------------------------------- */
@@ -36,7 +36,8 @@ HMMIO mmio_handle_of(const mmio_file *f);
 /* NULL for a closed, stale or invented handle; never crashes. */
 mmio_file *mmio_handle_get(HMMIO h);
 
-/* ---- buffer.c: buffered I/O over the procedure ---------------------------- */
+/* ---- buffer.c: buffered I/O over the procedure ----------------------------
+ */
 LONG mmio_read(mmio_file *f, char *dst, LONG cch);
 LONG mmio_write(mmio_file *f, const char *src, LONG cch);
 LONG mmio_seek(mmio_file *f, LONG offset, int origin);
@@ -65,7 +66,8 @@ MMRESULT mmio_mem_init(mmio_file *f, HPSTR buf, LONG cch, DWORD flags);
 UINT mmio_share_acquire(int fd, const char *path, DWORD flags, int *lockfd);
 void mmio_share_release(int fd, int lockfd);
 
-/* ---- errors.c ------------------------------------------------------------- */
+/* ---- errors.c -------------------------------------------------------------
+ */
 UINT mmio_error_from_errno(int err, UINT fallback);
 
 /* ---- names.c: FOURCCs and file names ------------------------------------- */

@@ -36,8 +36,7 @@ static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
         return c->proc ? 0 : MMIOERR_INVALIDFILE;
     }
     c->fcc = mmio_name_fourcc(name);
-    c->proc = c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin)
-                     : NULL;
+    c->proc = c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin) : NULL;
     if (!c->proc) {
         c->fcc = FOURCC_DOS;
         c->proc = mmio_proc_dos;
@@ -69,8 +68,7 @@ HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
         return answer(pmmioinfo, mmio_name_parse(pszFileName, MMIO_MAXPATH),
                       MMIOERR_PATHNOTFOUND);
     if (fdwOpen & MMIO_GETTEMP)
-        return answer(pmmioinfo,
-                      mmio_name_gettemp(pszFileName, MMIO_MAXPATH),
+        return answer(pmmioinfo, mmio_name_gettemp(pszFileName, MMIO_MAXPATH),
                       MMIOERR_CANNOTOPEN);
     if ((fdwOpen & (MMIO_EXIST | MMIO_DELETE)) && !pszFileName)
         return answer(pmmioinfo, FALSE, MMSYSERR_INVALPARAM);

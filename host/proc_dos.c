@@ -23,9 +23,9 @@ static LRESULT dos_open(MMIOINFO *mi, const char *name)
     int lockfd = -1;
 
     if (fl & MMIO_DELETE)
-        return unlink(name) == 0 ? 0
-                                 : mmio_error_from_errno(errno,
-                                                         MMIOERR_CANNOTOPEN);
+        return unlink(name) == 0
+                   ? 0
+                   : mmio_error_from_errno(errno, MMIOERR_CANNOTOPEN);
     if (fl & MMIO_EXIST) {
         struct stat st;
         mi->adwInfo[0] = NO_FD;

@@ -74,7 +74,7 @@ MMRESULT mmio_mem_grow(mmio_file *f, LONG need)
         /* Never realloc the caller's block: it may not come from malloc.
          * From here on the block is the library's, freed at close. */
         nb = malloc((size_t)cap);
-        if (nb && mi->cchBuffer > 0)
+        if (nb && mi->pchBuffer && mi->cchBuffer > 0)
             memcpy(nb, mi->pchBuffer, (size_t)mi->cchBuffer);
     }
     if (!nb)

@@ -51,9 +51,9 @@ MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
         return MMSYSERR_INVALPARAM;
     const MMCKINFO want = *pmmcki;
     const int64_t start = mmio_tell(f);
-    const int64_t end =
-        pmmckiParent ? (int64_t)pmmckiParent->dwDataOffset + pmmckiParent->cksize
-                     : INT64_MAX;
+    const int64_t end = pmmckiParent ? (int64_t)pmmckiParent->dwDataOffset +
+                                           pmmckiParent->cksize
+                                     : INT64_MAX;
     int64_t pos = start;
     for (;;) {
         unsigned char hdr[12];
@@ -113,8 +113,8 @@ MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend)
         pmmcki->dwFlags &= ~(DWORD)MMIO_DIRTY;
         return MMSYSERR_NOERROR;
     }
-    int64_t next = (int64_t)pmmcki->dwDataOffset + pmmcki->cksize +
-                   (pmmcki->cksize & 1u);
+    int64_t next =
+        (int64_t)pmmcki->dwDataOffset + pmmcki->cksize + (pmmcki->cksize & 1u);
     if (next > INT32_MAX || mmio_seek(f, (LONG)next, SEEK_SET) != next)
         return MMIOERR_CANNOTSEEK;
     return MMSYSERR_NOERROR;

@@ -167,8 +167,8 @@ START_TEST(bad_handles_are_refused)
     HMMIO h = tu_open(tu_path("h"), NULL, MMIO_READ);
     ck_assert_ptr_nonnull(h);
     ck_assert_uint_eq(mmioClose(h, 0), 0);
-    HMMIO bad[] = {h, (HMMIO)(uintptr_t)0x12345678, NULL,
-                   (HMMIO)(uintptr_t)1, (HMMIO)(uintptr_t)-1};
+    HMMIO bad[] = {h, (HMMIO)(uintptr_t)0x12345678, NULL, (HMMIO)(uintptr_t)1,
+                   (HMMIO)(uintptr_t)-1};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_uint_eq(mmioClose(bad[i], 0), MMSYSERR_INVALHANDLE);
         ck_assert_int_eq(mmioRead(bad[i], buf, 4), -1);
@@ -245,7 +245,8 @@ START_TEST(share_modes_between_handles)
 
     HMMIO w = tu_open(tu_path("s"), NULL, MMIO_WRITE);
     ck_assert_ptr_nonnull(w);
-    ck_assert_ptr_null(tu_open(tu_path("s"), &info, MMIO_READ | MMIO_DENYWRITE));
+    ck_assert_ptr_null(
+        tu_open(tu_path("s"), &info, MMIO_READ | MMIO_DENYWRITE));
     ck_assert_uint_eq(info.wErrorRet, MMIOERR_SHARINGVIOLATION);
     /* MMIO_CREATE must not truncate a file another handle protects */
     mmioClose(w, 0);

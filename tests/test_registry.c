@@ -10,11 +10,14 @@ START_TEST(string_to_fourcc)
 {
     ck_assert_uint_eq(mmioStringToFOURCC("WAVE", 0),
                       mmioFOURCC('W', 'A', 'V', 'E'));
-    ck_assert_uint_eq(mmioStringToFOURCC("ab", 0), mmioFOURCC('a', 'b', ' ', ' '));
+    ck_assert_uint_eq(mmioStringToFOURCC("ab", 0),
+                      mmioFOURCC('a', 'b', ' ', ' '));
     ck_assert_uint_eq(mmioStringToFOURCC("ab", MMIO_TOUPPER),
                       mmioFOURCC('A', 'B', ' ', ' '));
-    ck_assert_uint_eq(mmioStringToFOURCC("riffraff", MMIO_TOUPPER), FOURCC_RIFF);
-    ck_assert_uint_eq(mmioStringToFOURCC("", 0), mmioFOURCC(' ', ' ', ' ', ' '));
+    ck_assert_uint_eq(mmioStringToFOURCC("riffraff", MMIO_TOUPPER),
+                      FOURCC_RIFF);
+    ck_assert_uint_eq(mmioStringToFOURCC("", 0),
+                      mmioFOURCC(' ', ' ', ' ', ' '));
     ck_assert_uint_eq(FOURCC_RIFF, 0x46464952u);
 }
 END_TEST
@@ -24,7 +27,8 @@ START_TEST(install_find_remove_newest_first)
     ck_assert_ptr_null(mmioInstallIOProc(ABC, NULL, MMIO_FINDPROC));
     ck_assert_ptr_null(mmioInstallIOProc(ABC, NULL, MMIO_REMOVEPROC));
     ck_assert_ptr_null(mmioInstallIOProc(ABC, NULL, MMIO_INSTALLPROC));
-    ck_assert_ptr_eq(mmioInstallIOProc(ABC, tu_proc, MMIO_INSTALLPROC), tu_proc);
+    ck_assert_ptr_eq(mmioInstallIOProc(ABC, tu_proc, MMIO_INSTALLPROC),
+                     tu_proc);
     ck_assert_ptr_eq(mmioInstallIOProc(ABC, tu_proc2, MMIO_INSTALLPROC),
                      tu_proc2);
     ck_assert_ptr_eq(mmioInstallIOProc(ABC, NULL, MMIO_FINDPROC), tu_proc2);
@@ -59,7 +63,8 @@ START_TEST(builtins_are_found_and_never_removed)
     ck_assert_ptr_eq(mmioInstallIOProc(FOURCC_DOS, NULL, MMIO_FINDPROC), dos);
     /* An installation under "DOS " is found by an explicit lookup ... */
     mmioInstallIOProc(FOURCC_DOS, tu_proc, MMIO_INSTALLPROC);
-    ck_assert_ptr_eq(mmioInstallIOProc(FOURCC_DOS, NULL, MMIO_FINDPROC), tu_proc);
+    ck_assert_ptr_eq(mmioInstallIOProc(FOURCC_DOS, NULL, MMIO_FINDPROC),
+                     tu_proc);
     tu_log_reset();
     MMIOINFO info = {0};
     info.fccIOProc = FOURCC_DOS;
@@ -104,7 +109,8 @@ START_TEST(compound_name_selects_by_extension)
     ck_assert_ptr_eq(i.pIOProc, tu_proc);
     mmioClose(h, 0);
     /* upper case, short extensions blank-padded */
-    mmioInstallIOProc(mmioFOURCC('Z', 'I', 'P', ' '), tu_proc2, MMIO_INSTALLPROC);
+    mmioInstallIOProc(mmioFOURCC('Z', 'I', 'P', ' '), tu_proc2,
+                      MMIO_INSTALLPROC);
     h = mmioOpen((LPSTR) "dir/a.Zip+b.txt", NULL, MMIO_READ);
     ck_assert_ptr_nonnull(h);
     mmioGetInfo(h, &i, 0);
@@ -117,7 +123,8 @@ START_TEST(unknown_or_missing_extension_uses_dos)
 {
     MMIOINFO info = {0};
     /* no procedure for "QQQ ": the DOS procedure looks for the file */
-    ck_assert_ptr_null(mmioOpen((LPSTR) "/nonexistent/a.qqq+b", &info, MMIO_READ));
+    ck_assert_ptr_null(
+        mmioOpen((LPSTR) "/nonexistent/a.qqq+b", &info, MMIO_READ));
     ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
     tu_write(tu_path("x+y"), "x", 1);
     HMMIO h = tu_open(tu_path("x+y"), NULL, MMIO_READ);

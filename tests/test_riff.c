@@ -7,6 +7,13 @@
 #define FMT mmioFOURCC('f', 'm', 't', ' ')
 #define DATA mmioFOURCC('d', 'a', 't', 'a')
 
+/* Copies n bytes that are data, not a string. */
+static void put(unsigned char *p, const char *bytes, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (unsigned char)bytes[i];
+}
+
 static void le32(unsigned char *p, DWORD v)
 {
     for (int i = 0; i < 4; i++)
@@ -19,15 +26,15 @@ static const char *make_sample(void)
 {
     unsigned char f[64];
     size_t n = 0;
-    memcpy(f + n, "RIFF", 4), le32(f + n + 4, 0), memcpy(f + n + 8, "WAVE", 4);
+    put(f + n, "RIFF", 4), le32(f + n + 4, 0), put(f + n + 8, "WAVE", 4);
     n += 12;
-    memcpy(f + n, "odd ", 4), le32(f + n + 4, 3), memcpy(f + n + 8, "abc\0", 4);
+    put(f + n, "odd ", 4), le32(f + n + 4, 3), put(f + n + 8, "abc\0", 4);
     n += 12;
-    memcpy(f + n, "LIST", 4), le32(f + n + 4, 14), memcpy(f + n + 8, "INFO", 4);
+    put(f + n, "LIST", 4), le32(f + n + 4, 14), put(f + n + 8, "INFO", 4);
     n += 12;
-    memcpy(f + n, "name", 4), le32(f + n + 4, 2), memcpy(f + n + 8, "hi", 2);
+    put(f + n, "name", 4), le32(f + n + 4, 2), put(f + n + 8, "hi", 2);
     n += 10;
-    memcpy(f + n, "data", 4), le32(f + n + 4, 5), memcpy(f + n + 8, "12345\0", 6);
+    put(f + n, "data", 4), le32(f + n + 4, 5), put(f + n + 8, "12345\0", 6);
     n += 14;
     le32(f + 4, (DWORD)n - 8);
     tu_write(tu_path("s.wav"), f, n);
@@ -36,8 +43,8 @@ static const char *make_sample(void)
 
 START_TEST(spec_example_is_48_bytes)
 {
-    HMMIO h = tu_open(tu_path("ex.wav"), NULL, MMIO_CREATE | MMIO_WRITE |
-                                                   MMIO_ALLOCBUF);
+    HMMIO h = tu_open(tu_path("ex.wav"), NULL,
+                      MMIO_CREATE | MMIO_WRITE | MMIO_ALLOCBUF);
     ck_assert_ptr_nonnull(h);
     MMCKINFO riff = {0}, data = {0};
     riff.fccType = WAVE;

@@ -53,7 +53,8 @@ static void *installer(void *arg)
         mmioInstallIOProc(thr, NULL, MMIO_FINDPROC);
         /* fails while an opener holds it open; that's fine */
         mmioInstallIOProc(thr, NULL, MMIO_REMOVEPROC);
-        mmioInstallIOProc(mmioFOURCC('O', 'T', 'H', 'R'), NULL, MMIO_REMOVEPROC);
+        mmioInstallIOProc(mmioFOURCC('O', 'T', 'H', 'R'), NULL,
+                          MMIO_REMOVEPROC);
     }
     return NULL;
 }

@@ -23,11 +23,11 @@ struct tu_log {
     int user;              /* MMIOM_USER messages */
     LPARAM last_a, last_b; /* parameters of the last message */
     UINT last_msg;
-    MMIOINFO at_open;      /* the MMIOINFO the procedure saw at MMIOM_OPEN */
+    MMIOINFO at_open; /* the MMIOINFO the procedure saw at MMIOM_OPEN */
     char open_name[256];
     unsigned char data[TU_CAP];
     long size;
-    int fail_writes;       /* nonzero: MMIOM_WRITE/WRITEFLUSH return -1 */
+    int fail_writes; /* nonzero: MMIOM_WRITE/WRITEFLUSH return -1 */
 };
 extern struct tu_log tu_log;
 LRESULT CALLBACK tu_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b);

@@ -123,18 +123,18 @@ typedef struct HTASK__ *HTASK;
 #define MMIO_DENYREAD 0x00000030
 #define MMIO_DENYNONE 0x00000040
 
-#define MMIO_FHOPEN 0x0010      /* mmioClose */
-#define MMIO_EMPTYBUF 0x0010    /* mmioFlush */
-#define MMIO_TOUPPER 0x0010     /* mmioStringToFOURCC */
+#define MMIO_FHOPEN 0x0010   /* mmioClose */
+#define MMIO_EMPTYBUF 0x0010 /* mmioFlush */
+#define MMIO_TOUPPER 0x0010  /* mmioStringToFOURCC */
 #define MMIO_INSTALLPROC 0x00010000
 #define MMIO_GLOBALPROC 0x10000000
 #define MMIO_REMOVEPROC 0x00020000
 #define MMIO_UNICODEPROC 0x01000000
 #define MMIO_FINDPROC 0x00040000
-#define MMIO_FINDCHUNK 0x0010   /* mmioDescend */
+#define MMIO_FINDCHUNK 0x0010 /* mmioDescend */
 #define MMIO_FINDRIFF 0x0020
 #define MMIO_FINDLIST 0x0040
-#define MMIO_CREATERIFF 0x0020  /* mmioCreateChunk */
+#define MMIO_CREATERIFF 0x0020 /* mmioCreateChunk */
 #define MMIO_CREATELIST 0x0040
 
 /* ---- Messages ----------------------------------------------------------- */
@@ -193,15 +193,15 @@ typedef const MMCKINFO *LPCMMCKINFO;
 MMIOAPI FOURCC mmioStringToFOURCC(LPCSTR sz, UINT uFlags);
 MMIOAPI FOURCC mmioStringToFOURCCA(LPCSTR sz, UINT uFlags);
 MMIOAPI LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
-                             DWORD dwFlags);
+                                     DWORD dwFlags);
 MMIOAPI LPMMIOPROC mmioInstallIOProcA(FOURCC fccIOProc, LPMMIOPROC pIOProc,
-                              DWORD dwFlags);
+                                      DWORD dwFlags);
 MMIOAPI HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen);
 MMIOAPI HMMIO mmioOpenA(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen);
 MMIOAPI MMRESULT mmioRename(LPCSTR pszFileName, LPCSTR pszNewFileName,
-                    LPCMMIOINFO pmmioinfo, DWORD fdwRename);
+                            LPCMMIOINFO pmmioinfo, DWORD fdwRename);
 MMIOAPI MMRESULT mmioRenameA(LPCSTR pszFileName, LPCSTR pszNewFileName,
-                     LPCMMIOINFO pmmioinfo, DWORD fdwRename);
+                             LPCMMIOINFO pmmioinfo, DWORD fdwRename);
 MMIOAPI MMRESULT mmioClose(HMMIO hmmio, UINT fuClose);
 MMIOAPI LONG mmioRead(HMMIO hmmio, HPSTR pch, LONG cch);
 MMIOAPI LONG mmioWrite(HMMIO hmmio, const char *pch, LONG cch);
@@ -209,13 +209,13 @@ MMIOAPI LONG mmioSeek(HMMIO hmmio, LONG lOffset, int iOrigin);
 MMIOAPI MMRESULT mmioGetInfo(HMMIO hmmio, LPMMIOINFO pmmioinfo, UINT fuInfo);
 MMIOAPI MMRESULT mmioSetInfo(HMMIO hmmio, LPCMMIOINFO pmmioinfo, UINT fuInfo);
 MMIOAPI MMRESULT mmioSetBuffer(HMMIO hmmio, LPSTR pchBuffer, LONG cchBuffer,
-                       UINT fuBuffer);
+                               UINT fuBuffer);
 MMIOAPI MMRESULT mmioFlush(HMMIO hmmio, UINT fuFlush);
 MMIOAPI MMRESULT mmioAdvance(HMMIO hmmio, LPMMIOINFO pmmioinfo, UINT fuAdvance);
 MMIOAPI LRESULT mmioSendMessage(HMMIO hmmio, UINT uMsg, LPARAM lParam1,
-                        LPARAM lParam2);
+                                LPARAM lParam2);
 MMIOAPI MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
-                     const MMCKINFO *pmmckiParent, UINT fuDescend);
+                             const MMCKINFO *pmmckiParent, UINT fuDescend);
 MMIOAPI MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend);
 MMIOAPI MMRESULT mmioCreateChunk(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuCreate);
 

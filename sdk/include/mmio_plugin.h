@@ -20,12 +20,12 @@ extern "C" {
 #define MMIO_PLUGIN_ABI 1
 
 typedef struct MMIOPLUGININFO {
-    DWORD abi;                /* MMIO_PLUGIN_ABI; any other value is refused */
-    const char *name;         /* short unique name, e.g. "zip" */
-    const char *version;      /* e.g. "1.0.0" */
-    const char *description;  /* one line */
-    const char *license;      /* e.g. "MIT" */
-    const FOURCC *fourccs;    /* 0-terminated: the procedures it installs */
+    DWORD abi;               /* MMIO_PLUGIN_ABI; any other value is refused */
+    const char *name;        /* short unique name, e.g. "zip" */
+    const char *version;     /* e.g. "1.0.0" */
+    const char *description; /* one line */
+    const char *license;     /* e.g. "MIT" */
+    const FOURCC *fourccs;   /* 0-terminated: the procedures it installs */
 } MMIOPLUGININFO;
 
 typedef MMRESULT (*MMIOPLUGININSTALL)(void);

@@ -30,7 +30,8 @@ BOOL ReadWaveHeader(LPSTR szFile, DWORD *pcbData)
     memset(&mmioinfo, 0, sizeof(mmioinfo));
     mmioInstallIOProc(mmioFOURCC('S', 'M', 'P', 'L'), (LPMMIOPROC)SampleIOProc,
                       MMIO_INSTALLPROC | MMIO_GLOBALPROC);
-    hmmio = mmioOpen(szFile, &mmioinfo, MMIO_READ | MMIO_ALLOCBUF | MMIO_DENYWRITE);
+    hmmio =
+        mmioOpen(szFile, &mmioinfo, MMIO_READ | MMIO_ALLOCBUF | MMIO_DENYWRITE);
     if (hmmio == NULL)
         return FALSE;
     ckRiff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
