@@ -84,5 +84,21 @@ BOOL mmio_name_gettemp(char *buf, size_t cap);
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
                                  struct mmio_proc_pin **pin);
 void mmio_registry_release(struct mmio_proc_pin *pin);
+/* While active, installs made without MMIO_GLOBALPROC go to `task`'s local
+ * registry (NULL: the calling thread's task) or, with `global`, to the
+ * global one, and are credited to `source` (a plugin name). */
+typedef void (*mmio_install_seen)(void *ctx, FOURCC fcc, LPMMIOPROC proc);
+void mmio_registry_redirect(int active, HTASK task, int global,
+                            const char *source, mmio_install_seen seen,
+                            void *seen_ctx);
+
+/* ---- plugin.c: the plugin host ------------------------------------------ */
+/* Loads whatever plugin provides fcc; nonzero when something was installed. */
+int mmio_plugins_provide(FOURCC fcc);
+
+/* ---- state.c: the global registry state shared between processes -------- */
+/* Records (add) or forgets a global install of proc, when proc lives in a
+ * shared object other programs can load. */
+void mmio_state_record_proc(FOURCC fcc, LPMMIOPROC proc, int add);
 
 #endif /* MMIO_INTERNAL_H */

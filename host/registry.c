@@ -1,19 +1,24 @@
 /*
- * registry.c - installed I/O procedures: mmioInstallIOProc and the lookup
- * that mmioOpen uses.
+ * registry.c - installed I/O procedures: mmioInstallIOProc, tasks, and the
+ * lookup mmioOpen uses.
  *
- * Two levels, searched in this order: the local registry of the calling
- * application (task), then the global registry (shared by every task, and
- * ending with the built-in DOS and MEM procedures, which are never removed).
- * Each registry hashes FOURCCs into buckets whose chains are newest first,
- * so a lookup touches a handful of entries whatever is installed.  One mutex
- * guards all of it; an entry in use by an open file is pinned (users > 0)
- * and cannot be removed, so a pinned entry's memory stays valid.
+ * Two levels, searched in this order: the local registry of a task (an
+ * application), then the global registry (shared by every task, and ending
+ * with the built-in DOS and MEM procedures, which are never removed).  Each
+ * registry hashes FOURCCs into buckets whose chains are newest first, so a
+ * lookup touches a handful of entries whatever is installed, and a hit
+ * touches no file.  A miss asks the plugin host (plugin.c) whether a plugin
+ * provides the FOURCC, then looks again.
+ *
+ * One mutex guards all of it.  An entry in use by an open file is pinned
+ * (users > 0) and cannot be removed, so a pinned entry's memory stays valid.
  */
+#define _GNU_SOURCE
 #include "mmio_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BUCKETS 256
 
@@ -22,6 +27,8 @@ struct mmio_proc_pin {
     LPMMIOPROC proc;
     unsigned users; /* open files using this installation */
     unsigned builtin;
+    const char *source;       /* plugin name, "built-in" or "application" */
+    struct mmio_task *task;   /* NULL: global */
     struct mmio_proc_pin *next; /* same bucket, older */
 };
 
@@ -29,13 +36,30 @@ struct registry {
     struct mmio_proc_pin *bucket[BUCKETS];
 };
 
+struct mmio_task {
+    struct registry local;
+    struct mmio_task *next;
+};
+
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry global_reg;
-static struct registry local_reg; /* the process is one application */
+static struct mmio_task default_task;
+static struct mmio_task *tasks = &default_task; /* every live task */
+static _Thread_local struct mmio_task *current_task;
+
+/* Where installs made by plugin code go while a plugin is being installed. */
+static _Thread_local struct {
+    int active;
+    struct mmio_task *task; /* NULL: global */
+    const char *source;
+    mmio_install_seen seen; /* told of every install while active */
+    void *seen_ctx;
+} redirect;
+
 static struct mmio_proc_pin builtin_dos = {FOURCC_DOS, mmio_proc_dos, 0, 1,
-                                           NULL};
+                                           "built-in", NULL, NULL};
 static struct mmio_proc_pin builtin_mem = {FOURCC_MEM, mmio_proc_mem, 0, 1,
-                                           NULL};
+                                           "built-in", NULL, NULL};
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 static unsigned bucket_of(FOURCC fcc)
@@ -52,10 +76,20 @@ static void add_builtins(void)
     global_reg.bucket[bucket_of(FOURCC_MEM)] = &builtin_mem;
 }
 
-static struct registry *local_registry(HTASK task)
+/* The task a handle names; NULL for an unknown one.  reg_lock held. */
+static struct mmio_task *task_of(HTASK htask)
 {
-    (void)task;
-    return &local_reg;
+    if (!htask) {
+        struct mmio_task *t = current_task;
+        for (struct mmio_task *i = tasks; t && i; i = i->next)
+            if (i == t)
+                return t;
+        return &default_task; /* none set, or destroyed meanwhile */
+    }
+    for (struct mmio_task *i = tasks; i; i = i->next)
+        if ((HTASK)i == htask)
+            return i;
+    return NULL;
 }
 
 /* The newest entry for fcc (and proc, when given); reg_lock held. */
@@ -69,23 +103,39 @@ static struct mmio_proc_pin **find_slot(struct registry *r, FOURCC fcc,
     return NULL;
 }
 
-static struct mmio_proc_pin *lookup(FOURCC fcc, HTASK task)
+static struct mmio_proc_pin *lookup(FOURCC fcc, struct mmio_task *t)
 {
-    struct mmio_proc_pin **pp = find_slot(local_registry(task), fcc, NULL);
+    struct mmio_proc_pin **pp = t ? find_slot(&t->local, fcc, NULL) : NULL;
     if (!pp)
         pp = find_slot(&global_reg, fcc, NULL);
     return pp ? *pp : NULL;
 }
 
+/* Looks fcc up for htask, asking the plugin host once on a miss. */
+static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
+                                            int *bad_task, int pin)
+{
+    struct mmio_proc_pin *e = NULL;
+    pthread_once(&builtins_once, add_builtins);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        pthread_mutex_lock(&reg_lock);
+        struct mmio_task *t = task_of(htask);
+        *bad_task = (t == NULL);
+        e = t ? lookup(fcc, t) : NULL;
+        if (e && pin && !e->builtin)
+            e->users++;
+        pthread_mutex_unlock(&reg_lock);
+        if (e || *bad_task || attempt == 1 || !mmio_plugins_provide(fcc))
+            break;
+    }
+    return e;
+}
+
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
                                  struct mmio_proc_pin **pin)
 {
-    pthread_once(&builtins_once, add_builtins);
-    pthread_mutex_lock(&reg_lock);
-    struct mmio_proc_pin *e = lookup(fcc, task);
-    if (e && !e->builtin)
-        e->users++;
-    pthread_mutex_unlock(&reg_lock);
+    int bad_task;
+    struct mmio_proc_pin *e = lookup_or_load(fcc, task, &bad_task, 1);
     *pin = (e && !e->builtin) ? e : NULL;
     return e ? e->proc : NULL;
 }
@@ -99,6 +149,19 @@ void mmio_registry_release(struct mmio_proc_pin *pin)
     pthread_mutex_unlock(&reg_lock);
 }
 
+void mmio_registry_redirect(int active, HTASK task, int global,
+                            const char *source, mmio_install_seen seen,
+                            void *seen_ctx)
+{
+    redirect.active = active;
+    redirect.seen = seen;
+    redirect.seen_ctx = seen_ctx;
+    redirect.task = global ? NULL : (struct mmio_task *)task;
+    redirect.source = source;
+    if (active && !global && !task)
+        redirect.task = current_task ? current_task : &default_task;
+}
+
 static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
 {
     if (!proc)
@@ -108,22 +171,33 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
         return NULL;
     e->fcc = fcc;
     e->proc = proc;
-    struct registry *r =
-        (flags & MMIO_GLOBALPROC) ? &global_reg : local_registry(NULL);
+    e->source = redirect.active ? redirect.source : "application";
     pthread_mutex_lock(&reg_lock);
+    struct registry *r = &global_reg;
+    if (!(flags & MMIO_GLOBALPROC)) {
+        e->task = redirect.active ? redirect.task : task_of(NULL);
+        if (e->task)
+            r = &e->task->local;
+    }
     e->next = r->bucket[bucket_of(fcc)];
     r->bucket[bucket_of(fcc)] = e;
     pthread_mutex_unlock(&reg_lock);
+    if (redirect.active && redirect.seen)
+        redirect.seen(redirect.seen_ctx, fcc, proc);
+    if ((flags & MMIO_GLOBALPROC) && !redirect.active)
+        mmio_state_record_proc(fcc, proc, 1);
     return proc;
 }
 
-static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc)
+static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
 {
     LPMMIOPROC removed = NULL;
     pthread_mutex_lock(&reg_lock);
-    struct mmio_proc_pin **pp = find_slot(local_registry(NULL), fcc, proc);
+    struct mmio_task *t = task_of(NULL);
+    struct mmio_proc_pin **pp = t ? find_slot(&t->local, fcc, proc) : NULL;
     if (!pp)
         pp = find_slot(&global_reg, fcc, proc);
+    int was_global = pp && !(*pp)->task;
     if (pp && !(*pp)->builtin && (*pp)->users == 0) {
         struct mmio_proc_pin *e = *pp;
         *pp = e->next;
@@ -131,6 +205,8 @@ static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc)
         free(e);
     }
     pthread_mutex_unlock(&reg_lock);
+    if (removed && was_global && (flags & MMIO_GLOBALPROC))
+        mmio_state_record_proc(fcc, removed, 0);
     return removed;
 }
 
@@ -141,13 +217,11 @@ LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
     if (dwFlags & MMIO_INSTALLPROC)
         return install(fccIOProc, pIOProc, dwFlags);
     if (dwFlags & MMIO_REMOVEPROC)
-        return remove_newest(fccIOProc, pIOProc);
+        return remove_newest(fccIOProc, pIOProc, dwFlags);
     if (dwFlags & MMIO_FINDPROC) {
-        pthread_mutex_lock(&reg_lock);
-        struct mmio_proc_pin *e = lookup(fccIOProc, NULL);
-        LPMMIOPROC proc = e ? e->proc : NULL;
-        pthread_mutex_unlock(&reg_lock);
-        return proc;
+        int bad_task;
+        struct mmio_proc_pin *e = lookup_or_load(fccIOProc, NULL, &bad_task, 0);
+        return e ? e->proc : NULL;
     }
     return NULL;
 }
@@ -156,4 +230,116 @@ LPMMIOPROC mmioInstallIOProcA(FOURCC fccIOProc, LPMMIOPROC pIOProc,
                               DWORD dwFlags)
 {
     return mmioInstallIOProc(fccIOProc, pIOProc, dwFlags);
+}
+
+/* ---- tasks ---------------------------------------------------------------- */
+
+HTASK mmioExtTaskCreate(void)
+{
+    struct mmio_task *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    pthread_mutex_lock(&reg_lock);
+    t->next = tasks;
+    tasks = t;
+    pthread_mutex_unlock(&reg_lock);
+    return (HTASK)t;
+}
+
+MMRESULT mmioExtTaskDestroy(HTASK htask)
+{
+    pthread_mutex_lock(&reg_lock);
+    struct mmio_task **pt = &tasks;
+    while (*pt && (HTASK)*pt != htask)
+        pt = &(*pt)->next;
+    if (!htask || !*pt || *pt == &default_task) {
+        pthread_mutex_unlock(&reg_lock);
+        return MMSYSERR_INVALHANDLE;
+    }
+    struct mmio_task *t = *pt;
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (struct mmio_proc_pin *e = t->local.bucket[b]; e; e = e->next)
+            if (e->users) {
+                pthread_mutex_unlock(&reg_lock);
+                return MMSYSERR_ALLOCATED;
+            }
+    *pt = t->next;
+    pthread_mutex_unlock(&reg_lock);
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        struct mmio_proc_pin *e = t->local.bucket[b];
+        while (e) {
+            struct mmio_proc_pin *next = e->next;
+            free(e);
+            e = next;
+        }
+    }
+    if (current_task == t)
+        current_task = NULL;
+    free(t);
+    return MMSYSERR_NOERROR;
+}
+
+HTASK mmioExtTaskSetCurrent(HTASK htask)
+{
+    HTASK previous = mmioExtTaskGetCurrent();
+    current_task = (struct mmio_task *)htask;
+    return previous;
+}
+
+HTASK mmioExtTaskGetCurrent(void)
+{
+    return current_task == &default_task ? NULL : (HTASK)current_task;
+}
+
+/* ---- enumeration ------------------------------------------------------------ */
+
+static size_t collect(const struct registry *r, MMIOPROCDESC *out, size_t cap,
+                      size_t n)
+{
+    for (unsigned b = 0; b < BUCKETS; b++)
+        for (const struct mmio_proc_pin *e = r->bucket[b]; e; e = e->next) {
+            if (n < cap) {
+                MMIOPROCDESC *d = &out[n];
+                d->fccIOProc = e->fcc;
+                d->pIOProc = e->proc;
+                d->uScope = e->builtin ? MMIO_SCOPE_BUILTIN
+                            : e->task  ? MMIO_SCOPE_LOCAL
+                                       : MMIO_SCOPE_GLOBAL;
+                d->htask = (e->task && e->task != &default_task)
+                               ? (HTASK)e->task
+                               : NULL;
+                d->pszSource = e->source;
+                d->cOpen = e->users;
+            }
+            n++;
+        }
+    return n;
+}
+
+MMRESULT mmioExtEnumProcs(MMIOENUMPROCS *cb, void *ctx)
+{
+    if (!cb)
+        return MMSYSERR_INVALPARAM;
+    pthread_once(&builtins_once, add_builtins);
+    MMIOPROCDESC *list = NULL;
+    size_t n = 0, cap = 0;
+    for (;;) { /* count, then copy; callbacks run without the lock */
+        pthread_mutex_lock(&reg_lock);
+        n = 0;
+        for (struct mmio_task *t = tasks; t; t = t->next)
+            n = collect(&t->local, list, cap, n);
+        n = collect(&global_reg, list, cap, n);
+        pthread_mutex_unlock(&reg_lock);
+        if (n <= cap)
+            break;
+        free(list);
+        cap = n + 16;
+        list = calloc(cap, sizeof *list);
+        if (!list)
+            return MMSYSERR_NOMEM;
+    }
+    for (size_t i = 0; i < n && cb(&list[i], ctx); i++)
+        ;
+    free(list);
+    return MMSYSERR_NOERROR;
 }

@@ -219,6 +219,87 @@ MMIOAPI MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
 MMIOAPI MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend);
 MMIOAPI MMRESULT mmioCreateChunk(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuCreate);
 
+/* ---- Extensions (no Win32 counterpart) ------------------------------------
+ * Tasks: a process is one application (task) by default.  A host serving
+ * several applications creates a task for each; installs without
+ * MMIO_GLOBALPROC land in the calling thread's current task, and
+ * MMIOINFO.htask selects a task at mmioOpen. */
+MMIOAPI HTASK mmioExtTaskCreate(void);
+/* Destroys a task and its local procedures; MMSYSERR_ALLOCATED while a file
+ * opened through one of them is still open. */
+MMIOAPI MMRESULT mmioExtTaskDestroy(HTASK htask);
+/* Makes htask current for the calling thread (NULL: the process' default
+ * task); returns the previous one. */
+MMIOAPI HTASK mmioExtTaskSetCurrent(HTASK htask);
+MMIOAPI HTASK mmioExtTaskGetCurrent(void);
+
+/* Closures: a procedure that takes a context pointer, bound to a context,
+ * becomes a plain LPMMIOPROC (libffi).  NULL when it cannot be allocated. */
+typedef LRESULT(CALLBACK MMIOCTXPROC)(void *ctx, LPSTR lpmmioinfo, UINT uMsg,
+                                      LPARAM lParam1, LPARAM lParam2);
+MMIOAPI LPMMIOPROC mmioExtClosureCreate(MMIOCTXPROC *proc, void *ctx);
+MMIOAPI void mmioExtClosureFree(LPMMIOPROC closure);
+
+/* Plugins.  mmioExtLoadPlugin checks a plugin file (in a separate process)
+ * and installs it for the calling task only (dwFlags 0) or for every task
+ * of this process (MMIO_GLOBALPROC). */
+MMIOAPI MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags);
+/* The options string plugins.conf gives the plugin whose code is running
+ * (during mmioPluginInstall and inside its procedures); "" when none. */
+MMIOAPI LPCSTR mmioExtPluginOptions(void);
+
+/* Uses this configuration file instead of MMIO_CONFIG / the installed one;
+ * call before anything needs a plugin.  NULL restores the default. */
+MMIOAPI MMRESULT mmioExtConfigure(LPCSTR pszConfigFile);
+/* Rescans the plugin path now (only changed files are rescanned). */
+MMIOAPI MMRESULT mmioExtScan(void);
+
+#define MMIO_SCOPE_BUILTIN 0
+#define MMIO_SCOPE_GLOBAL 1
+#define MMIO_SCOPE_LOCAL 2
+
+typedef struct MMIOPROCDESC {
+    FOURCC fccIOProc;
+    LPMMIOPROC pIOProc;
+    UINT uScope;         /* MMIO_SCOPE_* */
+    HTASK htask;         /* the task, for local procedures */
+    LPCSTR pszSource;    /* plugin name, "built-in", or "application" */
+    UINT cOpen;          /* files open through it */
+} MMIOPROCDESC;
+
+#define MMIO_PLUGIN_UNSCANNED 0
+#define MMIO_PLUGIN_AVAILABLE 1 /* checked, not loaded yet */
+#define MMIO_PLUGIN_LOADED 2
+#define MMIO_PLUGIN_BROKEN 3    /* crashed, hung or exited while checked */
+#define MMIO_PLUGIN_REFUSED 4   /* bad descriptor, unsafe permissions, ... */
+#define MMIO_PLUGIN_DISABLED 5  /* enabled = no in plugins.conf */
+
+typedef struct MMIOPLUGINDESC {
+    LPCSTR pszPath;
+    LPCSTR pszName;
+    LPCSTR pszVersion;
+    LPCSTR pszDescription;
+    LPCSTR pszLicense;
+    const FOURCC *pFourccs; /* 0-terminated */
+    UINT uState;            /* MMIO_PLUGIN_* */
+    LPCSTR pszReason;       /* why broken, refused or disabled; else "" */
+    BOOL fSystemWide;       /* installed with mmioExtInstallSystemWide */
+} MMIOPLUGINDESC;
+
+/* Calls back once per item; a FALSE return stops the walk. */
+typedef BOOL(CALLBACK MMIOENUMPROCS)(const MMIOPROCDESC *desc, void *ctx);
+typedef BOOL(CALLBACK MMIOENUMPLUGINS)(const MMIOPLUGINDESC *desc, void *ctx);
+MMIOAPI MMRESULT mmioExtEnumProcs(MMIOENUMPROCS *cb, void *ctx);
+MMIOAPI MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx);
+
+/* System-wide install: recorded in the global registry state named by the
+ * configuration, seen by every program using it (running ones at their next
+ * open that needs it).  The error text, if any, goes to szError. */
+MMIOAPI MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError,
+                                          UINT cchError);
+MMIOAPI MMRESULT mmioExtRemoveSystemWide(LPCSTR pszName, LPSTR szError,
+                                         UINT cchError);
+
 #ifdef __cplusplus
 }
 #endif

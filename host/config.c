@@ -1,0 +1,386 @@
+/*
+ * config.c - plugins.conf.
+ *
+ *   # comment
+ *   [host]
+ *   plugin_dir = DIR        repeatable; relative to this file
+ *   cache = FILE            scan cache (default $XDG_CACHE_HOME/mmio/scan.cache)
+ *   state = FILE            global registry state
+ *                           (default $XDG_STATE_HOME/mmio/global.state)
+ *   lazy = yes|no           load plugins when first needed (default yes)
+ *   scan_timeout = SECONDS  a plugin check taking longer is "hung" (default 5)
+ *   [plugin NAME]
+ *   enabled = yes|no
+ *   options = TEXT          handed to the plugin (mmioExtPluginOptions)
+ *   [route FOURCC]
+ *   plugin = NAME           open FOURCC through this plugin ...
+ *   fourcc = FOURCC         ... using its procedure for this FOURCC
+ *   options = TEXT          ... with these options
+ *
+ * MMIO_PLUGIN_PATH (colon list) adds directories; MMIO_CONFIG names the file.
+ * Both are ignored in setuid/setgid processes (secure_getenv).
+ */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef MMIO_SYSCONFDIR
+#define MMIO_SYSCONFDIR "/usr/local/etc/mmio"
+#endif
+#ifndef MMIO_PLUGINDIR
+#define MMIO_PLUGINDIR "/usr/local/lib/mmio/plugins"
+#endif
+
+static void report(const char *file, int line, const char *msg, int *errors)
+{
+    fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+    (*errors)++;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int push_str(char ***arr, size_t *n, const char *s)
+{
+    char **grown = realloc(*arr, (*n + 1) * sizeof **arr);
+    if (!grown)
+        return -1;
+    *arr = grown;
+    grown[*n] = strdup(s);
+    if (!grown[*n])
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* dir/rel, or rel itself when absolute. */
+static char *resolve(const char *dir, const char *rel)
+{
+    if (rel[0] == '/' || !dir)
+        return strdup(rel);
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", dir, rel);
+    return out;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+    if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
+        !strcasecmp(v, "on"))
+        *out = 1;
+    else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+             !strcmp(v, "0") || !strcasecmp(v, "off"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse_fourcc(const char *v, FOURCC *out)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 4)
+        return -1;
+    *out = mmioStringToFOURCC(v, 0);
+    return 0;
+}
+
+static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
+                                               const char *name)
+{
+    for (size_t i = 0; i < c->nplugins; i++)
+        if (!strcmp(c->plugins[i].name, name))
+            return &c->plugins[i];
+    struct mmio_plugin_conf *grown =
+        realloc(c->plugins, (c->nplugins + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    c->plugins = grown;
+    struct mmio_plugin_conf *p = &grown[c->nplugins++];
+    p->name = strdup(name);
+    p->enabled = -1;
+    p->options = NULL;
+    return p;
+}
+
+enum section { SEC_NONE, SEC_HOST, SEC_PLUGIN, SEC_ROUTE };
+
+struct parser {
+    const char *file;
+    char *dir; /* the file's directory */
+    int line;
+    int errors;
+    enum section sec;
+    struct mmio_plugin_conf *plugin;
+    struct mmio_route *route;
+};
+
+static void set_str(char **dst, const char *v)
+{
+    free(*dst);
+    *dst = strdup(v);
+}
+
+static void host_key(struct parser *p, struct mmio_config *c, const char *k,
+                     const char *v)
+{
+    if (!strcmp(k, "plugin_dir")) {
+        char *abs = resolve(p->dir, v);
+        if (abs)
+            push_str(&c->dirs, &c->ndirs, abs);
+        free(abs);
+    } else if (!strcmp(k, "cache") || !strcmp(k, "state")) {
+        char *abs = resolve(p->dir, v);
+        if (abs) {
+            free(*k == 'c' ? c->cache_path : c->state_path);
+            *(*k == 'c' ? &c->cache_path : &c->state_path) = abs;
+        }
+    } else if (!strcmp(k, "lazy")) {
+        if (parse_bool(v, &c->lazy) != 0)
+            report(p->file, p->line, "lazy: expected yes or no", &p->errors);
+    } else if (!strcmp(k, "scan_timeout")) {
+        char *end;
+        double secs = strtod(v, &end);
+        if (*end || secs <= 0 || secs > 600)
+            report(p->file, p->line, "scan_timeout: expected seconds (0-600]",
+                   &p->errors);
+        else
+            c->scan_timeout_ms = (int)(secs * 1000);
+    } else {
+        char msg[160];
+        snprintf(msg, sizeof msg, "unknown key '%s' in [host]", k);
+        report(p->file, p->line, msg, &p->errors);
+    }
+}
+
+static void plugin_key(struct parser *p, const char *k, const char *v)
+{
+    if (!strcmp(k, "enabled")) {
+        if (parse_bool(v, &p->plugin->enabled) != 0)
+            report(p->file, p->line, "enabled: expected yes or no",
+                   &p->errors);
+    } else if (!strcmp(k, "options")) {
+        set_str(&p->plugin->options, v);
+    } else {
+        char msg[160];
+        snprintf(msg, sizeof msg, "unknown key '%s' in [plugin]", k);
+        report(p->file, p->line, msg, &p->errors);
+    }
+}
+
+static void route_key(struct parser *p, const char *k, const char *v)
+{
+    if (!strcmp(k, "plugin")) {
+        set_str(&p->route->plugin, v);
+    } else if (!strcmp(k, "fourcc")) {
+        if (parse_fourcc(v, &p->route->target) != 0)
+            report(p->file, p->line, "fourcc: expected 1 to 4 characters",
+                   &p->errors);
+    } else if (!strcmp(k, "options")) {
+        set_str(&p->route->options, v);
+    } else {
+        char msg[160];
+        snprintf(msg, sizeof msg, "unknown key '%s' in [route]", k);
+        report(p->file, p->line, msg, &p->errors);
+    }
+}
+
+static void section_line(struct parser *p, struct mmio_config *c, char *s)
+{
+    char *end = strchr(s, ']');
+    if (!end || trim(end + 1)[0] != '\0') {
+        report(p->file, p->line, "expected [section]", &p->errors);
+        p->sec = SEC_NONE;
+        return;
+    }
+    *end = '\0';
+    char *name = trim(s + 1);
+    char *arg = name + strcspn(name, " \t");
+    if (*arg)
+        *arg++ = '\0';
+    arg = trim(arg);
+    if (!strcmp(name, "host") && !*arg) {
+        p->sec = SEC_HOST;
+    } else if (!strcmp(name, "plugin") && *arg) {
+        p->sec = SEC_PLUGIN;
+        p->plugin = plugin_section(c, arg);
+    } else if (!strcmp(name, "route") && *arg) {
+        FOURCC fcc;
+        struct mmio_route *grown =
+            realloc(c->routes, (c->nroutes + 1) * sizeof *grown);
+        if (parse_fourcc(arg, &fcc) != 0 || !grown) {
+            report(p->file, p->line, "route: expected [route FOURCC]",
+                   &p->errors);
+            if (grown)
+                c->routes = grown;
+            p->sec = SEC_NONE;
+            return;
+        }
+        c->routes = grown;
+        p->route = &grown[c->nroutes++];
+        memset(p->route, 0, sizeof *p->route);
+        p->route->fcc = fcc;
+        p->sec = SEC_ROUTE;
+    } else {
+        report(p->file, p->line,
+               "unknown section (expected [host], [plugin NAME] or "
+               "[route FOURCC])",
+               &p->errors);
+        p->sec = SEC_NONE;
+    }
+}
+
+static int parse_file(FILE *fp, struct parser *p, struct mmio_config *c)
+{
+    char buf[4096];
+    while (fgets(buf, sizeof buf, fp)) {
+        p->line++;
+        char *s = trim(buf);
+        if (*s == '#' || *s == ';' || *s == '\0')
+            continue;
+        if (*s == '[') {
+            section_line(p, c, s);
+            continue;
+        }
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            report(p->file, p->line, "expected key = value", &p->errors);
+            continue;
+        }
+        *eq = '\0';
+        char *k = trim(s), *v = trim(eq + 1);
+        switch (p->sec) {
+        case SEC_HOST:
+            host_key(p, c, k, v);
+            break;
+        case SEC_PLUGIN:
+            if (p->plugin)
+                plugin_key(p, k, v);
+            break;
+        case SEC_ROUTE:
+            route_key(p, k, v);
+            break;
+        default:
+            report(p->file, p->line, "key outside a section", &p->errors);
+        }
+    }
+    for (size_t i = 0; i < c->nroutes; i++)
+        if (!c->routes[i].plugin) {
+            report(p->file, p->line, "a [route] section names no plugin",
+                   &p->errors);
+        }
+    return p->errors;
+}
+
+/* $XDG_<kind>_HOME/mmio/<leaf>, else $HOME/<fallback>/mmio/<leaf>. */
+static char *xdg_file(const char *xdg, const char *fallback, const char *leaf)
+{
+    const char *base = secure_getenv(xdg);
+    char buf[4096];
+    if (base && base[0] == '/') {
+        snprintf(buf, sizeof buf, "%s/mmio/%s", base, leaf);
+    } else {
+        const char *home = secure_getenv("HOME");
+        if (!home || home[0] != '/')
+            return NULL;
+        snprintf(buf, sizeof buf, "%s/%s/mmio/%s", home, fallback, leaf);
+    }
+    return strdup(buf);
+}
+
+int mmio_config_load(const char *file, struct mmio_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->lazy = 1;
+    c->scan_timeout_ms = 5000;
+    int explicit = file != NULL;
+    if (!file)
+        file = secure_getenv("MMIO_CONFIG");
+    if (file && *file)
+        explicit = 1;
+    else
+        file = MMIO_SYSCONFDIR "/plugins.conf";
+
+    int errors = 0;
+    FILE *fp = fopen(file, "r");
+    if (!fp && explicit) {
+        fprintf(stderr, "%s: cannot read: %s\n", file, strerror(errno));
+        errors = -1;
+    }
+    if (fp) {
+        struct parser p = {0};
+        p.file = file;
+        c->path = realpath(file, NULL);
+        p.dir = strdup(c->path ? c->path : file);
+        char *slash = p.dir ? strrchr(p.dir, '/') : NULL;
+        if (slash)
+            *slash = '\0';
+        else {
+            free(p.dir);
+            p.dir = NULL;
+        }
+        errors = parse_file(fp, &p, c);
+        free(p.dir);
+        fclose(fp);
+    }
+
+    const char *extra = secure_getenv("MMIO_PLUGIN_PATH");
+    if (extra) {
+        char *copy = strdup(extra), *save = NULL;
+        for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d;
+             d = strtok_r(NULL, ":", &save))
+            push_str(&c->dirs, &c->ndirs, d);
+        free(copy);
+    }
+    push_str(&c->dirs, &c->ndirs, MMIO_PLUGINDIR);
+    if (!c->cache_path)
+        c->cache_path = xdg_file("XDG_CACHE_HOME", ".cache", "scan.cache");
+    if (!c->state_path)
+        c->state_path =
+            xdg_file("XDG_STATE_HOME", ".local/state", "global.state");
+    return errors;
+}
+
+const struct mmio_plugin_conf *mmio_config_plugin(const struct mmio_config *c,
+                                                  const char *name)
+{
+    for (size_t i = 0; name && i < c->nplugins; i++)
+        if (!strcmp(c->plugins[i].name, name))
+            return &c->plugins[i];
+    return NULL;
+}
+
+void mmio_config_free(struct mmio_config *c)
+{
+    free(c->path);
+    for (size_t i = 0; i < c->ndirs; i++)
+        free(c->dirs[i]);
+    free(c->dirs);
+    free(c->cache_path);
+    free(c->state_path);
+    for (size_t i = 0; i < c->nplugins; i++) {
+        free(c->plugins[i].name);
+        free(c->plugins[i].options);
+    }
+    free(c->plugins);
+    for (size_t i = 0; i < c->nroutes; i++) {
+        free(c->routes[i].plugin);
+        free(c->routes[i].options);
+    }
+    free(c->routes);
+    memset(c, 0, sizeof *c);
+}

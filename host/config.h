@@ -1,0 +1,45 @@
+/* config.h - plugins.conf: what it says, with defaults applied. */
+#ifndef MMIO_CONFIG_H
+#define MMIO_CONFIG_H
+
+#include "mmio.h"
+
+#include <stddef.h>
+
+struct mmio_plugin_conf {
+    char *name;
+    int enabled; /* 1, 0; -1 when not said */
+    char *options;
+};
+
+struct mmio_route {
+    FOURCC fcc;    /* the FOURCC routed */
+    char *plugin;  /* to this plugin */
+    FOURCC target; /* using its procedure for this FOURCC (0: its first) */
+    char *options;
+};
+
+struct mmio_config {
+    char *path;   /* the file read, or NULL when none exists */
+    char **dirs;  /* plugin directories, absolute, in search order */
+    size_t ndirs;
+    char *cache_path; /* scan cache file (NULL: keep it in memory only) */
+    char *state_path; /* global registry state (NULL: none) */
+    int lazy;
+    int scan_timeout_ms;
+    struct mmio_plugin_conf *plugins;
+    size_t nplugins;
+    struct mmio_route *routes;
+    size_t nroutes;
+};
+
+/* Reads `file` (NULL: $MMIO_CONFIG, else the installed plugins.conf; a
+ * missing default file is an empty configuration).  Problems are reported on
+ * stderr as "file:line: message"; returns the number of them, or -1 when
+ * `file` itself cannot be read. */
+int mmio_config_load(const char *file, struct mmio_config *cfg);
+void mmio_config_free(struct mmio_config *cfg);
+const struct mmio_plugin_conf *mmio_config_plugin(const struct mmio_config *c,
+                                                  const char *name);
+
+#endif
