@@ -1,11 +1,11 @@
 /*
  * cache.c - the scan cache: one line per plugin file,
  *
- *   path TAB size TAB mtime_ns TAB state TAB name TAB version TAB
+ *   path TAB size TAB mtime_ns TAB mode TAB state TAB name TAB version TAB
  *   description TAB license TAB fourccs (hex, comma-separated) TAB reason
  *
- * A file whose size and mtime still match is never checked again; a changed
- * one (a broken plugin included) is.
+ * A file whose size, mtime and mode still match is never checked again; a
+ * changed one (a broken plugin included) is.
  */
 #define _GNU_SOURCE
 #include "plugin.h"
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_MAGIC "# libmmio scan cache 1\n"
+#define CACHE_MAGIC "# libmmio scan cache 2\n"
 
 void mmio_rec_free(struct mmio_plugin_rec *r)
 {
@@ -75,10 +75,10 @@ int mmio_cache_read(const char *file, struct mmio_plugin_rec **recs, size_t *n)
         if (next)
             *next++ = '\0';
         char *s = line;
-        char *f[10];
-        for (int i = 0; i < 10; i++)
+        char *f[11];
+        for (int i = 0; i < 11; i++)
             f[i] = field(&s);
-        if (!f[9])
+        if (!f[10])
             continue;
         if (*n == cap) {
             cap = cap ? cap * 2 : 32;
@@ -92,19 +92,20 @@ int mmio_cache_read(const char *file, struct mmio_plugin_rec **recs, size_t *n)
         r->path = strdup(f[0]);
         r->size = strtoll(f[1], NULL, 10);
         r->mtime_ns = strtoll(f[2], NULL, 10);
-        r->state = (UINT)strtoul(f[3], NULL, 10);
-        r->name = dup_or_null(f[4]);
-        r->version = dup_or_null(f[5]);
-        r->description = dup_or_null(f[6]);
-        r->license = dup_or_null(f[7]);
+        r->mode = (uint32_t)strtoul(f[3], NULL, 8);
+        r->state = (UINT)strtoul(f[4], NULL, 10);
+        r->name = dup_or_null(f[5]);
+        r->version = dup_or_null(f[6]);
+        r->description = dup_or_null(f[7]);
+        r->license = dup_or_null(f[8]);
         r->fourccs = calloc(65, sizeof(FOURCC));
         size_t k = 0;
-        for (char *p = f[8]; r->fourccs && p && *p && k < 64;) {
+        for (char *p = f[9]; r->fourccs && p && *p && k < 64;) {
             char *end;
             r->fourccs[k++] = (FOURCC)strtoul(p, &end, 16);
             p = (*end == ',') ? end + 1 : NULL;
         }
-        r->reason = strdup(f[9]);
+        r->reason = strdup(f[10]);
     }
     free(text);
     return 0;
@@ -154,8 +155,8 @@ int mmio_cache_write(const char *file, const struct mmio_plugin_rec *recs,
         const struct mmio_plugin_rec *r = &recs[i];
         char num[96];
         put_text(&b, r->path);
-        snprintf(num, sizeof num, "\t%lld\t%lld\t%u\t", (long long)r->size,
-                 (long long)r->mtime_ns, (unsigned)r->state);
+        snprintf(num, sizeof num, "\t%lld\t%lld\t%o\t%u\t", (long long)r->size,
+                 (long long)r->mtime_ns, (unsigned)r->mode, (unsigned)r->state);
         put(&b, num);
         put_text(&b, r->name);
         put(&b, "\t");

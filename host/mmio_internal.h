@@ -93,7 +93,7 @@ void mmio_registry_redirect(int active, HTASK task, int global,
                             void *seen_ctx);
 
 /* ---- plugin.c: the plugin host ------------------------------------------ */
-/* Loads whatever plugin provides fcc; nonzero when something was installed. */
+/* Loads whatever plugin provides fcc; nonzero when it installed something. */
 int mmio_plugins_provide(FOURCC fcc);
 
 /* ---- state.c: the global registry state shared between processes -------- */

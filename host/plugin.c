@@ -16,6 +16,7 @@
 #include "plugin.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ static void take_file(const char *path, struct mmio_plugin_rec **out,
         return;
     }
     struct mmio_plugin_rec *hit = find_rec(cache, ncache, path);
-    if (hit && hit->size == st.st_size && hit->mtime_ns == mtime_ns(&st)) {
+    if (hit && hit->size == st.st_size && hit->mtime_ns == mtime_ns(&st) &&
+        hit->mode == (uint32_t)st.st_mode) {
         *r = *hit;
         memset(hit, 0, sizeof *hit);
         return;
@@ -86,6 +88,7 @@ static void take_file(const char *path, struct mmio_plugin_rec **out,
     r->path = strdup(path);
     r->size = st.st_size;
     r->mtime_ns = mtime_ns(&st);
+    r->mode = (uint32_t)st.st_mode;
     mmio_scan_file(path, cfg.scan_timeout_ms, r);
     (*scanned)++;
 }
@@ -232,9 +235,11 @@ static int load_locked(struct mmio_plugin_rec *r, int global)
     if (r->dl)
         return 0;
     if (stat(r->path, &st) != 0 || st.st_size != r->size ||
-        mtime_ns(&st) != r->mtime_ns) { /* changed since it was checked */
+        mtime_ns(&st) != r->mtime_ns || (uint32_t)st.st_mode != r->mode) {
+        /* changed since it was checked */
         r->size = st.st_size;
         r->mtime_ns = mtime_ns(&st);
+        r->mode = (uint32_t)st.st_mode;
         mmio_scan_file(r->path, cfg.scan_timeout_ms, r);
         mmio_cache_write(cfg.cache_path, recs, nrecs);
     }
@@ -394,11 +399,14 @@ MMRESULT mmioExtConfigure(LPCSTR pszConfigFile)
         mmio_config_free(&cfg);
         inited = 0;
     }
-    struct mmio_config probe;
-    if (config_file && mmio_config_load(config_file, &probe) < 0)
+    /* Parsing waits for first use; a file that is not there is said now. */
+    FILE *fp = config_file ? fopen(config_file, "r") : NULL;
+    if (config_file && !fp) {
+        fprintf(stderr, "%s: cannot read: %s\n", config_file, strerror(errno));
         rc = MMIOERR_FILENOTFOUND;
-    if (config_file)
-        mmio_config_free(&probe);
+    }
+    if (fp)
+        fclose(fp);
     pthread_mutex_unlock(&host_lock);
     return rc;
 }
@@ -437,6 +445,7 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
         r->path = strdup(real);
         r->size = st.st_size;
         r->mtime_ns = mtime_ns(&st);
+        r->mode = (uint32_t)st.st_mode;
         r->app_loaded = 1;
         mmio_scan_file(real, cfg.scan_timeout_ms, r);
     }
@@ -527,6 +536,7 @@ MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError,
     stat(real, &st);
     probe.size = st.st_size;
     probe.mtime_ns = mtime_ns(&st);
+    probe.mode = (uint32_t)st.st_mode;
     mmio_scan_file(real, cfg.scan_timeout_ms, &probe);
     if (!cfg.state_path) {
         say(szError, cchError, "no registry state file is configured");

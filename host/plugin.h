@@ -12,6 +12,7 @@ struct mmio_plugin_rec {
     char *path;
     int64_t size;
     int64_t mtime_ns;
+    uint32_t mode; /* permissions decide too: part of the cache key */
     UINT state; /* MMIO_PLUGIN_* */
     char *reason;
     char *name, *version, *description, *license;

@@ -125,8 +125,11 @@ static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
         if (e && pin && !e->builtin)
             e->users++;
         pthread_mutex_unlock(&reg_lock);
-        if (e || *bad_task || attempt == 1 || !mmio_plugins_provide(fcc))
+        if (e || *bad_task || attempt == 1)
             break;
+        /* Look again even when this call loaded nothing: another thread
+         * may have been loading the very plugin while this one waited. */
+        mmio_plugins_provide(fcc);
     }
     return e;
 }

@@ -41,5 +41,6 @@ Suite *suite_riff(void);
 Suite *suite_registry(void);
 Suite *suite_threads(void);
 Suite *suite_interop(void);
+Suite *suite_plugins(void);
 
 #endif
