@@ -166,7 +166,8 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
         return TRUE;
     w->found++;
     if (json) {
-        printf("%s\n    ", w->n++ ? "," : "");
+        if (!w->only) /* info prints the object alone */
+            printf("%s\n    ", w->n++ ? "," : "");
         print_plugin_json(d);
         return TRUE;
     }

@@ -42,5 +42,6 @@ Suite *suite_registry(void);
 Suite *suite_threads(void);
 Suite *suite_interop(void);
 Suite *suite_plugins(void);
+Suite *suite_zip(void);
 
 #endif

@@ -1,0 +1,212 @@
+/*
+ * zip.c - the "ZIP " procedure: members of ZIP archives as files.
+ *
+ *   mmioOpen("songs.zip+intro.wav", NULL, MMIO_READ)
+ *
+ * The member is read into memory at open (libzip cannot seek in compressed
+ * data) and, when written, stored back into the archive at close, replacing
+ * a member of the same name.  Options (plugins.conf [plugin zip] options):
+ * "store" writes members uncompressed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <mmio_plugin.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+#define FOURCC_ZIP mmioFOURCC('Z', 'I', 'P', ' ')
+
+static const FOURCC fourccs[] = {FOURCC_ZIP, 0};
+
+MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
+    MMIO_PLUGIN_ABI, "zip", "1.0.0", "Members of ZIP archives (libzip)",
+    "MIT", fourccs};
+
+struct member {
+    char *archive; /* the name up to the last '+' */
+    char *name;    /* the member: after it */
+    char *data;
+    size_t len, cap;
+    int dirty;
+    int store;     /* write uncompressed */
+};
+
+static struct member *member_of(const MMIOINFO *mi)
+{
+    return (struct member *)(uintptr_t)((uint64_t)mi->adwInfo[0] |
+                                        ((uint64_t)mi->adwInfo[1] << 32));
+}
+
+static void free_member(struct member *m)
+{
+    if (!m)
+        return;
+    free(m->archive);
+    free(m->name);
+    free(m->data);
+    free(m);
+}
+
+static MMRESULT load(struct member *m)
+{
+    int err = 0;
+    zip_t *z = zip_open(m->archive, ZIP_RDONLY, &err);
+    if (!z)
+        return err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
+    zip_stat_t st;
+    MMRESULT rc = MMIOERR_FILENOTFOUND;
+    if (zip_stat(z, m->name, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
+        st.size < INT32_MAX) {
+        zip_file_t *f = zip_fopen(z, m->name, 0);
+        m->cap = (size_t)st.size + 1;
+        m->data = malloc(m->cap);
+        rc = MMIOERR_CANNOTREAD;
+        if (f && m->data &&
+            zip_fread(f, m->data, st.size) == (zip_int64_t)st.size) {
+            m->len = (size_t)st.size;
+            rc = 0;
+        }
+        if (f)
+            zip_fclose(f);
+    }
+    zip_discard(z);
+    return rc;
+}
+
+static MMRESULT store(struct member *m)
+{
+    int err = 0;
+    zip_t *z = zip_open(m->archive, ZIP_CREATE, &err);
+    if (!z)
+        return MMIOERR_CANNOTWRITE;
+    /* libzip frees the copy once the archive is written */
+    void *copy = malloc(m->len ? m->len : 1);
+    zip_source_t *src =
+        copy ? zip_source_buffer(z, memcpy(copy, m->data ? m->data : "",
+                                           m->len),
+                                 m->len, 1)
+             : NULL;
+    zip_int64_t idx = src ? zip_file_add(z, m->name, src, ZIP_FL_OVERWRITE)
+                          : -1;
+    if (idx < 0) {
+        if (src)
+            zip_source_free(src);
+        else
+            free(copy);
+        zip_discard(z);
+        return MMIOERR_CANNOTWRITE;
+    }
+    if (m->store)
+        zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
+    return zip_close(z) == 0 ? 0 : MMIOERR_CANNOTWRITE;
+}
+
+static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
+{
+    const char *plus = fullname ? strrchr(fullname, '+') : NULL;
+    if (!plus || plus == fullname || !plus[1])
+        return MMIOERR_INVALIDFILE;
+    struct member *m = calloc(1, sizeof *m);
+    if (!m)
+        return MMIOERR_OUTOFMEMORY;
+    m->archive = strndup(fullname, (size_t)(plus - fullname));
+    m->name = strdup(plus + 1);
+    m->store = strstr(mmioExtPluginOptions(), "store") != NULL;
+    DWORD rw = mi->dwFlags & MMIO_RWMODE;
+    MMRESULT rc = (!m->archive || !m->name) ? MMIOERR_OUTOFMEMORY : 0;
+    if (rc == 0 && (mi->dwFlags & MMIO_CREATE))
+        m->dirty = 1; /* a new, empty member */
+    else if (rc == 0)
+        rc = load(m);
+    if (rc == 0 && rw == MMIO_READ && (mi->dwFlags & MMIO_CREATE))
+        rc = MMIOERR_ACCESSDENIED;
+    if (rc != 0) {
+        free_member(m);
+        return rc;
+    }
+    mi->adwInfo[0] = (DWORD)(uintptr_t)m;
+    mi->adwInfo[1] = (DWORD)((uint64_t)(uintptr_t)m >> 32);
+    mi->lDiskOffset = 0;
+    return 0;
+}
+
+static LRESULT zip_write(MMIOINFO *mi, const char *src, LONG n)
+{
+    struct member *m = member_of(mi);
+    size_t end = (size_t)mi->lDiskOffset + (size_t)n;
+    if (end > INT32_MAX)
+        return -1;
+    if (end > m->cap) {
+        size_t cap = m->cap ? m->cap : 4096;
+        while (cap < end)
+            cap *= 2;
+        char *grown = realloc(m->data, cap);
+        if (!grown)
+            return -1;
+        m->data = grown;
+        m->cap = cap;
+    }
+    if ((size_t)mi->lDiskOffset > m->len) /* a gap reads as zeros */
+        memset(m->data + m->len, 0, (size_t)mi->lDiskOffset - m->len);
+    memcpy(m->data + mi->lDiskOffset, src, (size_t)n);
+    mi->lDiskOffset += n;
+    if (end > m->len)
+        m->len = end;
+    m->dirty = 1;
+    return n;
+}
+
+static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
+{
+    MMIOINFO *mi = (MMIOINFO *)(void *)info;
+    struct member *m = msg == MMIOM_OPEN ? NULL : member_of(mi);
+    switch (msg) {
+    case MMIOM_OPEN:
+        return zip_open_member(mi, (const char *)a);
+    case MMIOM_CLOSE: {
+        MMRESULT rc = (m->dirty && (mi->dwFlags & MMIO_RWMODE) != MMIO_READ)
+                          ? store(m)
+                          : 0;
+        free_member(m);
+        return rc;
+    }
+    case MMIOM_READ: {
+        LONG left = (LONG)m->len - mi->lDiskOffset;
+        LONG n = left < (LONG)b ? left : (LONG)b;
+        if (n <= 0)
+            return 0;
+        memcpy((char *)a, m->data + mi->lDiskOffset, (size_t)n);
+        mi->lDiskOffset += n;
+        return n;
+    }
+    case MMIOM_WRITE:
+    case MMIOM_WRITEFLUSH:
+        return zip_write(mi, (const char *)a, (LONG)b);
+    case MMIOM_SEEK: {
+        int64_t pos = b == SEEK_SET   ? (int64_t)a
+                      : b == SEEK_CUR ? (int64_t)mi->lDiskOffset + (LONG)a
+                      : b == SEEK_END ? (int64_t)m->len - (LONG)a
+                                      : -1;
+        if (pos < 0 || pos > INT32_MAX)
+            return -1;
+        mi->lDiskOffset = (LONG)pos;
+        return (LRESULT)pos;
+    }
+    default:
+        return 0;
+    }
+}
+
+MMIOAPI MMRESULT mmioPluginInstall(void)
+{
+    return mmioInstallIOProc(FOURCC_ZIP, zip_proc, MMIO_INSTALLPROC)
+               ? MMSYSERR_NOERROR
+               : MMSYSERR_ERROR;
+}
+
+MMIOAPI void mmioPluginRemove(void)
+{
+    mmioInstallIOProc(FOURCC_ZIP, zip_proc, MMIO_REMOVEPROC);
+}

@@ -1,0 +1,86 @@
+/* The bundled zip plugin, found on the plugin path like any other. */
+#define _GNU_SOURCE
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static void use_bundled_plugins(void)
+{
+    char text[1024];
+    const char *conf = tu_path("zip.conf");
+    snprintf(text, sizeof text,
+             "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n",
+             BUNDLED_PLUGIN_DIR, tu_path("scan.cache"), tu_path("state"));
+    tu_write(conf, text, strlen(text));
+    unsetenv("MMIO_SCANNER");
+    ck_assert_uint_eq(mmioExtConfigure(conf), 0);
+}
+
+START_TEST(members_are_written_and_read_back)
+{
+    use_bundled_plugins();
+    char name[600];
+    snprintf(name, sizeof name, "%s+sub/one.txt", tu_path("a.zip"));
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    ck_assert_ptr_nonnull(h);
+    MMIOINFO info;
+    mmioGetInfo(h, &info, 0);
+    ck_assert_uint_eq(info.fccIOProc, mmioFOURCC('Z', 'I', 'P', ' '));
+    ck_assert_int_eq(mmioWrite(h, "hello, zip", 10), 10);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    snprintf(name, sizeof name, "%s+two.txt", tu_path("a.zip"));
+    h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_int_eq(mmioWrite(h, "second", 6), 6);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
+             "sys.exit(0 if z.read('sub/one.txt')==b'hello, zip' and "
+             "z.read('two.txt')==b'second' else 1)\"",
+             tu_path("a.zip"));
+    int st = system(cmd);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+    snprintf(name, sizeof name, "%s+sub/one.txt", tu_path("a.zip"));
+    h = mmioOpen(name, NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    char b[32] = "";
+    ck_assert_int_eq(mmioSeek(h, 3, SEEK_END), 7);
+    ck_assert_int_eq(mmioRead(h, b, sizeof b), 3);
+    ck_assert_str_eq(b, "zip");
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+}
+END_TEST
+
+START_TEST(missing_member_or_archive)
+{
+    use_bundled_plugins();
+    char name[600];
+    MMIOINFO info = {0};
+    snprintf(name, sizeof name, "%s+x", tu_path("none.zip"));
+    ck_assert_ptr_null(mmioOpen(name, &info, MMIO_READ));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
+    snprintf(name, sizeof name, "%s+x", tu_path("b.zip"));
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    snprintf(name, sizeof name, "%s+y", tu_path("b.zip"));
+    ck_assert_ptr_null(mmioOpen(name, &info, MMIO_READ));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
+}
+END_TEST
+
+Suite *suite_zip(void)
+{
+    Suite *s = suite_create("zip");
+    TCase *tc = tcase_create("zip");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, members_are_written_and_read_back);
+    tcase_add_test(tc, missing_member_or_archive);
+    suite_add_tcase(s, tc);
+    return s;
+}
