@@ -24,17 +24,35 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
-#ifndef MMIO_SYSCONFDIR
-#define MMIO_SYSCONFDIR "/usr/local/etc/mmio"
+/* Where the installed plugins.conf and plugin directory are, relative to
+ * the directory libmmio.so is in, so an install to any prefix works. */
+#ifndef MMIO_SYSCONFDIR_REL
+#define MMIO_SYSCONFDIR_REL "../etc/mmio"
 #endif
-#ifndef MMIO_PLUGINDIR
-#define MMIO_PLUGINDIR "/usr/local/lib/mmio/plugins"
+#ifndef MMIO_PLUGINDIR_REL
+#define MMIO_PLUGINDIR_REL "mmio/plugins"
 #endif
+
+static void installed_path(char *out, size_t cap, const char *rel,
+                           const char *leaf)
+{
+    Dl_info di;
+    char dir[4096] = ".";
+    if (dladdr((void *)(uintptr_t)mmio_config_load, &di) && di.dli_fname &&
+        strrchr(di.dli_fname, '/')) {
+        snprintf(dir, sizeof dir, "%s", di.dli_fname);
+        *strrchr(dir, '/') = '\0';
+    }
+    if (snprintf(out, cap, "%s/%s%s", dir, rel, leaf) < 0)
+        out[0] = '\0';
+}
 
 static void report(const char *file, int line, const char *msg, int *errors)
 {
@@ -310,10 +328,14 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     int explicit = file != NULL;
     if (!file)
         file = secure_getenv("MMIO_CONFIG");
-    if (file && *file)
+    char installed[4200];
+    if (file && *file) {
         explicit = 1;
-    else
-        file = MMIO_SYSCONFDIR "/plugins.conf";
+    } else {
+        installed_path(installed, sizeof installed, MMIO_SYSCONFDIR_REL,
+                       "/plugins.conf");
+        file = installed;
+    }
 
     int errors = 0;
     FILE *fp = fopen(file, "r");
@@ -346,7 +368,9 @@ int mmio_config_load(const char *file, struct mmio_config *c)
             push_str(&c->dirs, &c->ndirs, d);
         free(copy);
     }
-    push_str(&c->dirs, &c->ndirs, MMIO_PLUGINDIR);
+    char plugindir[4200];
+    installed_path(plugindir, sizeof plugindir, MMIO_PLUGINDIR_REL, "");
+    push_str(&c->dirs, &c->ndirs, plugindir);
     if (!c->cache_path)
         c->cache_path = xdg_file("XDG_CACHE_HOME", ".cache", "scan.cache");
     if (!c->state_path)

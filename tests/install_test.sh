@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs libmmio into a scratch prefix, then builds against the installed
+# SDK alone, as a third party would: the example plugin with CMake's
+# find_package(mmio), a program with pkg-config; and uses the installed
+# mmiohost with a config that names the plugin's directory.
+set -euo pipefail
+build=$1 src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cmake --install "$build" --prefix "$work/prefix" >/dev/null
+export PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig"
+export LD_LIBRARY_PATH="$work/prefix/lib"
+export XDG_CACHE_HOME="$work/cache" XDG_STATE_HOME="$work/state"
+unset MMIO_PLUGIN_PATH MMIO_SCANNER MMIO_CONFIG
+
+cmake -S "$src/sdk/examples/rot13" -B "$work/rot13" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+cmake --build "$work/rot13" >/dev/null
+mkdir -m 755 "$work/plugins"
+cp "$work/rot13/rot13.so" "$work/plugins/"
+printf '[host]\nplugin_dir = plugins\n' > "$work/plugins.conf"
+
+cat > "$work/prog.c" <<'C'
+#include <mmsystem.h>
+#include <stdio.h>
+int main(int argc, char **argv) {
+    char buf[64] = "";
+    HMMIO h = mmioOpen(argv[1], NULL, MMIO_READ);
+    if (!h) return 1;
+    LONG n = mmioRead(h, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("%s\n", buf);
+    return mmioClose(h, 0) == 0 && argc == 2 ? 0 : 1;
+}
+C
+cc "$work/prog.c" $(pkg-config --cflags --libs mmio) -o "$work/prog"
+printf 'Uryyb, jbeyq' > "$work/secret.txt"
+out=$(MMIO_CONFIG="$work/plugins.conf" "$work/prog" "x.rot+$work/secret.txt")
+[ "$out" = "Hello, world" ] || { echo "install test: got '$out'"; exit 1; }
+"$work/prefix/bin/mmiohost" --config "$work/plugins.conf" list | grep -q "rot13 .*available" \
+  || { echo "install test: mmiohost does not list rot13"; exit 1; }
+"$work/prefix/bin/mmiohost" --config "$work/plugins.conf" list | grep -q "^zip " \
+  || { echo "install test: the bundled zip plugin is not on the installed path"; exit 1; }
+test -f "$work/prefix/etc/mmio/plugins.conf"
+echo "install test: ok"
