@@ -62,9 +62,11 @@ static struct mmio_proc_pin builtin_mem = {FOURCC_MEM, mmio_proc_mem, 0, 1,
                                            "built-in", NULL, NULL};
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
+/* Fibonacci hashing: FOURCCs differ in a byte or two ("L001", "L002"), and
+ * the multiply spreads every byte over the top bits. */
 static unsigned bucket_of(FOURCC fcc)
 {
-    return (fcc ^ (fcc >> 8) ^ (fcc >> 16) ^ (fcc >> 24)) & (BUCKETS - 1);
+    return (unsigned)((uint32_t)(fcc * 0x9E3779B1u) >> 24) & (BUCKETS - 1);
 }
 
 static void add_builtins(void)
