@@ -102,9 +102,13 @@ static void run_child(const char *self, const char *conf, const char *name,
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s' --child '%s' '%s'", self, conf, name);
     FILE *p = popen(cmd, "r");
-    if (!p || fscanf(p, "%lf %d", us, mapped) != 2)
+    char line[128];
+    if (!p || !fgets(line, sizeof line, p))
         exit(1);
     pclose(p);
+    char *end;
+    *us = strtod(line, &end);
+    *mapped = (int)strtol(end, NULL, 10);
 }
 
 static LRESULT CALLBACK tiny_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
@@ -172,8 +176,9 @@ int main(int argc, char **argv)
     fp = fopen(conf, "w");
     fputs(text, fp);
     fclose(fp);
-    snprintf(text, sizeof text,
-             "[host]\ncache = cache0/scan.cache\nstate = state0/global.state\n");
+    snprintf(
+        text, sizeof text,
+        "[host]\ncache = cache0/scan.cache\nstate = state0/global.state\n");
     fp = fopen(empty, "w");
     fputs(text, fp);
     fclose(fp);
@@ -195,8 +200,8 @@ int main(int argc, char **argv)
     printf("%-36s %12.0f %14d\n", "200 plugins, cold (no scan cache)", us_cold,
            m_cold);
     printf("%-36s %12.0f %14d\n", "200 plugins, warm", us_warm, m_warm);
-    printf("%-36s %12.0f %14d\n", "200 plugins, warm, another FOURCC",
-           us_warm2, m_warm2);
+    printf("%-36s %12.0f %14d\n", "200 plugins, warm, another FOURCC", us_warm2,
+           m_warm2);
     printf("%-36s %12.1fx\n", "warm / baseline", us_warm / us_none);
     printf("%-36s %12.1fx\n", "cold / warm", us_cold / us_warm);
 

@@ -123,12 +123,11 @@ static BOOL CALLBACK print_proc(const MMIOPROCDESC *d, void *ctx)
     } else {
         char task[32] = "-";
         if (d->uScope == MMIO_SCOPE_LOCAL)
-            snprintf(task, sizeof task, "%s",
-                     d->htask ? "" : "default");
+            snprintf(task, sizeof task, "%s", d->htask ? "" : "default");
         if (d->uScope == MMIO_SCOPE_LOCAL && d->htask)
             snprintf(task, sizeof task, "%p", (void *)d->htask);
-        printf("'%s'  %-8s  %-14s  %-16s  %u\n", f, scope_name(d->uScope),
-               task, d->pszSource, d->cOpen);
+        printf("'%s'  %-8s  %-14s  %-16s  %u\n", f, scope_name(d->uScope), task,
+               d->pszSource, d->cOpen);
     }
     return TRUE;
 }
@@ -172,11 +171,12 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
         return TRUE;
     }
     char fccs[128] = "";
-    for (int i = 0; d->pFourccs[i] && strlen(fccs) < 100; i++) {
+    size_t used = 0;
+    for (int i = 0; d->pFourccs[i] && used + 6 < sizeof fccs; i++) {
         char f[5];
         fourcc_text(d->pFourccs[i], f);
-        strcat(fccs, i ? "," : "");
-        strcat(fccs, f);
+        used += (size_t)snprintf(fccs + used, sizeof fccs - used, "%s%s",
+                                 i ? "," : "", f);
     }
     if (w->only) {
         printf("name:        %s\nversion:     %s\ndescription: %s\n"
@@ -191,7 +191,8 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
     }
     printf("%-12s %-8s %-9s %-14s %s%s\n", *d->pszName ? d->pszName : "-",
            *d->pszVersion ? d->pszVersion : "-", state_name(d->uState),
-           *fccs ? fccs : "-", d->pszPath, d->fSystemWide ? " (system-wide)" : "");
+           *fccs ? fccs : "-", d->pszPath,
+           d->fSystemWide ? " (system-wide)" : "");
     if (*d->pszReason)
         printf("             reason: %s\n", d->pszReason);
     return TRUE;
@@ -277,7 +278,8 @@ static int cmd_remove(const char *name)
     return EXIT_OK;
 }
 
-/* ---- riff ------------------------------------------------------------------ */
+/* ---- riff ------------------------------------------------------------------
+ */
 
 static int walk(HMMIO h, const MMCKINFO *parent, int depth, int *n)
 {
@@ -343,7 +345,8 @@ static int cmd_riff(const char *name)
     return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
-/* ---- cat / cp / tone ------------------------------------------------------ */
+/* ---- cat / cp / tone ------------------------------------------------------
+ */
 
 static int copy_stream(HMMIO in, HMMIO out, const char *src, const char *dst)
 {

@@ -4,18 +4,14 @@
  *   # comment
  *   [host]
  *   plugin_dir = DIR        repeatable; relative to this file
- *   cache = FILE            scan cache (default $XDG_CACHE_HOME/mmio/scan.cache)
- *   state = FILE            global registry state
- *                           (default $XDG_STATE_HOME/mmio/global.state)
- *   lazy = yes|no           load plugins when first needed (default yes)
- *   scan_timeout = SECONDS  a plugin check taking longer is "hung" (default 5)
- *   [plugin NAME]
- *   enabled = yes|no
- *   options = TEXT          handed to the plugin (mmioExtPluginOptions)
- *   [route FOURCC]
- *   plugin = NAME           open FOURCC through this plugin ...
- *   fourcc = FOURCC         ... using its procedure for this FOURCC
- *   options = TEXT          ... with these options
+ *   cache = FILE            scan cache (default
+ * $XDG_CACHE_HOME/mmio/scan.cache) state = FILE            global registry
+ * state (default $XDG_STATE_HOME/mmio/global.state) lazy = yes|no load plugins
+ * when first needed (default yes) scan_timeout = SECONDS  a plugin check taking
+ * longer is "hung" (default 5) [plugin NAME] enabled = yes|no options = TEXT
+ * handed to the plugin (mmioExtPluginOptions) [route FOURCC] plugin = NAME open
+ * FOURCC through this plugin ... fourcc = FOURCC         ... using its
+ * procedure for this FOURCC options = TEXT          ... with these options
  *
  * MMIO_PLUGIN_PATH (colon list) adds directories; MMIO_CONFIG names the file.
  * Both are ignored in setuid/setgid processes (secure_getenv).
@@ -26,9 +22,9 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdint.h>
 #include <string.h>
 
 /* Where the installed plugins.conf and plugin directory are, relative to
@@ -189,8 +185,7 @@ static void plugin_key(struct parser *p, const char *k, const char *v)
 {
     if (!strcmp(k, "enabled")) {
         if (parse_bool(v, &p->plugin->enabled) != 0)
-            report(p->file, p->line, "enabled: expected yes or no",
-                   &p->errors);
+            report(p->file, p->line, "enabled: expected yes or no", &p->errors);
     } else if (!strcmp(k, "options")) {
         set_str(&p->plugin->options, v);
     } else {

@@ -20,8 +20,8 @@ struct mmio_route {
 };
 
 struct mmio_config {
-    char *path;   /* the file read, or NULL when none exists */
-    char **dirs;  /* plugin directories, absolute, in search order */
+    char *path;  /* the file read, or NULL when none exists */
+    char **dirs; /* plugin directories, absolute, in search order */
     size_t ndirs;
     char *cache_path; /* scan cache file (NULL: keep it in memory only) */
     char *state_path; /* global registry state (NULL: none) */

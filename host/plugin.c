@@ -10,10 +10,10 @@
  * which is how a running program sees a system-wide install.
  */
 #define _GNU_SOURCE
+#include "plugin.h"
 #include "config.h"
 #include "mmio_internal.h"
 #include "mmio_plugin.h"
-#include "plugin.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -30,8 +30,8 @@ static struct mmio_config cfg;
 static struct mmio_plugin_rec *recs;
 static size_t nrecs;
 static struct mmio_state state;
-static struct stat state_seen;   /* the state file when last read */
-static struct stat *dirs_seen;   /* each plugin directory when last listed */
+static struct stat state_seen; /* the state file when last read */
+static struct stat *dirs_seen; /* each plugin directory when last listed */
 static _Thread_local const char *current_options;
 
 static int64_t mtime_ns(const struct stat *st)
@@ -45,8 +45,8 @@ static int same_stat(const struct stat *a, const struct stat *b)
            mtime_ns(a) == mtime_ns(b);
 }
 
-static struct mmio_plugin_rec *find_rec(struct mmio_plugin_rec *list,
-                                        size_t n, const char *path)
+static struct mmio_plugin_rec *find_rec(struct mmio_plugin_rec *list, size_t n,
+                                        const char *path)
 {
     for (size_t i = 0; i < n; i++)
         if (list[i].path && !strcmp(list[i].path, path))
@@ -56,8 +56,8 @@ static struct mmio_plugin_rec *find_rec(struct mmio_plugin_rec *list,
 
 /* Appends a record for path to *out: the running one, the cached one, or a
  * fresh check.  *scanned counts the fresh checks. */
-static void take_file(const char *path, struct mmio_plugin_rec **out,
-                      size_t *n, struct mmio_plugin_rec *cache, size_t ncache,
+static void take_file(const char *path, struct mmio_plugin_rec **out, size_t *n,
+                      struct mmio_plugin_rec *cache, size_t ncache,
                       int *scanned)
 {
     if (find_rec(*out, *n, path))
@@ -154,12 +154,13 @@ static void refresh_locked(void)
         struct mmio_plugin_rec *r = &out[i];
         const struct mmio_plugin_conf *pc = mmio_config_plugin(&cfg, r->name);
         r->disabled = pc && pc->enabled == 0;
-        for (size_t j = 0; j < i && r->name && r->state == MMIO_PLUGIN_AVAILABLE;
-             j++)
+        for (size_t j = 0;
+             j < i && r->name && r->state == MMIO_PLUGIN_AVAILABLE; j++)
             if (out[j].name && !strcmp(out[j].name, r->name) && !r->dl) {
                 char why[600];
-                snprintf(why, sizeof why, "another plugin named '%s' (%s) "
-                                          "comes first on the path",
+                snprintf(why, sizeof why,
+                         "another plugin named '%s' (%s) "
+                         "comes first on the path",
                          r->name, out[j].path);
                 r->state = MMIO_PLUGIN_REFUSED;
                 free(r->reason);
@@ -382,7 +383,8 @@ const char *mmio_plugins_state_path(void)
     return p;
 }
 
-/* ---- extension API -------------------------------------------------------- */
+/* ---- extension API --------------------------------------------------------
+ */
 
 LPCSTR mmioExtPluginOptions(void)
 {
@@ -513,14 +515,15 @@ static int edit_remove(struct mmio_state *st, void *ctx)
     for (size_t i = 0; i < st->nplugins; i++)
         if (!strcmp(st->plugins[i], ctx)) {
             free(st->plugins[i]);
-            st->plugins[i] = st->plugins[--st->nplugins];
+            st->nplugins--;
+            memmove(&st->plugins[i], &st->plugins[i + 1],
+                    (st->nplugins - i) * sizeof st->plugins[0]);
             return 1;
         }
     return 0;
 }
 
-MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError,
-                                  UINT cchError)
+MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError, UINT cchError)
 {
     char real[4096], msg[700];
     say(szError, cchError, "");
@@ -579,13 +582,12 @@ MMRESULT mmioExtRemoveSystemWide(LPCSTR pszName, LPSTR szError, UINT cchError)
     MMRESULT rc = MMIOERR_FILENOTFOUND;
     for (size_t i = 0; i < nrecs; i++) {
         const struct mmio_plugin_rec *r = &recs[i];
-        if (!r->system_wide ||
-            !((r->name && !strcmp(r->name, pszName)) ||
-              !strcmp(r->path, pszName)))
+        if (!r->system_wide || !((r->name && !strcmp(r->name, pszName)) ||
+                                 !strcmp(r->path, pszName)))
             continue;
         char *path = strdup(r->path);
-        int ed = path ? mmio_state_update(cfg.state_path, edit_remove, path)
-                      : -1;
+        int ed =
+            path ? mmio_state_update(cfg.state_path, edit_remove, path) : -1;
         free(path);
         rc = ed == 0 ? MMSYSERR_NOERROR : MMIOERR_CANNOTWRITE;
         break;

@@ -1,4 +1,5 @@
-/* plugin.h - what the plugin host's files (cache, scan, state, plugin) share. */
+/* plugin.h - what the plugin host's files (cache, scan, state, plugin) share.
+ */
 #ifndef MMIO_PLUGIN_HOST_H
 #define MMIO_PLUGIN_HOST_H
 
@@ -13,14 +14,14 @@ struct mmio_plugin_rec {
     int64_t size;
     int64_t mtime_ns;
     uint32_t mode; /* permissions decide too: part of the cache key */
-    UINT state; /* MMIO_PLUGIN_* */
+    UINT state;    /* MMIO_PLUGIN_* */
     char *reason;
     char *name, *version, *description, *license;
     FOURCC *fourccs; /* 0-terminated */
     int system_wide;
     /* runtime only */
-    int disabled;      /* enabled = no in plugins.conf */
-    int app_loaded;    /* loaded by mmioExtLoadPlugin, not from the path */
+    int disabled;   /* enabled = no in plugins.conf */
+    int app_loaded; /* loaded by mmioExtLoadPlugin, not from the path */
     void *dl;
     LPMMIOPROC *procs; /* what its install installed, per fourccs[i] */
 };
@@ -40,8 +41,7 @@ int mmio_scan_dir(const char *dir, char ***paths, char *why, size_t cap);
 int mmio_check_safe(const char *path, char *why, size_t cap);
 
 /* cache.c: the scan cache file. */
-int mmio_cache_read(const char *file, struct mmio_plugin_rec **recs,
-                    size_t *n);
+int mmio_cache_read(const char *file, struct mmio_plugin_rec **recs, size_t *n);
 int mmio_cache_write(const char *file, const struct mmio_plugin_rec *recs,
                      size_t n);
 
@@ -62,7 +62,7 @@ struct mmio_state {
         FOURCC fcc;
         char *lib;
         char *symbol;
-    } *procs;
+    } * procs;
     size_t nprocs;
 };
 int mmio_state_read(const char *file, struct mmio_state *st);

@@ -27,8 +27,8 @@ struct mmio_proc_pin {
     LPMMIOPROC proc;
     unsigned users; /* open files using this installation */
     unsigned builtin;
-    const char *source;       /* plugin name, "built-in" or "application" */
-    struct mmio_task *task;   /* NULL: global */
+    const char *source;         /* plugin name, "built-in" or "application" */
+    struct mmio_task *task;     /* NULL: global */
     struct mmio_proc_pin *next; /* same bucket, older */
 };
 
@@ -56,10 +56,10 @@ static _Thread_local struct {
     void *seen_ctx;
 } redirect;
 
-static struct mmio_proc_pin builtin_dos = {FOURCC_DOS, mmio_proc_dos, 0, 1,
-                                           "built-in", NULL, NULL};
-static struct mmio_proc_pin builtin_mem = {FOURCC_MEM, mmio_proc_mem, 0, 1,
-                                           "built-in", NULL, NULL};
+static struct mmio_proc_pin builtin_dos = {FOURCC_DOS, mmio_proc_dos, 0,   1,
+                                           "built-in", NULL,          NULL};
+static struct mmio_proc_pin builtin_mem = {FOURCC_MEM, mmio_proc_mem, 0,   1,
+                                           "built-in", NULL,          NULL};
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 /* Fibonacci hashing: FOURCCs differ in a byte or two ("L001", "L002"), and
@@ -237,7 +237,8 @@ LPMMIOPROC mmioInstallIOProcA(FOURCC fccIOProc, LPMMIOPROC pIOProc,
     return mmioInstallIOProc(fccIOProc, pIOProc, dwFlags);
 }
 
-/* ---- tasks ---------------------------------------------------------------- */
+/* ---- tasks ----------------------------------------------------------------
+ */
 
 HTASK mmioExtTaskCreate(void)
 {
@@ -296,7 +297,8 @@ HTASK mmioExtTaskGetCurrent(void)
     return current_task == &default_task ? NULL : (HTASK)current_task;
 }
 
-/* ---- enumeration ------------------------------------------------------------ */
+/* ---- enumeration ------------------------------------------------------------
+ */
 
 static size_t collect(const struct registry *r, MMIOPROCDESC *out, size_t cap,
                       size_t n)

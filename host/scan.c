@@ -189,8 +189,8 @@ void mmio_scan_file(const char *path, int timeout_ms,
     posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
                                      0);
-    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null",
-                                     O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY,
+                                     0);
     const char *helper = scanner_path();
     char *argv[] = {(char *)"mmio-scan", (char *)path, NULL};
     pid_t pid;

@@ -150,7 +150,9 @@ static int edit_proc(struct mmio_state *st, void *ctx)
                 return 0; /* already recorded */
             free(p->lib);
             free(p->symbol);
-            st->procs[i] = st->procs[--st->nprocs];
+            st->nprocs--;
+            memmove(&st->procs[i], &st->procs[i + 1],
+                    (st->nprocs - i) * sizeof st->procs[0]);
             return 1;
         }
     }

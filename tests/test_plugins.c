@@ -150,8 +150,8 @@ static void read_name(const char *name, char *out, size_t cap)
 
 START_TEST(bad_plugins_are_recorded_and_the_host_carries_on)
 {
-    const char *kinds[] = {"good",    "badabi", "noinstall", "segv",
-                           "hang",    "exits",  NULL};
+    const char *kinds[] = {"good", "badabi", "noinstall", "segv",
+                           "hang", "exits",  NULL};
     make_host(kinds, NULL);
     ck_assert_uint_eq(mmioExtScan(), 0);
     struct found f = plugin("good");
@@ -175,8 +175,8 @@ START_TEST(bad_plugins_are_recorded_and_the_host_carries_on)
     ck_assert_msg(strstr(f.reason, "status 3") != NULL, "%s", f.reason);
     /* none of them was loaded here, and nothing they declare resolves */
     ck_assert(!mapped("/segv.so") && !mapped("/exits.so"));
-    ck_assert_ptr_null(mmioInstallIOProc(mmioFOURCC('S', 'E', 'G', 'V'), NULL,
-                                         MMIO_FINDPROC));
+    ck_assert_ptr_null(
+        mmioInstallIOProc(mmioFOURCC('S', 'E', 'G', 'V'), NULL, MMIO_FINDPROC));
     char text[256];
     read_name("x.good+hello", text, sizeof text);
     ck_assert_str_eq(text, "|x.good+hello");
@@ -286,7 +286,8 @@ START_TEST(local_override_beats_the_global_plugin)
     make_host(kinds, NULL);
     LPMMIOPROC global = mmioInstallIOProc(GOOD, NULL, MMIO_FINDPROC);
     ck_assert_ptr_nonnull(global);
-    ck_assert_ptr_eq(mmioInstallIOProc(GOOD, tu_proc, MMIO_INSTALLPROC), tu_proc);
+    ck_assert_ptr_eq(mmioInstallIOProc(GOOD, tu_proc, MMIO_INSTALLPROC),
+                     tu_proc);
     tu_log_reset();
     HMMIO h = mmioOpen((LPSTR) "a.good+b", NULL, MMIO_READ);
     ck_assert_ptr_nonnull(h);
@@ -469,8 +470,7 @@ START_TEST(second_process_sees_a_global_procedure)
     snprintf(lib, sizeof lib, "%s/libfixture_globalproc.so", FIXTURE_DIR);
     void *dl = dlopen(lib, RTLD_NOW);
     ck_assert_msg(dl != NULL, "%s", dlerror());
-    LPMMIOPROC proc =
-        (LPMMIOPROC)(uintptr_t)dlsym(dl, "fixture_global_proc");
+    LPMMIOPROC proc = (LPMMIOPROC)(uintptr_t)dlsym(dl, "fixture_global_proc");
     ck_assert_ptr_nonnull(proc);
     const FOURCC glob = mmioFOURCC('G', 'L', 'O', 'B');
     ck_assert_int_ne(run_host("cat x.glob+y", out, sizeof out), 0);

@@ -21,8 +21,8 @@
 static const FOURCC fourccs[] = {FOURCC_ZIP, 0};
 
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
-    MMIO_PLUGIN_ABI, "zip", "1.0.0", "Members of ZIP archives (libzip)",
-    "MIT", fourccs};
+    MMIO_PLUGIN_ABI, "zip",  "1.0.0", "Members of ZIP archives (libzip)",
+    "MIT",           fourccs};
 
 struct member {
     char *archive; /* the name up to the last '+' */
@@ -30,7 +30,7 @@ struct member {
     char *data;
     size_t len, cap;
     int dirty;
-    int store;     /* write uncompressed */
+    int store; /* write uncompressed */
 };
 
 static struct member *member_of(const MMIOINFO *mi)
@@ -81,20 +81,13 @@ static MMRESULT store(struct member *m)
     zip_t *z = zip_open(m->archive, ZIP_CREATE, &err);
     if (!z)
         return MMIOERR_CANNOTWRITE;
-    /* libzip frees the copy once the archive is written */
-    void *copy = malloc(m->len ? m->len : 1);
-    zip_source_t *src =
-        copy ? zip_source_buffer(z, memcpy(copy, m->data ? m->data : "",
-                                           m->len),
-                                 m->len, 1)
-             : NULL;
-    zip_int64_t idx = src ? zip_file_add(z, m->name, src, ZIP_FL_OVERWRITE)
-                          : -1;
+    /* m->data outlives zip_close, which is when libzip reads it */
+    zip_source_t *src = zip_source_buffer(z, m->data ? m->data : "", m->len, 0);
+    zip_int64_t idx =
+        src ? zip_file_add(z, m->name, src, ZIP_FL_OVERWRITE) : -1;
     if (idx < 0) {
         if (src)
             zip_source_free(src);
-        else
-            free(copy);
         zip_discard(z);
         return MMIOERR_CANNOTWRITE;
     }

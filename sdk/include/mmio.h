@@ -261,18 +261,18 @@ MMIOAPI MMRESULT mmioExtScan(void);
 typedef struct MMIOPROCDESC {
     FOURCC fccIOProc;
     LPMMIOPROC pIOProc;
-    UINT uScope;         /* MMIO_SCOPE_* */
-    HTASK htask;         /* the task, for local procedures */
-    LPCSTR pszSource;    /* plugin name, "built-in", or "application" */
-    UINT cOpen;          /* files open through it */
+    UINT uScope;      /* MMIO_SCOPE_* */
+    HTASK htask;      /* the task, for local procedures */
+    LPCSTR pszSource; /* plugin name, "built-in", or "application" */
+    UINT cOpen;       /* files open through it */
 } MMIOPROCDESC;
 
 #define MMIO_PLUGIN_UNSCANNED 0
 #define MMIO_PLUGIN_AVAILABLE 1 /* checked, not loaded yet */
 #define MMIO_PLUGIN_LOADED 2
-#define MMIO_PLUGIN_BROKEN 3    /* crashed, hung or exited while checked */
-#define MMIO_PLUGIN_REFUSED 4   /* bad descriptor, unsafe permissions, ... */
-#define MMIO_PLUGIN_DISABLED 5  /* enabled = no in plugins.conf */
+#define MMIO_PLUGIN_BROKEN 3   /* crashed, hung or exited while checked */
+#define MMIO_PLUGIN_REFUSED 4  /* bad descriptor, unsafe permissions, ... */
+#define MMIO_PLUGIN_DISABLED 5 /* enabled = no in plugins.conf */
 
 typedef struct MMIOPLUGINDESC {
     LPCSTR pszPath;

@@ -14,8 +14,8 @@
 static const FOURCC fourccs[] = {FOURCC_ROT, 0};
 
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
-    MMIO_PLUGIN_ABI, "rot13", "1.0.0", "ROT13 view of another file", "MIT",
-    fourccs};
+    MMIO_PLUGIN_ABI, "rot13", "1.0.0", "ROT13 view of another file",
+    "MIT",           fourccs};
 
 static HMMIO inner_of(const MMIOINFO *mi)
 {
