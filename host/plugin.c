@@ -39,6 +39,20 @@ static int64_t mtime_ns(const struct stat *st)
     return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
+/* What the cache keys a checked file on. */
+static void rec_set_stat(struct mmio_plugin_rec *r, const struct stat *st)
+{
+    r->size = st->st_size;
+    r->mtime_ns = mtime_ns(st);
+    r->mode = (uint32_t)st->st_mode;
+}
+
+static int rec_matches(const struct mmio_plugin_rec *r, const struct stat *st)
+{
+    return r->size == st->st_size && r->mtime_ns == mtime_ns(st) &&
+           r->mode == (uint32_t)st->st_mode;
+}
+
 static int same_stat(const struct stat *a, const struct stat *b)
 {
     return a->st_ino == b->st_ino && a->st_size == b->st_size &&
@@ -79,16 +93,13 @@ static void take_file(const char *path, struct mmio_plugin_rec **out, size_t *n,
         return;
     }
     struct mmio_plugin_rec *hit = find_rec(cache, ncache, path);
-    if (hit && hit->size == st.st_size && hit->mtime_ns == mtime_ns(&st) &&
-        hit->mode == (uint32_t)st.st_mode) {
+    if (hit && rec_matches(hit, &st)) {
         *r = *hit;
         memset(hit, 0, sizeof *hit);
         return;
     }
     r->path = strdup(path);
-    r->size = st.st_size;
-    r->mtime_ns = mtime_ns(&st);
-    r->mode = (uint32_t)st.st_mode;
+    rec_set_stat(r, &st);
     mmio_scan_file(path, cfg.scan_timeout_ms, r);
     (*scanned)++;
 }
@@ -235,12 +246,9 @@ static int load_locked(struct mmio_plugin_rec *r, int global)
     struct stat st;
     if (r->dl)
         return 0;
-    if (stat(r->path, &st) != 0 || st.st_size != r->size ||
-        mtime_ns(&st) != r->mtime_ns || (uint32_t)st.st_mode != r->mode) {
+    if (stat(r->path, &st) != 0 || !rec_matches(r, &st)) {
         /* changed since it was checked */
-        r->size = st.st_size;
-        r->mtime_ns = mtime_ns(&st);
-        r->mode = (uint32_t)st.st_mode;
+        rec_set_stat(r, &st);
         mmio_scan_file(r->path, cfg.scan_timeout_ms, r);
         mmio_cache_write(cfg.cache_path, recs, nrecs);
     }
@@ -445,9 +453,7 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
         struct stat st;
         stat(real, &st);
         r->path = strdup(real);
-        r->size = st.st_size;
-        r->mtime_ns = mtime_ns(&st);
-        r->mode = (uint32_t)st.st_mode;
+        rec_set_stat(r, &st);
         r->app_loaded = 1;
         mmio_scan_file(real, cfg.scan_timeout_ms, r);
     }
@@ -537,9 +543,7 @@ MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError, UINT cchError)
     struct mmio_plugin_rec probe = {0};
     struct stat st;
     stat(real, &st);
-    probe.size = st.st_size;
-    probe.mtime_ns = mtime_ns(&st);
-    probe.mode = (uint32_t)st.st_mode;
+    rec_set_stat(&probe, &st);
     mmio_scan_file(real, cfg.scan_timeout_ms, &probe);
     if (!cfg.state_path) {
         say(szError, cchError, "no registry state file is configured");

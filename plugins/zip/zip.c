@@ -35,8 +35,7 @@ struct member {
 
 static struct member *member_of(const MMIOINFO *mi)
 {
-    return (struct member *)(uintptr_t)((uint64_t)mi->adwInfo[0] |
-                                        ((uint64_t)mi->adwInfo[1] << 32));
+    return mmioPluginGetFileState(mi);
 }
 
 static void free_member(struct member *m)
@@ -119,8 +118,7 @@ static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
         free_member(m);
         return rc;
     }
-    mi->adwInfo[0] = (DWORD)(uintptr_t)m;
-    mi->adwInfo[1] = (DWORD)((uint64_t)(uintptr_t)m >> 32);
+    mmioPluginSetFileState(mi, m);
     mi->lDiskOffset = 0;
     return 0;
 }

@@ -31,6 +31,21 @@ typedef struct MMIOPLUGININFO {
 typedef MMRESULT (*MMIOPLUGININSTALL)(void);
 typedef void (*MMIOPLUGINREMOVE)(void);
 
+/* Per-file state for a procedure: one pointer, kept in adwInfo[0] (low 32
+ * bits) and adwInfo[1] (high 32 bits), which the procedure owns. */
+static inline void mmioPluginSetFileState(MMIOINFO *mi, void *state)
+{
+    uint64_t v = (uint64_t)(uintptr_t)state;
+    mi->adwInfo[0] = (DWORD)v;
+    mi->adwInfo[1] = (DWORD)(v >> 32);
+}
+
+static inline void *mmioPluginGetFileState(const MMIOINFO *mi)
+{
+    return (void *)(uintptr_t)((uint64_t)mi->adwInfo[0] |
+                               ((uint64_t)mi->adwInfo[1] << 32));
+}
+
 #define MMIO_PLUGIN_INFO_SYMBOL "mmioPluginInfo"
 #define MMIO_PLUGIN_INSTALL_SYMBOL "mmioPluginInstall"
 #define MMIO_PLUGIN_REMOVE_SYMBOL "mmioPluginRemove"

@@ -19,8 +19,7 @@ MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
 
 static HMMIO inner_of(const MMIOINFO *mi)
 {
-    return (HMMIO)(uintptr_t)((uint64_t)mi->adwInfo[0] |
-                              ((uint64_t)mi->adwInfo[1] << 32));
+    return (HMMIO)mmioPluginGetFileState(mi);
 }
 
 static void rot13(char *p, LONG n)
@@ -48,8 +47,7 @@ static LRESULT CALLBACK rot13_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         HMMIO h = mmioOpen(inner, &in, mi->dwFlags & ~(DWORD)MMIO_ALLOCBUF);
         if (!h)
             return in.wErrorRet;
-        mi->adwInfo[0] = (DWORD)(uintptr_t)h;
-        mi->adwInfo[1] = (DWORD)((uint64_t)(uintptr_t)h >> 32);
+        mmioPluginSetFileState(mi, h);
         return 0;
     }
     case MMIOM_CLOSE:
