@@ -506,6 +506,44 @@ START_TEST(configuration_errors_name_file_and_line)
 }
 END_TEST
 
+START_TEST(mmiohost_json_and_exit_codes)
+{
+    const char *kinds[] = {"good", "segv", NULL};
+    make_host(kinds, NULL);
+    char out[8192], args[1400], wav[600];
+    snprintf(wav, sizeof wav, "%s", tu_path("t.wav"));
+    snprintf(args, sizeof args, "tone '%s' 0.01", wav);
+    ck_assert_int_eq(run_host(args, out, sizeof out), 0);
+    const char *checks[][2] = {
+        {"--json riff", "d=json.load(sys.stdin); c=d[0]; "
+                        "ok=c['id']=='RIFF' and c['type']=='WAVE' and "
+                        "[k['id'] for k in c['children']]==['fmt ','data']"},
+        {"--json list", "d=json.load(sys.stdin); "
+                        "s={p['name']:p['state'] for p in d['plugins']}; "
+                        "ok=s=={'good':'available','segv':'broken'} and "
+                        "any(p['fourcc']=='DOS ' for p in d['procedures'])"},
+        {"--json info segv", "d=json.load(sys.stdin); "
+                             "ok=d['state']=='broken' and 'signal' in "
+                             "d['reason'] and d['fourccs']==['SEGV']"},
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        char cmd[3000];
+        snprintf(cmd, sizeof cmd,
+                 "'%s' --config '%s' %s %s | python3 -c \"import json,sys; "
+                 "%s; sys.exit(0 if ok else 1)\"",
+                 MMIOHOST, conf, checks[i][0], i == 0 ? wav : "", checks[i][1]);
+        int st = system(cmd);
+        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s",
+                      checks[i][0]);
+    }
+    ck_assert_int_eq(run_host("info nosuch", out, sizeof out), 1);
+    ck_assert_int_eq(run_host("frobnicate", out, sizeof out), 2);
+    ck_assert_int_eq(run_host("cat", out, sizeof out), 2);
+    ck_assert_int_eq(run_host("--help", out, sizeof out), 0);
+    ck_assert_int_eq(run_host("cat /nonexistent/file", out, sizeof out), 1);
+}
+END_TEST
+
 Suite *suite_plugins(void)
 {
     Suite *s = suite_create("plugins");
@@ -525,6 +563,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, running_program_sees_a_system_wide_install);
     tcase_add_test(tc, second_process_sees_a_global_procedure);
     tcase_add_test(tc, configuration_errors_name_file_and_line);
+    tcase_add_test(tc, mmiohost_json_and_exit_codes);
     suite_add_tcase(s, tc);
     return s;
 }
