@@ -382,13 +382,15 @@ int mmio_plugins_provide(FOURCC fcc)
     return got;
 }
 
-const char *mmio_plugins_state_path(void)
+int mmio_plugins_state_path(char *out, size_t cap)
 {
+    /* Copied under the lock: mmioExtConfigure may free the configuration
+     * as soon as it is released. */
     pthread_mutex_lock(&host_lock);
     init_locked();
-    const char *p = cfg.state_path;
+    int n = cfg.state_path ? snprintf(out, cap, "%s", cfg.state_path) : -1;
     pthread_mutex_unlock(&host_lock);
-    return p;
+    return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
 /* ---- extension API --------------------------------------------------------

@@ -72,6 +72,7 @@ typedef int (*mmio_state_edit)(struct mmio_state *st, void *ctx);
 int mmio_state_update(const char *file, mmio_state_edit edit, void *ctx);
 
 /* plugin.c */
-const char *mmio_plugins_state_path(void);
+/* The configured state file, copied into out; -1 when there is none. */
+int mmio_plugins_state_path(char *out, size_t cap);
 
 #endif

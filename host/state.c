@@ -180,9 +180,9 @@ void mmio_state_record_proc(FOURCC fcc, LPMMIOPROC proc, int add)
         (uintptr_t)di.dli_saddr != (uintptr_t)proc ||
         is_main_program(di.dli_fname))
         return; /* not exported from a shared object: this process only */
-    const char *state = mmio_plugins_state_path();
-    char lib[4096];
-    if (!state || !realpath(di.dli_fname, lib))
+    char state[4096], lib[4096];
+    if (mmio_plugins_state_path(state, sizeof state) != 0 ||
+        !realpath(di.dli_fname, lib))
         return;
     struct proc_edit e = {fcc, lib, di.dli_sname, add};
     mmio_state_update(state, edit_proc, &e);
