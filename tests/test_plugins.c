@@ -69,7 +69,7 @@ static void make_host(const char *const *kinds, const char *extra)
     snprintf(counter, sizeof counter, "%s", tu_path("scans"));
     snprintf(wrapper, sizeof wrapper, "%s", tu_path("scan-wrapper"));
     snprintf(script, sizeof script,
-             "#!/bin/sh\necho \"$1\" >> '%s'\nexec '%s' \"$@\"\n", counter,
+             "#!/bin/sh\necho \"$*\" >> '%s'\nexec '%s' \"$@\"\n", counter,
              MMIO_SCAN);
     tu_write(wrapper, script, strlen(script));
     chmod(wrapper, 0755);

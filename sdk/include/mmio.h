@@ -253,6 +253,16 @@ MMIOAPI LPCSTR mmioExtPluginOptions(void);
 MMIOAPI MMRESULT mmioExtConfigure(LPCSTR pszConfigFile);
 /* Rescans the plugin path now (only changed files are rescanned). */
 MMIOAPI MMRESULT mmioExtScan(void);
+/* mmioExtScan with flags: MMIO_RESCAN_FORCE checks every file again, cached
+ * or not. */
+#define MMIO_RESCAN_FORCE 0x1
+MMIOAPI MMRESULT mmioExtRescan(DWORD dwFlags);
+
+/* Every message the library has for a person (configuration errors, refused
+ * plugin files, unreadable state files, ...) goes to this callback instead
+ * of stderr; NULL restores stderr.  The text has no trailing newline. */
+typedef void(CALLBACK MMIOMESSAGEPROC)(LPCSTR pszMessage, void *ctx);
+MMIOAPI MMRESULT mmioExtSetMessageCallback(MMIOMESSAGEPROC *cb, void *ctx);
 
 #define MMIO_SCOPE_BUILTIN 0
 #define MMIO_SCOPE_GLOBAL 1
@@ -274,6 +284,15 @@ typedef struct MMIOPROCDESC {
 #define MMIO_PLUGIN_REFUSED 4  /* bad descriptor, unsafe permissions, ... */
 #define MMIO_PLUGIN_DISABLED 5 /* enabled = no in plugins.conf */
 
+/* What an entry of mmioExtEnumPlugins is. */
+#define MMIO_KIND_PLUGIN 0 /* a plugin file */
+#define MMIO_KIND_PROC 1   /* a global procedure recorded by an application */
+/* Where it was found (bits of MMIOPLUGINDESC.fLayers). */
+#define MMIO_LAYER_PATH 0    /* a plugin directory */
+#define MMIO_LAYER_USER 1    /* the user's registry state */
+#define MMIO_LAYER_MACHINE 2 /* the machine's registry state */
+#define MMIO_LAYER_APP 3     /* loaded by this application */
+
 typedef struct MMIOPLUGINDESC {
     LPCSTR pszPath;
     LPCSTR pszName;
@@ -283,7 +302,10 @@ typedef struct MMIOPLUGINDESC {
     const FOURCC *pFourccs; /* 0-terminated */
     UINT uState;            /* MMIO_PLUGIN_* */
     LPCSTR pszReason;       /* why broken, refused or disabled; else "" */
-    BOOL fSystemWide;       /* installed with mmioExtInstallSystemWide */
+    BOOL fSystemWide;       /* listed in a registry state (user or machine) */
+    UINT uKind;             /* MMIO_KIND_* */
+    LPCSTR pszSymbol;       /* MMIO_KIND_PROC: the procedure; else "" */
+    DWORD fLayers;          /* 1 << MMIO_LAYER_*, one bit per place found */
 } MMIOPLUGINDESC;
 
 /* Calls back once per item; a FALSE return stops the walk. */
@@ -299,6 +321,15 @@ MMIOAPI MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError,
                                           UINT cchError);
 MMIOAPI MMRESULT mmioExtRemoveSystemWide(LPCSTR pszName, LPSTR szError,
                                          UINT cchError);
+/* The same with a choice of layer: 0 the user's registry state (what the
+ * two functions above use), MMIO_INSTALL_MACHINE the machine's (root). */
+#define MMIO_INSTALL_MACHINE 0x1
+MMIOAPI MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags,
+                                      LPSTR szError, UINT cchError);
+/* Removes a plugin (by name or path) or a recorded global procedure (by
+ * symbol, library path or FOURCC) from a layer, also when its file is gone. */
+MMIOAPI MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags,
+                                     LPSTR szError, UINT cchError);
 
 #ifdef __cplusplus
 }

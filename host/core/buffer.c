@@ -10,7 +10,7 @@
  * lDiskOffset is the procedure's own position; it is moved (MMIOM_SEEK)
  * only when a transfer needs it elsewhere.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>

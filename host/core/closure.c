@@ -4,7 +4,7 @@
  * closure), so one procedure implementation can be installed many times
  * with different state.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <ffi.h>
 #include <pthread.h>

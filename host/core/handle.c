@@ -8,7 +8,7 @@
  * A slot's generation is odd while the file is open and is bumped on close,
  * so a closed handle never matches again (until the counter wraps).
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>

@@ -5,7 +5,7 @@
  * name means the caller put an already-open descriptor there.  adwInfo[1]
  * holds 1 + the descriptor that carries this handle's share locks, or 0.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -11,7 +11,7 @@
  * the check, so two racing opens can both fail but never both succeed.
  */
 #define _GNU_SOURCE
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

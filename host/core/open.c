@@ -3,7 +3,7 @@
  * DELETE, PARSE and GETTEMP), mmioClose, mmioRename and mmioSendMessage,
  * and the choice of the procedure a name selects.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <string.h>
 
@@ -25,6 +25,9 @@ struct choice {
 static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
 {
     c->pin = NULL;
+    UINT rc = 0;
+    if (in->htask && !mmio_task_valid(in->htask))
+        return MMSYSERR_INVALHANDLE; /* never another task's procedure */
     if (in->pIOProc) {
         c->fcc = in->fccIOProc;
         c->proc = in->pIOProc;
@@ -32,11 +35,14 @@ static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
     }
     if (in->fccIOProc) {
         c->fcc = in->fccIOProc;
-        c->proc = mmio_registry_acquire(c->fcc, in->htask, &c->pin);
-        return c->proc ? 0 : MMIOERR_INVALIDFILE;
+        c->proc = mmio_registry_acquire(c->fcc, in->htask, &c->pin, &rc);
+        return c->proc ? 0 : rc ? rc : MMIOERR_INVALIDFILE;
     }
     c->fcc = mmio_name_fourcc(name);
-    c->proc = c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin) : NULL;
+    c->proc = c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin, &rc)
+                     : NULL;
+    if (rc)
+        return rc;
     if (!c->proc) {
         c->fcc = FOURCC_DOS;
         c->proc = mmio_proc_dos;

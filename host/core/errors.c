@@ -1,7 +1,7 @@
 /*
  * errors.c - operating-system errors to MMIOERR_* codes.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <errno.h>
 

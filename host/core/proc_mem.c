@@ -5,7 +5,7 @@
  * past the block: a block is grown only when the caller made it expandable
  * (adwInfo[0] = the increment).
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>

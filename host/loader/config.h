@@ -24,7 +24,8 @@ struct mmio_config {
     char **dirs; /* plugin directories, absolute, in search order */
     size_t ndirs;
     char *cache_path; /* scan cache file (NULL: keep it in memory only) */
-    char *state_path; /* global registry state (NULL: none) */
+    char *state_path;        /* the user's registry state (NULL: none) */
+    char *system_state_path; /* the machine's registry state */
     int lazy;
     int scan_timeout_ms;
     struct mmio_plugin_conf *plugins;
@@ -34,9 +35,9 @@ struct mmio_config {
 };
 
 /* Reads `file` (NULL: $MMIO_CONFIG, else the installed plugins.conf; a
- * missing default file is an empty configuration).  Problems are reported on
- * stderr as "file:line: message"; returns the number of them, or -1 when
- * `file` itself cannot be read. */
+ * missing default file is an empty configuration).  Problems are reported
+ * (mmio_msg) as "file:line: message"; returns the number of them, or -1
+ * when `file` itself cannot be read. */
 int mmio_config_load(const char *file, struct mmio_config *cfg);
 void mmio_config_free(struct mmio_config *cfg);
 const struct mmio_plugin_conf *mmio_config_plugin(const struct mmio_config *c,

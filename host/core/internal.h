@@ -1,5 +1,6 @@
 /*
- * mmio_internal.h - what the files of libmmio share with each other.
+ * internal.h - what the files of the core (host/core) share with each other.
+ * Upper layers use core.h instead.
  *
  * Nothing here is public: the library builds with -fvisibility=hidden and
  * only the functions mmio.h declares with MMIOAPI leave it.  Internal names use
@@ -8,6 +9,7 @@
 #ifndef MMIO_INTERNAL_H
 #define MMIO_INTERNAL_H
 
+#include "core.h"
 #include "mmio.h"
 
 #include <stdatomic.h>
@@ -80,25 +82,12 @@ BOOL mmio_name_gettemp(char *buf, size_t cap);
 
 /* ---- registry.c: installed procedures ------------------------------------ */
 /* The procedure mmioOpen uses for fcc (local, then global, then built-in),
- * pinned so it cannot be removed while the file is open. */
+ * pinned so it cannot be removed while the file is open.  NULL with *rc
+ * MMSYSERR_INVALHANDLE for an htask that names no live task. */
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
-                                 struct mmio_proc_pin **pin);
+                                 struct mmio_proc_pin **pin, UINT *rc);
 void mmio_registry_release(struct mmio_proc_pin *pin);
-/* While active, installs made without MMIO_GLOBALPROC go to `task`'s local
- * registry (NULL: the calling thread's task) or, with `global`, to the
- * global one, and are credited to `source` (a plugin name). */
-typedef void (*mmio_install_seen)(void *ctx, FOURCC fcc, LPMMIOPROC proc);
-void mmio_registry_redirect(int active, HTASK task, int global,
-                            const char *source, mmio_install_seen seen,
-                            void *seen_ctx);
-
-/* ---- plugin.c: the plugin host ------------------------------------------ */
-/* Loads whatever plugin provides fcc; nonzero when it installed something. */
-int mmio_plugins_provide(FOURCC fcc);
-
-/* ---- state.c: the global registry state shared between processes -------- */
-/* Records (add) or forgets a global install of proc, when proc lives in a
- * shared object other programs can load. */
-void mmio_state_record_proc(FOURCC fcc, LPMMIOPROC proc, int add);
+/* Whether htask (non-NULL) names a live task. */
+int mmio_task_valid(HTASK htask);
 
 #endif /* MMIO_INTERNAL_H */

@@ -5,7 +5,7 @@
  * carry a form/list type as the first four data bytes, counted in cksize.
  * Data is padded to an even size.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * compound name ("archive.xyz+member") selects, MMIO_PARSE full paths and
  * MMIO_GETTEMP temporary names.
  */
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -7,14 +7,15 @@
  * with the built-in DOS and MEM procedures, which are never removed).  Each
  * registry hashes FOURCCs into buckets whose chains are newest first, so a
  * lookup touches a handful of entries whatever is installed, and a hit
- * touches no file.  A miss asks the plugin host (plugin.c) whether a plugin
- * provides the FOURCC, then looks again.
+ * touches no file.  A miss asks the provide hook (the plugin loader, set by
+ * the composition file) whether something provides the FOURCC, then looks
+ * again.
  *
  * One mutex guards all of it.  An entry in use by an open file is pinned
  * (users > 0) and cannot be removed, so a pinned entry's memory stays valid.
  */
 #define _GNU_SOURCE
-#include "mmio_internal.h"
+#include "internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,23 +39,27 @@ struct registry {
 
 struct mmio_task {
     struct registry local;
+    uint64_t serial; /* never reused: a recreated task is another task */
     struct mmio_task *next;
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry global_reg;
-static struct mmio_task default_task;
+static struct mmio_task default_task = {.serial = 1};
 static struct mmio_task *tasks = &default_task; /* every live task */
 static _Thread_local struct mmio_task *current_task;
 
-/* Where installs made by plugin code go while a plugin is being installed. */
-static _Thread_local struct {
-    int active;
-    struct mmio_task *task; /* NULL: global */
-    const char *source;
-    mmio_install_seen seen; /* told of every install while active */
-    void *seen_ctx;
-} redirect;
+static uint64_t next_serial = 1; /* reg_lock */
+
+/* The innermost install context of this thread (core.h). */
+static _Thread_local struct mmio_install_ctx *install_top;
+
+static const struct mmio_core_hooks *hooks;
+
+void mmio_core_set_hooks(const struct mmio_core_hooks *h)
+{
+    hooks = h;
+}
 
 static struct mmio_proc_pin builtin_dos = {FOURCC_DOS, mmio_proc_dos, 0,   1,
                                            "built-in", NULL,          NULL};
@@ -131,18 +136,29 @@ static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
             break;
         /* Look again even when this call loaded nothing: another thread
          * may have been loading the very plugin while this one waited. */
-        mmio_plugins_provide(fcc);
+        if (!hooks || !hooks->provide)
+            break;
+        hooks->provide(fcc);
     }
     return e;
 }
 
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
-                                 struct mmio_proc_pin **pin)
+                                 struct mmio_proc_pin **pin, UINT *rc)
 {
     int bad_task;
     struct mmio_proc_pin *e = lookup_or_load(fcc, task, &bad_task, 1);
     *pin = (e && !e->builtin) ? e : NULL;
+    *rc = bad_task ? MMSYSERR_INVALHANDLE : 0;
     return e ? e->proc : NULL;
+}
+
+int mmio_task_valid(HTASK htask)
+{
+    pthread_mutex_lock(&reg_lock);
+    int ok = task_of(htask) != NULL;
+    pthread_mutex_unlock(&reg_lock);
+    return ok;
 }
 
 void mmio_registry_release(struct mmio_proc_pin *pin)
@@ -154,17 +170,50 @@ void mmio_registry_release(struct mmio_proc_pin *pin)
     pthread_mutex_unlock(&reg_lock);
 }
 
-void mmio_registry_redirect(int active, HTASK task, int global,
-                            const char *source, mmio_install_seen seen,
-                            void *seen_ctx)
+/* The task a context targets, if it still lives; reg_lock held. */
+static struct mmio_task *ctx_task(const struct mmio_install_ctx *c)
 {
-    redirect.active = active;
-    redirect.seen = seen;
-    redirect.seen_ctx = seen_ctx;
-    redirect.task = global ? NULL : (struct mmio_task *)task;
-    redirect.source = source;
-    if (active && !global && !task)
-        redirect.task = current_task ? current_task : &default_task;
+    for (struct mmio_task *i = tasks; i; i = i->next)
+        if (i->serial == c->task_serial)
+            return i;
+    return NULL;
+}
+
+MMRESULT mmio_install_push(struct mmio_install_ctx *c)
+{
+    pthread_once(&builtins_once, add_builtins);
+    pthread_mutex_lock(&reg_lock);
+    struct mmio_task *t = c->global ? NULL : task_of(c->task);
+    pthread_mutex_unlock(&reg_lock);
+    if (!c->global && !t)
+        return MMSYSERR_INVALHANDLE;
+    c->task_serial = t ? t->serial : 0;
+    c->task_gone = 0;
+    c->outer = install_top;
+    install_top = c;
+    return MMSYSERR_NOERROR;
+}
+
+void mmio_install_pop(struct mmio_install_ctx *c)
+{
+    /* Contexts are popped in the order pushed; anything else is a bug. */
+    if (install_top == c)
+        install_top = c->outer;
+}
+
+int mmio_install_target_alive(const struct mmio_install_ctx *c)
+{
+    if (c->global)
+        return 1;
+    pthread_mutex_lock(&reg_lock);
+    int alive = ctx_task(c) != NULL;
+    pthread_mutex_unlock(&reg_lock);
+    return alive;
+}
+
+uint64_t mmio_install_target(const struct mmio_install_ctx *c)
+{
+    return c->global ? 0 : c->task_serial;
 }
 
 static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
@@ -174,23 +223,31 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
     struct mmio_proc_pin *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
+    struct mmio_install_ctx *c = install_top;
     e->fcc = fcc;
     e->proc = proc;
-    e->source = redirect.active ? redirect.source : "application";
+    e->source = c ? c->source : "application";
     pthread_mutex_lock(&reg_lock);
     struct registry *r = &global_reg;
-    if (!(flags & MMIO_GLOBALPROC)) {
-        e->task = redirect.active ? redirect.task : task_of(NULL);
-        if (e->task)
-            r = &e->task->local;
+    if (!(flags & MMIO_GLOBALPROC) && !(c && c->global)) {
+        e->task = c ? ctx_task(c) : task_of(NULL);
+        if (!e->task) { /* the task was destroyed while its plugin loaded */
+            pthread_mutex_unlock(&reg_lock);
+            free(e);
+            c->task_gone = 1;
+            return NULL;
+        }
+        r = &e->task->local;
     }
     e->next = r->bucket[bucket_of(fcc)];
     r->bucket[bucket_of(fcc)] = e;
     pthread_mutex_unlock(&reg_lock);
-    if (redirect.active && redirect.seen)
-        redirect.seen(redirect.seen_ctx, fcc, proc);
-    if ((flags & MMIO_GLOBALPROC) && !redirect.active)
-        mmio_state_record_proc(fcc, proc, 1);
+    if (c && c->seen)
+        c->seen(c->seen_ctx, fcc, proc);
+    /* Only an application's own global install is shared with other
+     * processes; what a plugin installs comes from the plugin again. */
+    if ((flags & MMIO_GLOBALPROC) && !c && hooks && hooks->global_changed)
+        hooks->global_changed(fcc, proc, 1);
     return proc;
 }
 
@@ -210,8 +267,9 @@ static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
         free(e);
     }
     pthread_mutex_unlock(&reg_lock);
-    if (removed && was_global && (flags & MMIO_GLOBALPROC))
-        mmio_state_record_proc(fcc, removed, 0);
+    if (removed && was_global && (flags & MMIO_GLOBALPROC) && hooks &&
+        hooks->global_changed)
+        hooks->global_changed(fcc, removed, 0);
     return removed;
 }
 
@@ -246,6 +304,7 @@ HTASK mmioExtTaskCreate(void)
     if (!t)
         return NULL;
     pthread_mutex_lock(&reg_lock);
+    t->serial = ++next_serial;
     t->next = tasks;
     tasks = t;
     pthread_mutex_unlock(&reg_lock);

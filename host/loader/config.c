@@ -4,55 +4,57 @@
  *   # comment
  *   [host]
  *   plugin_dir = DIR        repeatable; relative to this file
- *   cache = FILE            scan cache (default
- * $XDG_CACHE_HOME/mmio/scan.cache) state = FILE            global registry
- * state (default $XDG_STATE_HOME/mmio/global.state) lazy = yes|no load plugins
- * when first needed (default yes) scan_timeout = SECONDS  a plugin check taking
- * longer is "hung" (default 5) [plugin NAME] enabled = yes|no options = TEXT
- * handed to the plugin (mmioExtPluginOptions) [route FOURCC] plugin = NAME open
- * FOURCC through this plugin ... fourcc = FOURCC         ... using its
- * procedure for this FOURCC options = TEXT          ... with these options
+ *   cache = FILE            scan cache (default $XDG_CACHE_HOME/mmio/scan.cache)
+ *   state = FILE            the user's registry state
+ *                           (default $XDG_STATE_HOME/mmio/registry.state)
+ *   system_state = FILE     the machine's registry state (default
+ *                           <localstatedir>/lib/mmio/registry.state)
+ *   lazy = yes|no           load plugins when first needed (default yes)
+ *   scan_timeout = SECONDS  a plugin check taking longer is "hung"
+ *                           (default 5, at least 0.1, at most 600)
+ *   [plugin NAME]
+ *   enabled = yes|no
+ *   options = TEXT          handed to the plugin (mmioExtPluginOptions)
+ *   [route FOURCC]
+ *   plugin = NAME           open FOURCC through this plugin ...
+ *   fourcc = FOURCC         ... using its procedure for this FOURCC
+ *   options = TEXT          ... with these options
  *
- * MMIO_PLUGIN_PATH (colon list) adds directories; MMIO_CONFIG names the file.
- * Both are ignored in setuid/setgid processes (secure_getenv).
+ * MMIO_PLUGIN_PATH (colon list of absolute directories) adds directories;
+ * MMIO_CONFIG names the file.  Both are ignored in setuid/setgid processes
+ * (secure_getenv).  Problems are reported as "file:line: what".
  */
 #define _GNU_SOURCE
 #include "config.h"
+#include "util.h"
 
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Where the installed plugins.conf and plugin directory are, relative to
- * the directory libmmio.so is in, so an install to any prefix works. */
+/* Where the installed plugins.conf, plugin directory and machine state
+ * are, relative to the directory libmmio.so is in, so an install to any
+ * prefix works. */
 #ifndef MMIO_SYSCONFDIR_REL
 #define MMIO_SYSCONFDIR_REL "../etc/mmio"
 #endif
 #ifndef MMIO_PLUGINDIR_REL
 #define MMIO_PLUGINDIR_REL "mmio/plugins"
 #endif
+#ifndef MMIO_STATEDIR_REL
+#define MMIO_STATEDIR_REL "../var/lib/mmio"
+#endif
 
-static void installed_path(char *out, size_t cap, const char *rel,
-                           const char *leaf)
-{
-    Dl_info di;
-    char dir[4096] = ".";
-    if (dladdr((void *)(uintptr_t)mmio_config_load, &di) && di.dli_fname &&
-        strrchr(di.dli_fname, '/')) {
-        snprintf(dir, sizeof dir, "%s", di.dli_fname);
-        *strrchr(dir, '/') = '\0';
-    }
-    if (snprintf(out, cap, "%s/%s%s", dir, rel, leaf) < 0)
-        out[0] = '\0';
-}
+#define CONFIG_CAP (1u << 20)
+#define LINE_MAX_LEN 65536
+#define SCAN_TIMEOUT_MIN 0.1
 
 static void report(const char *file, int line, const char *msg, int *errors)
 {
-    fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+    mmio_msg("%s:%d: %s", file, line, msg);
     (*errors)++;
 }
 
@@ -157,11 +159,15 @@ static void host_key(struct parser *p, struct mmio_config *c, const char *k,
         if (abs)
             push_str(&c->dirs, &c->ndirs, abs);
         free(abs);
-    } else if (!strcmp(k, "cache") || !strcmp(k, "state")) {
+    } else if (!strcmp(k, "cache") || !strcmp(k, "state") ||
+               !strcmp(k, "system_state")) {
+        char **dst = *k == 'c'   ? &c->cache_path
+                     : *k == 's' && k[1] == 'y' ? &c->system_state_path
+                                                : &c->state_path;
         char *abs = resolve(p->dir, v);
         if (abs) {
-            free(*k == 'c' ? c->cache_path : c->state_path);
-            *(*k == 'c' ? &c->cache_path : &c->state_path) = abs;
+            free(*dst);
+            *dst = abs;
         }
     } else if (!strcmp(k, "lazy")) {
         if (parse_bool(v, &c->lazy) != 0)
@@ -169,8 +175,9 @@ static void host_key(struct parser *p, struct mmio_config *c, const char *k,
     } else if (!strcmp(k, "scan_timeout")) {
         char *end;
         double secs = strtod(v, &end);
-        if (*end || secs <= 0 || secs > 600)
-            report(p->file, p->line, "scan_timeout: expected seconds (0-600]",
+        if (end == v || *end || !(secs >= SCAN_TIMEOUT_MIN) || secs > 600)
+            report(p->file, p->line,
+                   "scan_timeout: expected seconds from 0.1 to 600",
                    &p->errors);
         else
             c->scan_timeout_ms = (int)(secs * 1000);
@@ -257,39 +264,53 @@ static void section_line(struct parser *p, struct mmio_config *c, char *s)
     }
 }
 
-static int parse_file(FILE *fp, struct parser *p, struct mmio_config *c)
+static void parse_line(struct parser *p, struct mmio_config *c, char *s)
 {
-    char buf[4096];
-    while (fgets(buf, sizeof buf, fp)) {
+    s = trim(s);
+    if (*s == '#' || *s == ';' || *s == '\0')
+        return;
+    if (*s == '[') {
+        section_line(p, c, s);
+        return;
+    }
+    char *eq = strchr(s, '=');
+    if (!eq) {
+        report(p->file, p->line, "expected key = value", &p->errors);
+        return;
+    }
+    *eq = '\0';
+    char *k = trim(s), *v = trim(eq + 1);
+    switch (p->sec) {
+    case SEC_HOST:
+        host_key(p, c, k, v);
+        break;
+    case SEC_PLUGIN:
+        if (p->plugin)
+            plugin_key(p, k, v);
+        break;
+    case SEC_ROUTE:
+        route_key(p, k, v);
+        break;
+    default:
+        report(p->file, p->line, "key outside a section", &p->errors);
+    }
+}
+
+/* Lines are taken whole whatever their length: a long comment never leaks
+ * a tail that would be read as a key.  Past LINE_MAX_LEN a line is refused. */
+static int parse_text(char *text, struct parser *p, struct mmio_config *c)
+{
+    char *next;
+    for (char *line = text; line && *line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
         p->line++;
-        char *s = trim(buf);
-        if (*s == '#' || *s == ';' || *s == '\0')
-            continue;
-        if (*s == '[') {
-            section_line(p, c, s);
+        if (strlen(line) > LINE_MAX_LEN) {
+            report(p->file, p->line, "line too long", &p->errors);
             continue;
         }
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            report(p->file, p->line, "expected key = value", &p->errors);
-            continue;
-        }
-        *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
-        switch (p->sec) {
-        case SEC_HOST:
-            host_key(p, c, k, v);
-            break;
-        case SEC_PLUGIN:
-            if (p->plugin)
-                plugin_key(p, k, v);
-            break;
-        case SEC_ROUTE:
-            route_key(p, k, v);
-            break;
-        default:
-            report(p->file, p->line, "key outside a section", &p->errors);
-        }
+        parse_line(p, c, line);
     }
     for (size_t i = 0; i < c->nroutes; i++)
         if (!c->routes[i].plugin) {
@@ -300,7 +321,8 @@ static int parse_file(FILE *fp, struct parser *p, struct mmio_config *c)
 }
 
 /* $XDG_<kind>_HOME/mmio/<leaf>, else $HOME/<fallback>/mmio/<leaf>. */
-static char *xdg_file(const char *xdg, const char *fallback, const char *leaf)
+static char *xdg_file(const char *xdg, const char *fallback,
+                      const char *leaf)
 {
     const char *base = secure_getenv(xdg);
     char buf[4096];
@@ -315,6 +337,28 @@ static char *xdg_file(const char *xdg, const char *fallback, const char *leaf)
     return strdup(buf);
 }
 
+/* MMIO_PLUGIN_PATH: absolute directories only; a relative or empty entry
+ * would load plugins from wherever the program happens to run. */
+static void add_env_dirs(struct mmio_config *c)
+{
+    const char *extra = secure_getenv("MMIO_PLUGIN_PATH");
+    if (!extra)
+        return;
+    char *copy = strdup(extra);
+    for (char *d = copy, *colon; d; d = colon) {
+        colon = strchr(d, ':');
+        if (colon)
+            *colon++ = '\0';
+        if (d[0] == '/')
+            push_str(&c->dirs, &c->ndirs, d);
+        else
+            mmio_msg("MMIO_PLUGIN_PATH: %s entry '%s' ignored (only absolute "
+                     "directories are searched)",
+                     *d ? "relative" : "empty", d);
+    }
+    free(copy);
+}
+
 int mmio_config_load(const char *file, struct mmio_config *c)
 {
     memset(c, 0, sizeof *c);
@@ -327,18 +371,29 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     if (file && *file) {
         explicit = 1;
     } else {
-        installed_path(installed, sizeof installed, MMIO_SYSCONFDIR_REL,
-                       "/plugins.conf");
+        if (mmio_lib_relative(installed, sizeof installed,
+                              MMIO_SYSCONFDIR_REL, "/plugins.conf") != 0)
+            installed[0] = '\0';
         file = installed;
     }
 
     int errors = 0;
-    FILE *fp = fopen(file, "r");
-    if (!fp && explicit) {
-        fprintf(stderr, "%s: cannot read: %s\n", file, strerror(errno));
+    char why[600];
+    size_t len = 0;
+    char *text = *file ? mmio_read_trusted(file, CONFIG_CAP, &len, why,
+                                           sizeof why)
+                       : NULL;
+    if (!text && (explicit || (*file && errno != ENOENT))) {
+        mmio_msg("%s", why);
         errors = -1;
     }
-    if (fp) {
+    if (text && strlen(text) != len) {
+        mmio_msg("%s: holds a NUL byte: not a text file; ignored", file);
+        free(text);
+        text = NULL;
+        errors = -1;
+    }
+    if (text) {
         struct parser p = {0};
         p.file = file;
         c->path = realpath(file, NULL);
@@ -350,27 +405,24 @@ int mmio_config_load(const char *file, struct mmio_config *c)
             free(p.dir);
             p.dir = NULL;
         }
-        errors = parse_file(fp, &p, c);
+        errors = parse_text(text, &p, c);
         free(p.dir);
-        fclose(fp);
+        free(text);
     }
 
-    const char *extra = secure_getenv("MMIO_PLUGIN_PATH");
-    if (extra) {
-        char *copy = strdup(extra), *save = NULL;
-        for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d;
-             d = strtok_r(NULL, ":", &save))
-            push_str(&c->dirs, &c->ndirs, d);
-        free(copy);
-    }
-    char plugindir[4200];
-    installed_path(plugindir, sizeof plugindir, MMIO_PLUGINDIR_REL, "");
-    push_str(&c->dirs, &c->ndirs, plugindir);
+    add_env_dirs(c);
+    char path[4200];
+    if (mmio_lib_relative(path, sizeof path, MMIO_PLUGINDIR_REL, "") == 0)
+        push_str(&c->dirs, &c->ndirs, path);
     if (!c->cache_path)
         c->cache_path = xdg_file("XDG_CACHE_HOME", ".cache", "scan.cache");
     if (!c->state_path)
         c->state_path =
-            xdg_file("XDG_STATE_HOME", ".local/state", "global.state");
+            xdg_file("XDG_STATE_HOME", ".local/state", "registry.state");
+    if (!c->system_state_path &&
+        mmio_lib_relative(path, sizeof path, MMIO_STATEDIR_REL,
+                          "/registry.state") == 0)
+        c->system_state_path = strdup(path);
     return errors;
 }
 
@@ -391,6 +443,7 @@ void mmio_config_free(struct mmio_config *c)
     free(c->dirs);
     free(c->cache_path);
     free(c->state_path);
+    free(c->system_state_path);
     for (size_t i = 0; i < c->nplugins; i++) {
         free(c->plugins[i].name);
         free(c->plugins[i].options);

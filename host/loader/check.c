@@ -1,0 +1,421 @@
+/*
+ * check.c - checking a plugin without risking the program: the mmio-scan
+ * helper loads it in a child process with a time limit, and this file reads
+ * its verdict.
+ *
+ * The verdict travels on a private pipe (the child's descriptor 3), framed
+ * and versioned, and carries a nonce the child got on its standard input
+ * before it loaded anything; the plugin's own standard output goes to
+ * /dev/null.  The child runs in a process group of its own, which is killed
+ * whole at the time limit; this side never waits past it.  The child closes
+ * every other descriptor it inherited before loading the plugin, and the
+ * environment variable MMIO_IN_CHECKER turns the plugin host off in there (a
+ * plugin calling mmio during its install spawns no checkers).
+ *
+ * A verdict also says whose fault a failure was: a plugin that crashes,
+ * hangs, exits or has a bad descriptor is at fault; a checker that cannot be
+ * found or started, a fork refused by a process limit, or a kill from
+ * outside are the environment's, and such verdicts are never cached.
+ */
+#define _GNU_SOURCE
+#include "check_proto.h"
+#include "loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#ifndef MMIO_LIBEXECDIR_REL
+#define MMIO_LIBEXECDIR_REL "../libexec/mmio"
+#endif
+
+#define VERDICT_CAP 65536
+
+int mmio_in_checker(void)
+{
+    static int known = -1;
+    if (known < 0) {
+        const char *v = getenv(MMIO_CHECK_ENV);
+        known = v && *v;
+    }
+    return known;
+}
+
+void mmio_check_free(struct mmio_check *c)
+{
+    free(c->reason);
+    free(c->name);
+    free(c->version);
+    free(c->description);
+    free(c->license);
+    free(c->fourccs);
+    memset(c, 0, sizeof *c);
+}
+
+static char *dup_opt(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+int mmio_check_copy(struct mmio_check *dst, const struct mmio_check *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->state = src->state;
+    dst->fault = src->fault;
+    dst->timeout_ms = src->timeout_ms;
+    dst->reason = dup_opt(src->reason);
+    dst->name = dup_opt(src->name);
+    dst->version = dup_opt(src->version);
+    dst->description = dup_opt(src->description);
+    dst->license = dup_opt(src->license);
+    size_t n = 0;
+    while (src->fourccs && src->fourccs[n])
+        n++;
+    dst->fourccs = calloc(n + 1, sizeof(FOURCC));
+    if (dst->fourccs && n)
+        memcpy(dst->fourccs, src->fourccs, n * sizeof(FOURCC));
+    if (!dst->fourccs) {
+        mmio_check_free(dst);
+        return -1;
+    }
+    return 0;
+}
+
+void mmio_check_set(struct mmio_check *c, UINT state, int fault,
+                    const char *reason)
+{
+    c->state = state;
+    c->fault = fault;
+    free(c->reason);
+    c->reason = strdup(reason ? reason : "");
+    if (!c->fourccs)
+        c->fourccs = calloc(1, sizeof(FOURCC));
+}
+
+static void checker_path(char *out, size_t cap)
+{
+    const char *env = secure_getenv("MMIO_SCANNER");
+    if (env && *env) {
+        snprintf(out, cap, "%s", env);
+        return;
+    }
+    /* a build tree keeps it beside the library; an install in libexec */
+    char built[4200];
+    snprintf(built, sizeof built, "%s/mmio-scan", mmio_lib_dir());
+    if (access(built, X_OK) == 0)
+        snprintf(out, cap, "%s", built);
+    else if (mmio_lib_relative(out, cap, MMIO_LIBEXECDIR_REL, "/mmio-scan"))
+        out[0] = '\0';
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* environ plus MMIO_IN_CHECKER=1 (and without any older value of it). */
+static char **child_env(void)
+{
+    size_t n = 0;
+    while (environ && environ[n])
+        n++;
+    char **env = calloc(n + 2, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    size_t plen = strlen(MMIO_CHECK_ENV);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], MMIO_CHECK_ENV, plen) != 0 ||
+            environ[i][plen] != '=')
+            env[k++] = environ[i];
+    env[k++] = (char *)MMIO_CHECK_ENV "=1";
+    return env;
+}
+
+static void nonce_make(char out[33])
+{
+    unsigned char raw[16];
+    if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        for (size_t i = 0; i < sizeof raw; i++)
+            raw[i] = (unsigned char)((uint64_t)ts.tv_nsec >> (i % 8) ^
+                                     (uint64_t)getpid() >> (i % 4) ^ i);
+    }
+    for (size_t i = 0; i < sizeof raw; i++)
+        snprintf(out + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* One "key TAB value" line of a frame body into the verdict. */
+static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done)
+{
+    char *tab = strchr(line, '\t');
+    char *val = tab ? tab + 1 : (char *)"";
+    if (tab)
+        *tab = '\0';
+    char **field = !strcmp(line, "name")          ? &c->name
+                   : !strcmp(line, "version")     ? &c->version
+                   : !strcmp(line, "description") ? &c->description
+                   : !strcmp(line, "license")     ? &c->license
+                                                  : NULL;
+    if (field) {
+        free(*field);
+        *field = strdup(val);
+    } else if (!strcmp(line, "fourcc") && *nf < MMIO_CHECK_MAX_FOURCCS) {
+        c->fourccs[(*nf)++] = (FOURCC)strtoul(val, NULL, 16);
+        c->fourccs[*nf] = 0;
+    } else if (!strcmp(line, "ok")) {
+        mmio_check_set(c, MMIO_PLUGIN_AVAILABLE, FAULT_NONE, "");
+        *done = 1;
+    } else if (!strcmp(line, "refused")) {
+        /* a library the plugin needs that this process cannot find is the
+         * environment's doing, not the plugin's */
+        int env = strstr(val, "cannot open shared object file") != NULL ||
+                  strncmp(val, "cannot load libmmio", 19) == 0;
+        mmio_check_set(c, MMIO_PLUGIN_REFUSED, env ? FAULT_ENV : FAULT_PLUGIN,
+                       val);
+        *done = 1;
+    }
+}
+
+/* Parses the frames in buf; *done when a verdict frame was complete.
+ * Anything not framed with our nonce and version is ignored. */
+static void parse_frames(char *buf, size_t len, const char *nonce,
+                         struct mmio_check *c, int *done)
+{
+    size_t nf = 0, at = 0;
+    while (at < len && !*done) {
+        char *nl = memchr(buf + at, '\n', len - at);
+        if (!nl)
+            return;
+        *nl = '\0';
+        char magic[32], got[40], kind[16];
+        unsigned long body = 0;
+        if (sscanf(buf + at, "%31s %39s %15s %lu", magic, got, kind, &body) !=
+                4 ||
+            strcmp(magic, MMIO_CHECK_MAGIC) != 0 || strcmp(got, nonce) != 0 ||
+            body > len - (size_t)(nl + 1 - buf))
+            return;
+        char *p = nl + 1, *end = p + body;
+        at = (size_t)(end - buf);
+        int is_verdict = !strcmp(kind, "verdict");
+        while (p < end) {
+            char *eol = memchr(p, '\n', (size_t)(end - p));
+            if (!eol)
+                break;
+            *eol = '\0';
+            int line_done = 0;
+            take_line(c, p, &nf, &line_done);
+            if (is_verdict && line_done)
+                *done = 1;
+            p = eol + 1;
+        }
+    }
+}
+
+static void broken(struct mmio_check *c, int fault, const char *fmt, ...)
+    MMIO_PRINTF(3, 4);
+static void broken(struct mmio_check *c, int fault, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    mmio_check_set(c, MMIO_PLUGIN_BROKEN, fault, why);
+}
+
+struct child {
+    pid_t pid;
+    int verdict; /* read end */
+};
+
+static int spawn(const char *path, const char *symbol, const char *nonce,
+                 struct child *ch, char *why, size_t cap)
+{
+    char helper[4200];
+    checker_path(helper, sizeof helper);
+    int vp[2], np[2];
+    if (pipe2(vp, O_CLOEXEC) != 0) {
+        snprintf(why, cap, "cannot create a pipe: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe2(np, O_CLOEXEC) != 0) {
+        snprintf(why, cap, "cannot create a pipe: %s", strerror(errno));
+        close(vp[0]);
+        close(vp[1]);
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, np[0], STDIN_FILENO);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY,
+                                     0);
+    posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY,
+                                     0);
+    posix_spawn_file_actions_adddup2(&fa, vp[1], MMIO_CHECK_FD);
+    posix_spawnattr_init(&at);
+    sigset_t none, dflt;
+    sigemptyset(&none);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);
+    sigaddset(&dflt, SIGCHLD);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dflt);
+    posix_spawnattr_setpgroup(&at, 0); /* its own group: killed whole */
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
+                                      POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+    char **env = child_env();
+    const char *lib = mmio_lib_file();
+    char *argv[8];
+    int k = 0;
+    argv[k++] = (char *)"mmio-scan";
+    if (*lib) {
+        argv[k++] = (char *)"--lib";
+        argv[k++] = (char *)lib;
+    }
+    argv[k++] = (char *)path;
+    if (symbol)
+        argv[k++] = (char *)symbol;
+    argv[k] = NULL;
+    int rc = env ? posix_spawn(&ch->pid, helper, &fa, &at, argv, env) : ENOMEM;
+    free(env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(vp[1]);
+    close(np[0]);
+    if (rc != 0) {
+        snprintf(why, cap, "cannot run the checker %s: %s", helper,
+                 strerror(rc));
+        close(vp[0]);
+        close(np[1]);
+        return -1;
+    }
+    /* 33 bytes always fit in an empty pipe: this never blocks */
+    char line[40];
+    int n = snprintf(line, sizeof line, "%s\n", nonce);
+    if (write(np[1], line, (size_t)n) != n) {
+        /* the child will find no nonce and say nothing we accept */
+    }
+    close(np[1]);
+    ch->verdict = vp[0];
+    return 0;
+}
+
+/* Reads the verdict until EOF or the deadline; 1 when the deadline hit. */
+static int read_verdict(int fd, double deadline, char *buf, size_t cap,
+                        size_t *len)
+{
+    for (;;) {
+        int left = (int)(deadline - now_ms());
+        struct pollfd pfd = {fd, POLLIN, 0};
+        if (left <= 0)
+            return 1;
+        int pr = poll(&pfd, 1, left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0)
+            return 1;
+        char scratch[4096];
+        char *dst = *len < cap ? buf + *len : scratch;
+        size_t room = *len < cap ? cap - *len : sizeof scratch;
+        ssize_t r = read(fd, dst, room);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return 0;
+        if (dst != scratch)
+            *len += (size_t)r; /* past the cap: read and dropped */
+    }
+}
+
+/* Waits for the child until the deadline; 1 and *status when it ended. */
+static int wait_until(pid_t pid, double deadline, int *status)
+{
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+            si.si_pid == pid) {
+            *status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8
+                                               : (si.si_status & 0x7f);
+            return 1;
+        }
+        if (now_ms() >= deadline)
+            return 0;
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
+                    struct mmio_check *c)
+{
+    memset(c, 0, sizeof *c);
+    c->timeout_ms = timeout_ms;
+    c->fourccs = calloc(MMIO_CHECK_MAX_FOURCCS + 1, sizeof(FOURCC));
+    if (!c->fourccs) {
+        mmio_check_set(c, MMIO_PLUGIN_BROKEN, FAULT_ENV, "out of memory");
+        return;
+    }
+    char nonce[33], why[600];
+    nonce_make(nonce);
+    struct child ch;
+    double deadline = now_ms() + timeout_ms;
+    if (spawn(path, symbol, nonce, &ch, why, sizeof why) != 0) {
+        mmio_check_set(c, MMIO_PLUGIN_BROKEN, FAULT_ENV, why);
+        return;
+    }
+    char *buf = malloc(VERDICT_CAP + 1);
+    size_t len = 0;
+    int timed_out = buf ? read_verdict(ch.verdict, deadline, buf, VERDICT_CAP,
+                                       &len)
+                        : 1;
+    close(ch.verdict);
+    int status = 0;
+    int ended = !timed_out && wait_until(ch.pid, deadline, &status);
+    /* Whatever is left of the group (the checker past its time, children
+     * the plugin started) goes now; the leader is reaped after. */
+    kill(-ch.pid, SIGKILL);
+    int reaped;
+    while ((reaped = waitpid(ch.pid, ended ? NULL : &status, 0)) < 0 &&
+           errno == EINTR)
+        ;
+    int done = 0;
+    if (buf)
+        parse_frames(buf, len, nonce, c, &done);
+    free(buf);
+    if (!ended) {
+        broken(c, FAULT_PLUGIN, "hung: no answer within %.1f s while loading",
+               timeout_ms / 1000.0);
+    } else if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        /* nobody here sent it: a limit or an administrator did */
+        broken(c, sig == SIGKILL ? FAULT_ENV : FAULT_PLUGIN,
+               "crashed with signal %d (%s) while loading", sig,
+               strsignal(sig));
+    } else if (!done || WEXITSTATUS(status) != MMIO_CHECK_EXIT_OK) {
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code == MMIO_CHECK_EXIT_USAGE)
+            broken(c, FAULT_ENV, "the checker refused its arguments");
+        else
+            broken(c, FAULT_PLUGIN, "exited with status %d while loading",
+                   code);
+    }
+}

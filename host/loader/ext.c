@@ -1,0 +1,394 @@
+/*
+ * ext.c - the plugin host's public functions (mmioExt*): configuration,
+ * scans, loading a plugin for an application, enumeration, and installs
+ * into the registry states.
+ *
+ * Enumeration copies what it reports under host.lock and calls back without
+ * it, so a callback may call anything (rescan, load, wait for a thread).
+ */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+MMRESULT mmioExtConfigure(LPCSTR pszConfigFile)
+{
+    char *file = pszConfigFile ? strdup(pszConfigFile) : NULL;
+    if (pszConfigFile && !file)
+        return MMSYSERR_NOMEM;
+    MMRESULT rc = MMSYSERR_NOERROR;
+    if (file) { /* parsing waits for first use; a file not there is said now */
+        char why[700];
+        char *text = mmio_read_trusted(file, 1u << 20, NULL, why, sizeof why);
+        if (!text) {
+            mmio_msg("%s", why);
+            rc = MMIOERR_FILENOTFOUND;
+        }
+        free(text);
+    }
+    pthread_mutex_lock(&host.lock);
+    while (host.refreshing)
+        pthread_cond_wait(&host.cond, &host.lock);
+    free(host.config_file);
+    host.config_file = file;
+    if (host.config_loaded)
+        mmio_config_free(&host.cfg);
+    host.config_loaded = 0;
+    host.config_gen++;
+    host.listed = 0;
+    pthread_mutex_unlock(&host.lock);
+    return rc;
+}
+
+/* plugins.conf's lazy = no: everything available is loaded once listed. */
+static void load_eager(void)
+{
+    pthread_mutex_lock(&host.lock);
+    struct mmio_plugin **todo = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; !host.cfg.lazy && i < host.n; i++) {
+        struct mmio_plugin *p = host.list[i];
+        if (p->kind == KIND_PLUGIN && p->chk.state == MMIO_PLUGIN_AVAILABLE &&
+            !p->disabled && !p->shadowed && !p->ntargets &&
+            mmio_ptrs_push(&todo, &n, &cap, p) == 0)
+            p->refs++;
+    }
+    pthread_mutex_unlock(&host.lock);
+    for (size_t i = 0; i < n; i++)
+        mmio_plugin_load(todo[i], 1, NULL);
+    pthread_mutex_lock(&host.lock);
+    for (size_t i = 0; i < n; i++)
+        mmio_plugin_unref_locked(todo[i]);
+    pthread_mutex_unlock(&host.lock);
+    free(todo);
+}
+
+MMRESULT mmioExtRescan(DWORD dwFlags)
+{
+    if (dwFlags & ~(DWORD)MMIO_RESCAN_FORCE)
+        return MMSYSERR_INVALFLAG;
+    if (mmio_in_checker())
+        return MMSYSERR_NOTENABLED;
+    mmio_host_refresh((dwFlags & MMIO_RESCAN_FORCE) != 0);
+    load_eager();
+    return MMSYSERR_NOERROR;
+}
+
+MMRESULT mmioExtScan(void)
+{
+    return mmioExtRescan(0);
+}
+
+/* The listed plugin file at real, or a new one checked now (listed for
+ * the application), referenced; NULL when out of memory. */
+static struct mmio_plugin *plugin_at(const char *real)
+{
+    pthread_mutex_lock(&host.lock);
+    mmio_host_config_locked();
+    int timeout = host.cfg.scan_timeout_ms;
+    for (size_t i = 0; i < host.n; i++)
+        if (host.list[i]->kind == KIND_PLUGIN &&
+            !strcmp(host.list[i]->path, real)) {
+            host.list[i]->refs++;
+            pthread_mutex_unlock(&host.lock);
+            return host.list[i];
+        }
+    pthread_mutex_unlock(&host.lock);
+    struct mmio_plugin *p = mmio_plugin_new(real, NULL);
+    struct stat st;
+    if (!p)
+        return NULL;
+    if (stat(real, &st) == 0)
+        mmio_key_of(&p->key, &st);
+    mmio_check_run(real, NULL, timeout, &p->chk);
+    pthread_mutex_lock(&host.lock);
+    p->layers = 1u << MMIO_LAYER_APP;
+    p->refs++; /* the caller's; the first is the list's */
+    if (mmio_ptrs_push(&host.list, &host.n, &host.cap, p) != 0)
+        p->refs--; /* not listed: the caller's reference is the only one */
+    pthread_mutex_unlock(&host.lock);
+    return p;
+}
+
+MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
+{
+    char real[4096], why[700];
+    if (mmio_in_checker())
+        return MMSYSERR_NOTENABLED;
+    if (!pszPath || !realpath(pszPath, real))
+        return MMIOERR_FILENOTFOUND;
+    if (mmio_trust_file(real, NULL, 0, why, sizeof why) != 0) {
+        mmio_msg("%s", why);
+        return MMIOERR_ACCESSDENIED;
+    }
+    struct mmio_plugin *p = plugin_at(real);
+    if (!p)
+        return MMSYSERR_NOMEM;
+    MMRESULT rc = mmio_plugin_load(p, (dwFlags & MMIO_GLOBALPROC) != 0, NULL);
+    pthread_mutex_lock(&host.lock);
+    mmio_plugin_unref_locked(p);
+    pthread_mutex_unlock(&host.lock);
+    return rc;
+}
+
+/* ---- enumeration ---------------------------------------------------------- */
+
+struct shown {
+    struct mmio_plugin *p;
+    UINT state;
+    char *why;
+    DWORD layers;
+};
+
+MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
+{
+    if (!cb)
+        return MMSYSERR_INVALPARAM;
+    if (!mmio_in_checker())
+        mmio_host_ensure_listed();
+    pthread_mutex_lock(&host.lock);
+    size_t n = host.n;
+    struct shown *list = calloc(n ? n : 1, sizeof *list);
+    if (!list) {
+        pthread_mutex_unlock(&host.lock);
+        return MMSYSERR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *why;
+        list[i].p = host.list[i];
+        list[i].state = mmio_plugin_shown_state(host.list[i], &why);
+        list[i].why = strdup(why);
+        list[i].layers = host.list[i]->layers;
+        host.list[i]->refs++;
+    }
+    pthread_mutex_unlock(&host.lock);
+    /* callbacks without the lock; what they read is immutable or copied */
+    int go = 1;
+    for (size_t i = 0; i < n; i++) {
+        const struct mmio_plugin *p = list[i].p;
+        static const FOURCC none[1] = {0};
+        MMIOPLUGINDESC d = {
+            p->path,
+            p->chk.name ? p->chk.name : "",
+            p->chk.version ? p->chk.version : "",
+            p->chk.description ? p->chk.description : "",
+            p->chk.license ? p->chk.license : "",
+            p->chk.fourccs ? p->chk.fourccs : none,
+            list[i].state,
+            list[i].why ? list[i].why : "",
+            (list[i].layers & ((1u << MMIO_LAYER_USER) |
+                               (1u << MMIO_LAYER_MACHINE))) != 0,
+            (UINT)p->kind,
+            p->symbol ? p->symbol : "",
+            list[i].layers};
+        if (go && !cb(&d, ctx))
+            go = 0;
+    }
+    pthread_mutex_lock(&host.lock);
+    for (size_t i = 0; i < n; i++)
+        mmio_plugin_unref_locked(list[i].p);
+    pthread_mutex_unlock(&host.lock);
+    for (size_t i = 0; i < n; i++)
+        free(list[i].why);
+    free(list);
+    return MMSYSERR_NOERROR;
+}
+
+/* ---- installs into the registry states ------------------------------------ */
+
+static void say(LPSTR err, UINT cap, const char *fmt, const char *a,
+                const char *b)
+{
+    if (err && cap)
+        snprintf(err, cap, fmt, a, b);
+}
+
+struct plugin_edit {
+    const char *path, *name;
+    char **also; /* remove: paths of listed plugins with that name */
+    size_t nalso;
+    int removed;
+};
+
+static int edit_add(struct mmio_state *st, void *ctx)
+{
+    const struct plugin_edit *e = ctx;
+    for (size_t i = 0; i < st->nplugins; i++)
+        if (!strcmp(st->plugins[i].path, e->path))
+            return 0;
+    return mmio_state_add_plugin(st, e->path, e->name) == 0 ? 1 : -1;
+}
+
+static int fourcc_matches(FOURCC fcc, const char *name)
+{
+    return strlen(name) <= 4 && *name &&
+           fcc == mmioStringToFOURCC(name, 0);
+}
+
+static int edit_remove(struct mmio_state *st, void *ctx)
+{
+    struct plugin_edit *e = ctx;
+    size_t k = 0;
+    for (size_t i = 0; i < st->nplugins; i++) {
+        struct mmio_state_plugin *p = &st->plugins[i];
+        int hit = !strcmp(p->path, e->name) || !strcmp(p->name, e->name);
+        for (size_t j = 0; !hit && j < e->nalso; j++)
+            hit = !strcmp(p->path, e->also[j]);
+        if (hit) {
+            free(p->path);
+            free(p->name);
+            e->removed++;
+        } else {
+            st->plugins[k++] = *p;
+        }
+    }
+    st->nplugins = k;
+    k = 0;
+    for (size_t i = 0; i < st->nprocs; i++) {
+        struct mmio_state_proc *p = &st->procs[i];
+        if (!strcmp(p->symbol, e->name) || !strcmp(p->lib, e->name) ||
+            fourcc_matches(p->fcc, e->name)) {
+            free(p->lib);
+            free(p->symbol);
+            e->removed++;
+        } else {
+            st->procs[k++] = *p;
+        }
+    }
+    st->nprocs = k;
+    return e->removed ? 1 : 0;
+}
+
+/* The state file of a layer; NULL (and said) when none is configured. */
+static char *state_file(DWORD flags, LPSTR err, UINT cap)
+{
+    pthread_mutex_lock(&host.lock);
+    mmio_host_config_locked();
+    const char *f = mmio_host_state_path_locked(flags & MMIO_INSTALL_MACHINE);
+    char *copy = f ? strdup(f) : NULL;
+    pthread_mutex_unlock(&host.lock);
+    if (!copy)
+        say(err, cap, "no registry state file is configured%s%s", "", "");
+    return copy;
+}
+
+MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
+                              UINT cchError)
+{
+    char real[4096], why[700];
+    say(szError, cchError, "%s%s", "", "");
+    if (dwFlags & ~(DWORD)MMIO_INSTALL_MACHINE)
+        return MMSYSERR_INVALFLAG;
+    if (mmio_in_checker())
+        return MMSYSERR_NOTENABLED;
+    if (!pszPath || !realpath(pszPath, real)) {
+        say(szError, cchError, "%s: %s", pszPath ? pszPath : "(null)",
+            "no such file");
+        return MMIOERR_FILENOTFOUND;
+    }
+    if (mmio_trust_file(real, NULL, 0, why, sizeof why) != 0) {
+        say(szError, cchError, "%s%s", why, "");
+        return MMIOERR_ACCESSDENIED;
+    }
+    char *file = state_file(dwFlags, szError, cchError);
+    if (!file)
+        return MMIOERR_CANNOTWRITE;
+    pthread_mutex_lock(&host.lock);
+    int timeout = host.cfg.scan_timeout_ms;
+    pthread_mutex_unlock(&host.lock);
+    struct mmio_check chk;
+    mmio_check_run(real, NULL, timeout, &chk);
+    MMRESULT rc = MMSYSERR_NOERROR;
+    if (chk.state != MMIO_PLUGIN_AVAILABLE) {
+        say(szError, cchError, "%s%s", chk.reason ? chk.reason : "not a plugin",
+            "");
+        rc = MMIOERR_INVALIDFILE;
+    }
+    mmio_host_ensure_listed();
+    pthread_mutex_lock(&host.lock);
+    for (size_t i = 0; rc == 0 && i < host.n; i++) {
+        const struct mmio_plugin *p = host.list[i];
+        if (p->kind == KIND_PLUGIN && p->chk.name && chk.name &&
+            !strcmp(p->chk.name, chk.name) && strcmp(p->path, real) != 0 &&
+            p->chk.state == MMIO_PLUGIN_AVAILABLE) {
+            char msg[4400];
+            snprintf(msg, sizeof msg,
+                     "a plugin named '%s' is already available (%s)", chk.name,
+                     p->path);
+            say(szError, cchError, "%s%s", msg, "");
+            rc = MMSYSERR_ALLOCATED;
+        }
+    }
+    pthread_mutex_unlock(&host.lock);
+    if (rc == 0) {
+        struct plugin_edit e = {real, chk.name, NULL, 0, 0};
+        if (mmio_state_update(file, edit_add, &e, why, sizeof why) < 0) {
+            say(szError, cchError, "%s%s", why, "");
+            rc = MMIOERR_CANNOTWRITE;
+        }
+    }
+    mmio_check_free(&chk);
+    free(file);
+    if (rc == 0)
+        mmio_host_refresh(0);
+    return rc;
+}
+
+MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
+                             UINT cchError)
+{
+    char why[700];
+    say(szError, cchError, "%s%s", "", "");
+    if (!pszName || !*pszName)
+        return MMSYSERR_INVALPARAM;
+    if (dwFlags & ~(DWORD)MMIO_INSTALL_MACHINE)
+        return MMSYSERR_INVALFLAG;
+    if (mmio_in_checker())
+        return MMSYSERR_NOTENABLED;
+    char *file = state_file(dwFlags, szError, cchError);
+    if (!file)
+        return MMIOERR_CANNOTWRITE;
+    struct plugin_edit e = {NULL, pszName, NULL, 0, 0};
+    size_t cap = 0;
+    mmio_host_ensure_listed();
+    pthread_mutex_lock(&host.lock);
+    for (size_t i = 0; i < host.n; i++) {
+        const struct mmio_plugin *p = host.list[i];
+        char *path = NULL;
+        if (p->kind == KIND_PLUGIN && p->chk.name &&
+            !strcmp(p->chk.name, pszName) && (path = strdup(p->path)) &&
+            mmio_ptrs_push(&e.also, &e.nalso, &cap, path) != 0)
+            free(path);
+    }
+    pthread_mutex_unlock(&host.lock);
+    int ed = mmio_state_update(file, edit_remove, &e, why, sizeof why);
+    MMRESULT rc = MMSYSERR_NOERROR;
+    if (ed < 0) {
+        say(szError, cchError, "%s%s", why, "");
+        rc = MMIOERR_CANNOTWRITE;
+    } else if (!e.removed) {
+        say(szError, cchError, "nothing named '%s' is installed in %s",
+            pszName, file);
+        rc = MMIOERR_FILENOTFOUND;
+    }
+    for (size_t i = 0; i < e.nalso; i++)
+        free(e.also[i]);
+    free(e.also);
+    free(file);
+    if (rc == 0)
+        mmio_host_refresh(0);
+    return rc;
+}
+
+MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError, UINT cchError)
+{
+    return mmioExtInstallPlugin(pszPath, 0, szError, cchError);
+}
+
+MMRESULT mmioExtRemoveSystemWide(LPCSTR pszName, LPSTR szError, UINT cchError)
+{
+    return mmioExtRemovePlugin(pszName, 0, szError, cchError);
+}

@@ -1,0 +1,158 @@
+/*
+ * load.c - running a checked plugin: dlopen, then its install function with
+ * an install context that sends what it installs where the caller wants it
+ * (the global registry, or one task).
+ *
+ * A load is claimed under host.lock (plugin->loading), then runs without
+ * it: dlopen, the plugin's constructors and its install may call any mmio
+ * function, load other plugins (contexts nest) or wait for other threads.
+ * Others wanting the same plugin wait on host.cond; the thread already
+ * loading it (a plugin asking for itself) is answered at once.
+ */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Thread_local const char *current_options;
+
+const char *mmio_options_swap(const char *opts)
+{
+    const char *old = current_options;
+    current_options = opts;
+    return old;
+}
+
+LPCSTR mmioExtPluginOptions(void)
+{
+    return current_options ? current_options : "";
+}
+
+static void seen_install(void *ctx, FOURCC fcc, LPMMIOPROC proc)
+{
+    struct mmio_plugin *p = ctx;
+    for (size_t i = 0; p->procs && p->chk.fourccs[i]; i++)
+        if (p->chk.fourccs[i] == fcc && !p->procs[i])
+            p->procs[i] = proc;
+}
+
+static int has_target(const struct mmio_plugin *p, uint64_t target)
+{
+    for (size_t i = 0; i < p->ntargets; i++)
+        if (p->targets[i] == target)
+            return 1;
+    return 0;
+}
+
+/* The file must still be the one the checker saw. */
+static int unchanged(const struct mmio_plugin *p)
+{
+    char real[4096], why[700];
+    struct stat st;
+    struct mmio_key key;
+    if (mmio_trust_file(p->path, real, sizeof real, why, sizeof why) != 0 ||
+        strcmp(real, p->path) != 0 || stat(real, &st) != 0)
+        return 0;
+    mmio_key_of(&key, &st);
+    return mmio_key_eq(&key, &p->key);
+}
+
+/* dlopen and run the install (or, for a procedure, install it). */
+static MMRESULT run(struct mmio_plugin *p)
+{
+    if (!p->dl) {
+        void *dl = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+        if (!dl)
+            return MMIOERR_INVALIDFILE;
+        p->dl = dl; /* never closed: its code may be in use */
+    }
+    if (p->kind == KIND_PROC) {
+        LPMMIOPROC proc = (LPMMIOPROC)(uintptr_t)dlsym(p->dl, p->symbol);
+        if (!proc)
+            return MMIOERR_INVALIDFILE;
+        return mmioInstallIOProc(p->proc_fcc, proc, MMIO_INSTALLPROC)
+                   ? MMSYSERR_NOERROR
+                   : MMSYSERR_ERROR;
+    }
+    const MMIOPLUGININFO *info = dlsym(p->dl, MMIO_PLUGIN_INFO_SYMBOL);
+    MMIOPLUGININSTALL install =
+        (MMIOPLUGININSTALL)(uintptr_t)dlsym(p->dl, MMIO_PLUGIN_INSTALL_SYMBOL);
+    if (!info || info->abi != MMIO_PLUGIN_ABI || !install)
+        return MMIOERR_INVALIDFILE;
+    if (!p->procs) {
+        size_t nf = 0;
+        while (p->chk.fourccs[nf])
+            nf++;
+        p->procs = calloc(nf + 1, sizeof *p->procs);
+    }
+    return install();
+}
+
+MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
+{
+    struct mmio_install_ctx ctx = {0};
+    ctx.global = global;
+    ctx.task = task;
+    ctx.source = p->chk.name ? p->chk.name : "plugin";
+    ctx.seen = seen_install;
+    ctx.seen_ctx = p;
+    if (mmio_install_push(&ctx) != MMSYSERR_NOERROR)
+        return MMSYSERR_INVALHANDLE;
+    uint64_t target = mmio_install_target(&ctx);
+
+    pthread_mutex_lock(&host.lock);
+    MMRESULT rc = MMSYSERR_NOERROR;
+    for (;;) {
+        if (has_target(p, target)) {
+            rc = MMSYSERR_ALLOCATED;
+            break;
+        }
+        if (!p->loading)
+            break;
+        if (pthread_equal(p->loader, pthread_self())) {
+            rc = MMSYSERR_ALLOCATED; /* its own install asks for it */
+            break;
+        }
+        pthread_cond_wait(&host.cond, &host.lock);
+    }
+    if (rc == 0 && p->chk.state != MMIO_PLUGIN_AVAILABLE)
+        rc = MMIOERR_INVALIDFILE; /* never run what the checker refused */
+    if (rc != 0) {
+        pthread_mutex_unlock(&host.lock);
+        mmio_install_pop(&ctx);
+        return rc;
+    }
+    p->loading = 1;
+    p->loader = pthread_self();
+    if (!p->options && p->kind == KIND_PLUGIN) {
+        const struct mmio_plugin_conf *pc =
+            mmio_config_plugin(&host.cfg, p->chk.name);
+        p->options = strdup(pc && pc->options ? pc->options : "");
+    }
+    pthread_mutex_unlock(&host.lock);
+
+    if (!p->dl && !unchanged(p)) {
+        rc = MMIOERR_INVALIDFILE; /* replaced since it was checked */
+    } else {
+        const char *saved = mmio_options_swap(p->options);
+        rc = run(p);
+        mmio_options_swap(saved);
+        if (rc == 0 && (ctx.task_gone || !mmio_install_target_alive(&ctx)))
+            rc = MMSYSERR_INVALHANDLE; /* its task went away meanwhile */
+    }
+    mmio_install_pop(&ctx);
+
+    pthread_mutex_lock(&host.lock);
+    if (rc == 0 &&
+        mmio_vec_reserve(&p->targets, &p->captargets, p->ntargets + 1,
+                         sizeof *p->targets) == 0)
+        p->targets[p->ntargets++] = target;
+    if (rc == MMIOERR_INVALIDFILE && !p->dl)
+        host.stale = 1; /* rebuild the list: the file changed */
+    p->loading = 0;
+    pthread_cond_broadcast(&host.cond);
+    pthread_mutex_unlock(&host.lock);
+    return rc;
+}

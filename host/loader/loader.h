@@ -1,0 +1,210 @@
+/*
+ * loader.h - what the plugin loader's files share (host/loader).
+ *
+ * The loader sits on the core (core.h) and util (util.h); the core reaches it
+ * only through the hooks host/compose.c sets.
+ *
+ * Locking: one mutex (host.lock) with one condition variable guards the
+ * plugin list and every mutable field of a plugin.  It is never held while
+ * plugin code runs (dlopen, constructors, install, procedures), while a user
+ * callback runs, or while the loader waits for another process (the checker,
+ * a state file lock).  Work that needs any of those first claims what it
+ * works on (a refresh: host.refreshing; a load: plugin->loading), drops the
+ * lock, and retakes it to publish the result; others wanting the same wait
+ * on host.cond.
+ */
+#ifndef MMIO_LOADER_H
+#define MMIO_LOADER_H
+
+#include "check_proto.h"
+#include "config.h"
+#include "core.h"
+#include "mmio_plugin.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+/* Why a check did not find a usable plugin: its own fault (kept in the
+ * cache until the file changes) or the circumstances of the process that
+ * ran it (never cached, retried next time). */
+#define MMIO_PLUGIN_MAX_FOURCCS MMIO_CHECK_MAX_FOURCCS
+
+enum { FAULT_NONE = 0, FAULT_PLUGIN = 1, FAULT_ENV = 2 };
+
+/* What a check found out about one file.  Immutable once made. */
+struct mmio_check {
+    UINT state; /* MMIO_PLUGIN_AVAILABLE, _BROKEN or _REFUSED */
+    int fault;
+    int timeout_ms; /* the limit the check ran under */
+    char *reason;
+    char *name, *version, *description, *license;
+    FOURCC *fourccs; /* 0-terminated; never NULL after a check */
+};
+void mmio_check_free(struct mmio_check *c);
+int mmio_check_copy(struct mmio_check *dst, const struct mmio_check *src);
+/* A verdict made here, without running the checker (refusals). */
+void mmio_check_set(struct mmio_check *c, UINT state, int fault,
+                    const char *reason);
+
+/* What the cache keys a checked file on. */
+struct mmio_key {
+    int64_t size, mtime_ns;
+    uint64_t ino;
+    uint32_t mode;
+};
+void mmio_key_of(struct mmio_key *k, const struct stat *st);
+int mmio_key_eq(const struct mmio_key *a, const struct mmio_key *b);
+
+/* ---- check.c: running mmio-scan ------------------------------------------
+ * Checks a plugin file (symbol NULL) or a procedure `symbol` in a shared
+ * object, in a child process with a time limit.  Never fails: the verdict
+ * says what happened. */
+void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
+                    struct mmio_check *out);
+/* Whether this process is the checker (the plugin host is off there). */
+int mmio_in_checker(void);
+
+/* ---- trust.c: who may have written a file ----------------------------- */
+/* A plugin file or a library to load: resolves symlinks (the canonical
+ * path goes to real), and checks the file, every directory above it and
+ * any symlink on the way.  0, or -1 with the reason in why. */
+int mmio_trust_file(const char *path, char *real, size_t realcap, char *why,
+                    size_t whycap);
+/* A plugin directory: the same, and the directory itself may not be
+ * writable by anyone else, sticky or not.  1 when it does not exist. */
+int mmio_trust_dir(const char *dir, char *why, size_t whycap);
+/* The *.so files of a trusted directory, sorted; -1 on failure. */
+int mmio_list_dir(const char *dir, char ***paths, size_t *n);
+
+/* ---- cache.c: the scan cache file ---------------------------------------- */
+struct mmio_cache_entry {
+    char *path;
+    char *symbol; /* NULL: a plugin file */
+    struct mmio_key key;
+    struct mmio_check chk;
+};
+struct mmio_cache {
+    struct mmio_cache_entry *e;
+    size_t n, cap;
+    int frozen; /* another version's file: read nothing, write nothing */
+};
+void mmio_cache_read(const char *file, struct mmio_cache *c);
+int mmio_cache_write(const char *file, const struct mmio_cache *c);
+void mmio_cache_free(struct mmio_cache *c);
+const struct mmio_cache_entry *mmio_cache_find(const struct mmio_cache *c,
+                                               const char *path,
+                                               const char *symbol);
+
+/* ---- state.c: the registry state files ------------------------------------
+ * Two layers: the machine's (written by root, read by everyone) and the
+ * user's own.  Each lists plugins installed for every program and global
+ * procedures recorded by applications. */
+struct mmio_state {
+    struct mmio_state_plugin {
+        char *path;
+        char *name;
+    } * plugins;
+    size_t nplugins, capplugins;
+    struct mmio_state_proc {
+        FOURCC fcc;
+        char *lib;
+        char *symbol;
+    } * procs;
+    size_t nprocs, capprocs;
+};
+/* 0 (a missing file is an empty state), or -1 with the reason in why
+ * (unreadable, untrusted, another format or a newer version). */
+int mmio_state_read(const char *file, struct mmio_state *st, char *why,
+                    size_t whycap);
+void mmio_state_free(struct mmio_state *st);
+int mmio_state_add_plugin(struct mmio_state *st, const char *path,
+                          const char *name);
+int mmio_state_add_proc(struct mmio_state *st, FOURCC fcc, const char *lib,
+                        const char *symbol);
+/* edit returns 1 (changed: write it), 0 (nothing to do) or -1 (failed). */
+typedef int (*mmio_state_edit)(struct mmio_state *st, void *ctx);
+/* Read-modify-write under the state's lock file, waiting at most a few
+ * seconds for it.  0, 1 when edit changed nothing, or -1 with why. */
+int mmio_state_update(const char *file, mmio_state_edit edit, void *ctx,
+                      char *why, size_t whycap);
+
+/* ---- plugins.c: the plugin list ------------------------------------------ */
+enum { KIND_PLUGIN = MMIO_KIND_PLUGIN, KIND_PROC = MMIO_KIND_PROC };
+
+struct mmio_plugin {
+    /* fixed when made */
+    char *path;   /* canonical */
+    char *symbol; /* KIND_PROC: the procedure's exported name */
+    int kind;
+    FOURCC proc_fcc; /* KIND_PROC: where it was installed */
+    struct mmio_key key;
+    struct mmio_check chk;
+    /* host.lock */
+    unsigned refs;   /* the list's reference, and every holder's */
+    unsigned layers; /* 1 << MMIO_LAYER_*: where it was found */
+    int disabled;    /* enabled = no */
+    char *shadowed;  /* refused: why (another of the same name first) */
+    int loading;     /* claimed by `loader` */
+    pthread_t loader;
+    char *options; /* plugins.conf's options, kept while loaded */
+    uint64_t *targets; /* where its install ran: 0 global, else a task */
+    size_t ntargets, captargets;
+    /* written by the claiming thread only */
+    void *dl;
+    LPMMIOPROC *procs; /* what its install installed, per chk.fourccs[i] */
+};
+
+struct mmio_host {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    char *config_file; /* mmioExtConfigure; NULL: the default */
+    unsigned config_gen;
+    int config_loaded;
+    struct mmio_config cfg;
+    struct mmio_plugin **list;
+    size_t n, cap;
+    int listed;     /* list built at least once for this configuration */
+    int refreshing; /* a thread is rebuilding the list */
+    int stale;      /* a load found a file changed: rebuild next time */
+    struct stat *dirs_seen; /* each plugin directory when last listed */
+    size_t ndirs_seen;
+    struct stat state_seen[2]; /* each state file (user, machine) */
+};
+extern struct mmio_host host;
+
+/* Loads the configuration once (without holding the lock while it is
+ * parsed); host.lock held on entry and on return. */
+void mmio_host_config_locked(void);
+/* Rebuilds the list from the directories, the states and the cache,
+ * checking what changed; force re-checks every file.  Lock not held. */
+void mmio_host_refresh(int force);
+/* Whether a state file or plugin directory changed since the list was
+ * built (one stat each); host.lock held. */
+int mmio_host_stale_locked(void);
+/* Makes sure the list exists (lock not held). */
+void mmio_host_ensure_listed(void);
+void mmio_plugin_unref_locked(struct mmio_plugin *p);
+struct mmio_plugin *mmio_plugin_new(const char *path, const char *symbol);
+int mmio_plugin_has(const struct mmio_plugin *p, FOURCC fcc);
+/* The state a person is told (loaded, disabled, shadowed...). */
+UINT mmio_plugin_shown_state(const struct mmio_plugin *p, const char **why);
+/* The state files: 0 user, 1 machine (NULL when none). */
+const char *mmio_host_state_path_locked(int machine);
+
+/* ---- load.c: running a checked plugin ---------------------------------- */
+/* Installs p for the whole process (global) or for a task (NULL: the
+ * calling thread's), dlopen'ing it first if needed; only a plugin the
+ * checker passed.  The caller holds a reference, not the lock.
+ * MMSYSERR_ALLOCATED when it was already installed there. */
+MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task);
+/* Makes opts the current plugin options of this thread; returns the old. */
+const char *mmio_options_swap(const char *opts);
+
+/* ---- provide.c: the hooks the core calls ---------------------------------- */
+int mmio_loader_provide(FOURCC fcc);
+void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added);
+
+#endif

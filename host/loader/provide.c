@@ -1,0 +1,214 @@
+/*
+ * provide.c - the two hooks the core calls (set by host/compose.c):
+ *
+ * - a lookup miss: find what provides the FOURCC (a plugin on the path or
+ *   in a registry state, a [route] of plugins.conf, a global procedure
+ *   recorded by another program) and install it globally;
+ * - an application's MMIO_GLOBALPROC install or removal: record it in the
+ *   user's registry state when the procedure lives in a shared object
+ *   other programs can load (they check it before they do).
+ *
+ * A miss costs one stat of each state file and plugin directory (to see
+ * whether anything changed); hits never come here.
+ */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* [route] procedures: the plugin's procedure called with the route's
+ * options current. */
+struct route_ctx {
+    LPMMIOPROC proc;
+    char *options;
+};
+
+static LRESULT CALLBACK route_proc(void *ctx, LPSTR info, UINT msg, LPARAM a,
+                                   LPARAM b)
+{
+    const struct route_ctx *rc = ctx;
+    const char *saved = mmio_options_swap(rc->options);
+    LRESULT r = rc->proc(info, msg, a, b);
+    mmio_options_swap(saved);
+    return r;
+}
+
+/* The first usable plugin (or procedure) providing fcc, referenced. */
+static struct mmio_plugin *find_provider_locked(FOURCC fcc, int kind,
+                                                const char *name)
+{
+    for (size_t i = 0; i < host.n; i++) {
+        struct mmio_plugin *p = host.list[i];
+        /* what an application loaded for itself is not everyone's */
+        if (p->kind != kind || p->chk.state != MMIO_PLUGIN_AVAILABLE ||
+            p->disabled || p->shadowed || p->layers == (1u << MMIO_LAYER_APP))
+            continue;
+        if (name ? (p->chk.name && !strcmp(p->chk.name, name))
+                 : mmio_plugin_has(p, fcc)) {
+            p->refs++;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static int load_global(struct mmio_plugin *p)
+{
+    MMRESULT rc = mmio_plugin_load(p, 1, NULL);
+    pthread_mutex_lock(&host.lock);
+    mmio_plugin_unref_locked(p);
+    pthread_mutex_unlock(&host.lock);
+    return rc == MMSYSERR_NOERROR || rc == MMSYSERR_ALLOCATED;
+}
+
+static int provide_route(const struct mmio_route *rt, const char *options)
+{
+    pthread_mutex_lock(&host.lock);
+    struct mmio_plugin *p = find_provider_locked(0, KIND_PLUGIN, rt->plugin);
+    pthread_mutex_unlock(&host.lock);
+    if (!p || !load_global(p))
+        return 0;
+    /* p stays listed while loaded; its procs were filled by its install */
+    pthread_mutex_lock(&host.lock);
+    LPMMIOPROC target = NULL;
+    for (size_t k = 0; p->procs && p->chk.fourccs[k]; k++)
+        if (!rt->target || p->chk.fourccs[k] == rt->target) {
+            target = p->procs[k];
+            break;
+        }
+    char *name = strdup(p->chk.name ? p->chk.name : "route");
+    pthread_mutex_unlock(&host.lock);
+    struct route_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!target || !name || !ctx) {
+        free(name);
+        free(ctx);
+        return 0;
+    }
+    ctx->proc = target;
+    ctx->options = strdup(options);
+    LPMMIOPROC closure = ctx->options
+                             ? mmioExtClosureCreate(route_proc, ctx)
+                             : NULL;
+    if (!closure) { /* lives as long as the process: never freed */
+        free(ctx->options);
+        free(ctx);
+        free(name);
+        return 0;
+    }
+    struct mmio_install_ctx ic = {0};
+    ic.global = 1;
+    ic.source = name; /* kept: registry entries point at it */
+    if (mmio_install_push(&ic) == MMSYSERR_NOERROR) {
+        mmioInstallIOProc(rt->fcc, closure, MMIO_INSTALLPROC | MMIO_GLOBALPROC);
+        mmio_install_pop(&ic);
+    }
+    return 1;
+}
+
+int mmio_loader_provide(FOURCC fcc)
+{
+    if (mmio_in_checker())
+        return 0; /* a plugin being checked loads nothing more */
+    mmio_host_ensure_listed();
+    pthread_mutex_lock(&host.lock);
+    struct mmio_plugin *p = find_provider_locked(fcc, KIND_PLUGIN, NULL);
+    const struct mmio_route *route = NULL;
+    char *options = NULL;
+    for (size_t i = 0; !p && i < host.cfg.nroutes; i++)
+        if (host.cfg.routes[i].fcc == fcc && host.cfg.routes[i].plugin) {
+            route = &host.cfg.routes[i];
+            const struct mmio_plugin_conf *pc =
+                mmio_config_plugin(&host.cfg, route->plugin);
+            options = strdup(route->options ? route->options
+                             : pc && pc->options ? pc->options
+                                                 : "");
+            break;
+        }
+    struct mmio_route rt = {0};
+    if (route) { /* copied: the configuration may change once unlocked */
+        rt.fcc = route->fcc;
+        rt.target = route->target;
+        rt.plugin = strdup(route->plugin);
+    }
+    if (!p && !route)
+        p = find_provider_locked(fcc, KIND_PROC, NULL);
+    pthread_mutex_unlock(&host.lock);
+    int got = 0;
+    if (p)
+        got = load_global(p);
+    else if (route && rt.plugin && options)
+        got = provide_route(&rt, options);
+    free(rt.plugin);
+    free(options);
+    return got;
+}
+
+/* Whether path names this program's executable. */
+static int is_main_program(const char *path)
+{
+    char exe[4096], real[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0 || !realpath(path, real))
+        return 1; /* unknown: keep it to this process */
+    exe[n] = '\0';
+    return strcmp(exe, real) == 0;
+}
+
+struct proc_edit {
+    FOURCC fcc;
+    const char *lib, *sym;
+    int add;
+};
+
+static int edit_proc(struct mmio_state *st, void *ctx)
+{
+    const struct proc_edit *e = ctx;
+    for (size_t i = 0; i < st->nprocs; i++) {
+        struct mmio_state_proc *p = &st->procs[i];
+        if (p->fcc == e->fcc && !strcmp(p->lib, e->lib) &&
+            !strcmp(p->symbol, e->sym)) {
+            if (e->add)
+                return 0; /* already recorded */
+            free(p->lib);
+            free(p->symbol);
+            st->nprocs--;
+            memmove(&st->procs[i], &st->procs[i + 1],
+                    (st->nprocs - i) * sizeof st->procs[0]);
+            return 1;
+        }
+    }
+    if (!e->add)
+        return 0;
+    return mmio_state_add_proc(st, e->fcc, e->lib, e->sym) == 0 ? 1 : -1;
+}
+
+void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added)
+{
+    if (mmio_in_checker())
+        return;
+    Dl_info di;
+    if (!dladdr((void *)(uintptr_t)proc, &di) || !di.dli_fname ||
+        !di.dli_sname || !di.dli_saddr ||
+        (uintptr_t)di.dli_saddr != (uintptr_t)proc ||
+        is_main_program(di.dli_fname))
+        return; /* not exported from a shared object: this process only */
+    char lib[4096], why[700];
+    if (!realpath(di.dli_fname, lib))
+        return;
+    /* The configuration is read once (it says where the state is); nothing
+     * is scanned and no plugin is checked here. */
+    pthread_mutex_lock(&host.lock);
+    mmio_host_config_locked();
+    char *state = host.cfg.state_path ? strdup(host.cfg.state_path) : NULL;
+    pthread_mutex_unlock(&host.lock);
+    if (!state)
+        return;
+    struct proc_edit e = {fcc, lib, di.dli_sname, added};
+    if (mmio_state_update(state, edit_proc, &e, why, sizeof why) < 0)
+        mmio_msg("cannot record global procedure %s: %s", di.dli_sname, why);
+    free(state);
+}

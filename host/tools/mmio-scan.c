@@ -1,0 +1,230 @@
+/*
+ * mmio-scan - the checker: loads one plugin (or one global procedure) in a
+ * process of its own, so a plugin that crashes, hangs or exits while loading
+ * cannot take a program down.  Its protocol is in loader/check_proto.h.
+ *
+ * Before loading anything it closes every descriptor it inherited but 0-2
+ * and the verdict descriptor, reads its nonce, and (with --lib) loads the
+ * caller's libmmio, so a plugin linked against libmmio finds it whatever the
+ * caller's rpath.  A plugin's mmioInstallIOProc calls land in this program's
+ * recorder below (an executable's symbols come first), not in any registry;
+ * MMIO_IN_CHECKER (set by the caller) keeps libmmio's plugin host off.
+ */
+#define _GNU_SOURCE
+#include "../loader/check_proto.h"
+#include "mmio_plugin.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static FOURCC installed[MMIO_CHECK_MAX_FOURCCS];
+static int ninstalled;
+static char nonce[40];
+
+/* Exported from this executable, so the plugin's calls resolve here. */
+MMIOAPI LPMMIOPROC mmioInstallIOProc(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
+{
+    if ((flags & MMIO_INSTALLPROC) && proc &&
+        ninstalled < MMIO_CHECK_MAX_FOURCCS)
+        installed[ninstalled++] = fcc;
+    return proc;
+}
+
+MMIOAPI LPMMIOPROC mmioInstallIOProcA(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
+{
+    return mmioInstallIOProc(fcc, proc, flags);
+}
+
+/* One frame, written whole with one write (the pipe takes it atomically up
+ * to PIPE_BUF; bigger ones are still written in order). */
+static void frame(const char *kind, const char *body)
+{
+    char head[128];
+    size_t blen = strlen(body);
+    int n = snprintf(head, sizeof head, "%s %s %s %zu\n", MMIO_CHECK_MAGIC,
+                     nonce, kind, blen);
+    size_t total = (size_t)n + blen;
+    char *all = malloc(total);
+    if (!all)
+        _exit(70);
+    memcpy(all, head, (size_t)n);
+    memcpy(all + n, body, blen);
+    for (size_t done = 0; done < total;) {
+        ssize_t w = write(MMIO_CHECK_FD, all + done, total - done);
+        if (w <= 0)
+            _exit(71);
+        done += (size_t)w;
+    }
+    free(all);
+}
+
+static void finish(const char *fmt, ...)
+{
+    char why[600], body[700];
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+        for (char *p = why; *p; p++)
+            if (*p == '\n' || *p == '\t')
+                *p = ' ';
+        snprintf(body, sizeof body, "refused\t%s\n", why);
+    } else {
+        snprintf(body, sizeof body, "ok\n");
+    }
+    frame("verdict", body);
+    _exit(MMIO_CHECK_EXIT_OK); /* no plugin destructors or atexit handlers */
+}
+
+static int text_ok(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    for (size_t i = 0; s[i]; i++)
+        if (i > 255 || (unsigned char)s[i] < 32 || s[i] == 127)
+            return 0;
+    return 1;
+}
+
+/* Everything inherited but 0-2 and the verdict pipe goes. */
+static void close_inherited(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d) {
+        for (int fd = MMIO_CHECK_FD + 1; fd < 65536; fd++)
+            close(fd);
+        return;
+    }
+    int self = dirfd(d);
+    struct dirent *e;
+    int fds[1024], n = 0;
+    while ((e = readdir(d)) != NULL && n < 1024) {
+        int fd = atoi(e->d_name);
+        if (fd > MMIO_CHECK_FD && fd != self)
+            fds[n++] = fd;
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+}
+
+static void read_nonce(void)
+{
+    size_t n = 0;
+    while (n < sizeof nonce - 1) {
+        ssize_t r = read(STDIN_FILENO, nonce + n, 1);
+        if (r <= 0 || nonce[n] == '\n')
+            break;
+        n++;
+    }
+    nonce[n] = '\0';
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        close(null);
+    }
+}
+
+static void check_proc(void *dl, const char *symbol)
+{
+    LPMMIOPROC proc = (LPMMIOPROC)(uintptr_t)dlsym(dl, symbol);
+    if (!proc)
+        finish("no symbol %s", symbol);
+    /* A procedure must answer a message it does not know with an error;
+     * one that crashes, hangs or exits on it would take programs down. */
+    MMIOINFO info;
+    memset(&info, 0, sizeof info);
+    (void)proc((LPSTR)&info, MMIO_CHECK_PROBE_MSG, 0, 0);
+    finish(NULL);
+}
+
+static void check_plugin(void *dl)
+{
+    const MMIOPLUGININFO *info = dlsym(dl, MMIO_PLUGIN_INFO_SYMBOL);
+    if (!info)
+        finish("no mmioPluginInfo descriptor");
+    if (info->abi != MMIO_PLUGIN_ABI)
+        finish("plugin ABI %u, this host speaks %u", (unsigned)info->abi,
+               (unsigned)MMIO_PLUGIN_ABI);
+    if (!text_ok(info->name) || !text_ok(info->version) ||
+        !text_ok(info->description) || !text_ok(info->license))
+        finish("descriptor has an empty or malformed "
+               "name/version/description/license");
+    if (strchr(info->name, '/') || strchr(info->name, ' '))
+        finish("plugin name contains '/' or a space");
+    if (!info->fourccs || !info->fourccs[0])
+        finish("descriptor lists no FOURCC");
+    int n = 0;
+    while (n < MMIO_CHECK_MAX_FOURCCS && info->fourccs[n])
+        n++;
+    if (n == MMIO_CHECK_MAX_FOURCCS)
+        finish("FOURCC list not 0-terminated (or over %d entries)",
+               MMIO_CHECK_MAX_FOURCCS - 1);
+    MMIOPLUGININSTALL install =
+        (MMIOPLUGININSTALL)(uintptr_t)dlsym(dl, MMIO_PLUGIN_INSTALL_SYMBOL);
+    if (!install)
+        finish("no mmioPluginInstall symbol");
+
+    char body[2048];
+    int len = snprintf(body, sizeof body,
+                       "name\t%s\nversion\t%s\ndescription\t%s\nlicense\t%s\n",
+                       info->name, info->version, info->description,
+                       info->license);
+    for (int i = 0; i < n && len > 0 && (size_t)len < sizeof body; i++)
+        len += snprintf(body + len, sizeof body - (size_t)len, "fourcc\t%08x\n",
+                        (unsigned)info->fourccs[i]);
+    frame("desc", body); /* a crash in install still leaves the descriptor */
+
+    MMRESULT rc = install();
+    if (rc != MMSYSERR_NOERROR)
+        finish("mmioPluginInstall returned %u", (unsigned)rc);
+    for (int i = 0; i < ninstalled; i++) {
+        int listed = 0;
+        for (int j = 0; j < n; j++)
+            listed |= installed[i] == info->fourccs[j];
+        if (!listed)
+            finish("installs FOURCC %08x, which its descriptor does not list",
+                   (unsigned)installed[i]);
+    }
+    MMIOPLUGINREMOVE remove =
+        (MMIOPLUGINREMOVE)(uintptr_t)dlsym(dl, MMIO_PLUGIN_REMOVE_SYMBOL);
+    if (remove)
+        remove();
+    finish(NULL);
+}
+
+int main(int argc, char **argv)
+{
+    close_inherited();
+    int a = 1;
+    const char *lib = NULL;
+    if (a + 1 < argc && !strcmp(argv[a], "--lib")) {
+        lib = argv[a + 1];
+        a += 2;
+    }
+    if (argc - a < 1 || argc - a > 2 || fcntl(MMIO_CHECK_FD, F_GETFD) < 0) {
+        fputs("usage: mmio-scan [--lib LIBMMIO] PLUGIN.so [SYMBOL]\n"
+              "(run by libmmio, with a verdict pipe on descriptor 3)\n",
+              stderr);
+        return MMIO_CHECK_EXIT_USAGE;
+    }
+    fcntl(MMIO_CHECK_FD, F_SETFD, FD_CLOEXEC); /* not for the plugin's exec */
+    read_nonce();
+    setenv(MMIO_CHECK_ENV, "1", 1);
+    if (lib && !dlopen(lib, RTLD_NOW | RTLD_GLOBAL))
+        finish("cannot load libmmio %s: %s", lib, dlerror());
+    void *dl = dlopen(argv[a], RTLD_NOW | RTLD_LOCAL);
+    if (!dl)
+        finish("cannot load: %s", dlerror());
+    if (argc - a == 2)
+        check_proc(dl, argv[a + 1]);
+    check_plugin(dl);
+    return MMIO_CHECK_EXIT_OK;
+}

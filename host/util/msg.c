@@ -1,0 +1,44 @@
+/*
+ * msg.c - the library's messages (configuration errors, refused files,
+ * unknown file versions, lock time-outs) go to one place: the application's
+ * callback when it set one (mmioExtSetMessageCallback), else stderr.
+ */
+#include "util.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+static pthread_mutex_t msg_lock = PTHREAD_MUTEX_INITIALIZER;
+static MMIOMESSAGEPROC *msg_cb;
+static void *msg_ctx;
+
+MMRESULT mmioExtSetMessageCallback(MMIOMESSAGEPROC *cb, void *ctx)
+{
+    pthread_mutex_lock(&msg_lock);
+    msg_cb = cb;
+    msg_ctx = ctx;
+    pthread_mutex_unlock(&msg_lock);
+    return MMSYSERR_NOERROR;
+}
+
+void mmio_msg(const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    /* The callback is the application's code: it runs without the lock
+     * (a callback may well set another callback). */
+    pthread_mutex_lock(&msg_lock);
+    MMIOMESSAGEPROC *cb = msg_cb;
+    void *ctx = msg_ctx;
+    pthread_mutex_unlock(&msg_lock);
+    if (cb)
+        cb(text, ctx);
+    else
+        fprintf(stderr, "libmmio: %s\n", text);
+}

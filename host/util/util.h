@@ -1,0 +1,74 @@
+/*
+ * util.h - the bottom layer: messages, growable strings and arrays, bounded
+ * and atomic file I/O, the library's own directory.  Depends on nothing but
+ * libc and the public header (for the message callback type).
+ */
+#ifndef MMIO_UTIL_H
+#define MMIO_UTIL_H
+
+#include "mmio.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#if defined(__GNUC__)
+#define MMIO_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MMIO_PRINTF(f, a)
+#endif
+
+/* ---- msg.c: every message the library has for a person ---------------- */
+/* Goes to the callback set with mmioExtSetMessageCallback, else stderr. */
+void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);
+
+/* ---- strbuf.c: a growable NUL-terminated string ------------------------ */
+struct mmio_str {
+    char *p;     /* NULL until something was added */
+    size_t len;  /* bytes before the NUL */
+    size_t cap;  /* bytes allocated */
+    int failed;  /* an append ran out of memory or overflowed: p is partial */
+};
+void mmio_str_add(struct mmio_str *s, const char *text, size_t n);
+void mmio_str_puts(struct mmio_str *s, const char *text);
+void mmio_str_printf(struct mmio_str *s, const char *fmt, ...)
+    MMIO_PRINTF(2, 3);
+void mmio_str_free(struct mmio_str *s);
+
+/* ---- vec.c: growable arrays --------------------------------------------- */
+/* Makes room for `need` items of `size` bytes in *items (capacity *cap);
+ * 0, or -1 when that overflows size_t or memory runs out (*items intact). */
+int mmio_vec_reserve(void *items, size_t *cap, size_t need, size_t size);
+/* Appends the pointer p to the array *arr of *n pointers; 0 or -1. */
+int mmio_ptrs_push(void *arr, size_t *n, size_t *cap, void *p);
+
+/* ---- files.c ------------------------------------------------------------ */
+/* mkdir -p of path's directory, with mode for the directories it makes. */
+int mmio_make_parent(const char *path, mode_t mode);
+/* Replaces path with data atomically (temp file in the same directory,
+ * fsync, rename): readers see the old file or the new one.  0 or -1. */
+int mmio_write_atomic(const char *path, const char *data, size_t len,
+                      mode_t mode);
+
+/* Reads a whole file that must be trusted: opened without blocking and
+ * without following a final symlink's FIFO, a regular file, at most `cap`
+ * bytes, owned by root or the effective user and not writable by group or
+ * others.  Returns the NUL-terminated text, or NULL with errno set
+ * (ENOENT: no such file; others: why in `why`). */
+char *mmio_read_trusted(const char *path, size_t cap, size_t *len, char *why,
+                        size_t whycap);
+/* Whether st is owned by root or the effective user. */
+int mmio_owner_ok(const struct stat *st);
+int64_t mmio_mtime_ns(const struct stat *st);
+
+/* ---- libdir.c: where libmmio.so is ------------------------------------- */
+/* The canonical directory of libmmio.so, resolved once ("" if unknown). */
+const char *mmio_lib_dir(void);
+/* The canonical path of libmmio.so itself ("" if unknown). */
+const char *mmio_lib_file(void);
+/* lib_dir/rel/leaf into out, canonicalised as far as it exists; 0 or -1. */
+int mmio_lib_relative(char *out, size_t cap, const char *rel,
+                      const char *leaf);
+
+#endif
