@@ -1,6 +1,7 @@
 /* The plugin host: scanning in isolation, the cache, lazy loading, tasks,
  * overrides, routes, closures, system-wide installs, refused files. */
 #define _GNU_SOURCE
+#include "hostutil.h"
 #include "testutil.h"
 
 #include <dlfcn.h>
@@ -15,138 +16,6 @@
 
 #define GOOD mmioFOURCC('G', 'O', 'O', 'D')
 #define GOD2 mmioFOURCC('G', 'O', 'D', '2')
-
-static char conf[600], plugdir[600], counter[600];
-
-static void copy_file(const char *from, const char *to)
-{
-    size_t len;
-    FILE *in = fopen(from, "rb");
-    ck_assert_msg(in != NULL, "missing fixture %s", from);
-    static char buf[1 << 20];
-    len = fread(buf, 1, sizeof buf, in);
-    fclose(in);
-    unlink(to); /* a new inode, as an installer would make */
-    tu_write(to, buf, len);
-    chmod(to, 0755);
-}
-
-static void add_plugin(const char *kind, const char *as)
-{
-    char from[600], to[700];
-    snprintf(from, sizeof from, "%s/%s.so", FIXTURE_DIR, kind);
-    snprintf(to, sizeof to, "%s/%s.so", plugdir, as ? as : kind);
-    copy_file(from, to);
-}
-
-static void append_env(const char *var, const char *opt)
-{
-    const char *old = getenv(var);
-    char opts[512];
-    snprintf(opts, sizeof opts, "%s%s%s", old ? old : "",
-             old && *old ? ":" : "", opt);
-    setenv(var, opts, 1);
-}
-
-/* A host with its own plugins dir, cache, state and config; `extra` is
- * appended to plugins.conf. */
-static void make_host(const char *const *kinds, const char *extra)
-{
-    snprintf(plugdir, sizeof plugdir, "%s", tu_path("plugins"));
-    ck_assert_int_eq(mkdir(plugdir, 0755), 0);
-    for (size_t i = 0; kinds && kinds[i]; i++)
-        add_plugin(kinds[i], NULL);
-    char text[2048];
-    snprintf(text, sizeof text,
-             "# test host\n[host]\nplugin_dir = plugins\n"
-             "cache = cache/scan.cache\nstate = state/global.state\n"
-             "scan_timeout = 1.5\n%s",
-             extra ? extra : "");
-    snprintf(conf, sizeof conf, "%s", tu_path("plugins.conf"));
-    tu_write(conf, text, strlen(text));
-    /* count checks: a wrapper around the real checker */
-    char script[1400], wrapper[600];
-    snprintf(counter, sizeof counter, "%s", tu_path("scans"));
-    snprintf(wrapper, sizeof wrapper, "%s", tu_path("scan-wrapper"));
-    snprintf(script, sizeof script,
-             "#!/bin/sh\necho \"$*\" >> '%s'\nexec '%s' \"$@\"\n", counter,
-             MMIO_SCAN);
-    tu_write(wrapper, script, strlen(script));
-    chmod(wrapper, 0755);
-    setenv("MMIO_SCANNER", wrapper, 1);
-    /* Under the sanitizers a crash must stay a crash for the checker. */
-    append_env("ASAN_OPTIONS", "handle_segv=0");
-    append_env("TSAN_OPTIONS", "handle_segv=0");
-    unsetenv("MMIO_PLUGIN_PATH");
-    ck_assert_uint_eq(mmioExtConfigure(conf), 0);
-}
-
-static int scans_of(const char *leaf)
-{
-    char text[8192] = "";
-    FILE *fp = fopen(counter, "r");
-    if (!fp)
-        return 0;
-    size_t n = fread(text, 1, sizeof text - 1, fp);
-    fclose(fp);
-    text[n] = '\0';
-    int count = 0;
-    for (char *p = text; (p = strstr(p, leaf)) != NULL; p++)
-        count++;
-    return count;
-}
-
-struct found {
-    const char *name;
-    MMIOPLUGINDESC d;
-    char reason[512];
-    int hits;
-};
-
-static BOOL CALLBACK find_plugin(const MMIOPLUGINDESC *d, void *ctx)
-{
-    struct found *f = ctx;
-    if (strcmp(d->pszName, f->name) != 0 &&
-        !(strstr(d->pszPath, f->name) && !*d->pszName))
-        return TRUE;
-    f->d = *d;
-    snprintf(f->reason, sizeof f->reason, "%s", d->pszReason);
-    f->hits++;
-    return TRUE;
-}
-
-static struct found plugin(const char *name)
-{
-    struct found f = {0};
-    f.name = name;
-    ck_assert_uint_eq(mmioExtEnumPlugins(find_plugin, &f), 0);
-    return f;
-}
-
-static int mapped(const char *leaf)
-{
-    char *maps = NULL;
-    size_t cap = 0;
-    FILE *fp = fopen("/proc/self/maps", "r");
-    ck_assert_ptr_nonnull(fp);
-    ssize_t n = getdelim(&maps, &cap, '\0', fp);
-    fclose(fp);
-    int hit = n > 0 && strstr(maps, leaf) != NULL;
-    free(maps);
-    return hit;
-}
-
-static void read_name(const char *name, char *out, size_t cap)
-{
-    char copy[256];
-    snprintf(copy, sizeof copy, "%s", name);
-    HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
-    ck_assert_msg(h != NULL, "cannot open %s", name);
-    LONG n = mmioRead(h, out, (LONG)cap - 1);
-    ck_assert_int_ge(n, 0);
-    out[n] = '\0';
-    mmioClose(h, 0);
-}
 
 START_TEST(bad_plugins_are_recorded_and_the_host_carries_on)
 {
@@ -430,19 +299,6 @@ START_TEST(closures_bind_a_context)
 }
 END_TEST
 
-static int run_host(const char *args, char *out, size_t cap)
-{
-    char cmd[2000];
-    snprintf(cmd, sizeof cmd, "'%s' --config '%s' %s 2>&1", MMIOHOST, conf,
-             args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 START_TEST(running_program_sees_a_system_wide_install)
 {
     make_host(NULL, NULL);
@@ -493,11 +349,11 @@ START_TEST(configuration_errors_name_file_and_line)
     char out[4096];
     run_host("list", out, sizeof out);
     char want[700];
-    snprintf(want, sizeof want, "%s:7: unknown key 'colour' in [host]", conf);
+    snprintf(want, sizeof want, "%s:8: unknown key 'colour' in [host]", conf);
     ck_assert_msg(strstr(out, want) != NULL, "%s", out);
-    snprintf(want, sizeof want, "%s:9: enabled: expected yes or no", conf);
+    snprintf(want, sizeof want, "%s:10: enabled: expected yes or no", conf);
     ck_assert_msg(strstr(out, want) != NULL, "%s", out);
-    snprintf(want, sizeof want, "%s:10: unknown section", conf);
+    snprintf(want, sizeof want, "%s:11: unknown section", conf);
     ck_assert_msg(strstr(out, want) != NULL, "%s", out);
     ck_assert_int_eq(run_host("list", out, sizeof out), 0);
     tu_write(conf, "", 0); /* empty: defaults */

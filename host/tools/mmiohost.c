@@ -3,10 +3,13 @@
  *
  *   mmiohost [--config FILE] [--json] COMMAND [ARGS]
  *     list                 every procedure and every plugin, with states
- *     scan                 check the plugin path now (changed files only)
+ *     scan [--force]       check the plugin path now (changed files only;
+ *                          --force: every file)
  *     info PLUGIN          one plugin, by name or path
- *     install PLUGIN.so    make a plugin available to every program
- *     remove NAME          withdraw a system-wide plugin
+ *     install [--system] PLUGIN.so  make a plugin available to every
+ *                          program of yours (--system: of the machine)
+ *     remove [--system] NAME  withdraw an installed plugin or a recorded
+ *                          global procedure
  *     cat NAME             stream a file through the procedure NAME selects
  *     cp SRC DST           copy between any two names
  *     riff NAME            the RIFF chunk tree with offsets and sizes
@@ -25,15 +28,23 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static int json;
+static int force;  /* scan --force */
+static int machine;/* install/remove --system */
 
 static int usage(FILE *out)
 {
     fputs("usage: mmiohost [--config FILE] [--json] COMMAND [ARGS]\n"
           "  list                 procedures and plugins, with their state\n"
-          "  scan                 check the plugin path now\n"
+          "  scan [--force]       check the plugin path now (--force: every\n"
+          "                       file again, cached or not)\n"
           "  info PLUGIN          one plugin (name or path)\n"
-          "  install PLUGIN.so    make a plugin available to every program\n"
-          "  remove NAME          withdraw a system-wide plugin\n"
+          "  install [--system] PLUGIN.so\n"
+          "                       make a plugin available to every program of\n"
+          "                       yours (--system: of the machine; root)\n"
+          "  remove [--system] NAME\n"
+          "                       withdraw an installed plugin or a recorded\n"
+          "                       global procedure (by name, path, symbol or\n"
+          "                       FOURCC), also when its file is gone\n"
           "  cat NAME             write NAME's bytes to standard output\n"
           "  cp SRC DST           copy SRC to DST (any names, any procedures)\n"
           "  riff NAME            print the RIFF chunk tree of NAME\n"
@@ -86,6 +97,18 @@ static const char *state_name(UINT s)
     static const char *names[] = {"unscanned", "available", "loaded",
                                   "broken",    "refused",   "disabled"};
     return s < 6 ? names[s] : "unknown";
+}
+
+/* Where an entry was found: "path", "user", "machine", "app", joined. */
+static void layers_text(DWORD layers, char *out, size_t cap)
+{
+    static const char *names[] = {"path", "user", "machine", "app"};
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 4; i++)
+        if (layers & (1u << i))
+            used += (size_t)snprintf(out + used, cap - used, "%s%s",
+                                     used ? "," : "", names[i]);
 }
 
 static HMMIO open_or_say(const char *name, DWORD flags)
@@ -146,8 +169,17 @@ static void print_plugin_json(const MMIOPLUGINDESC *d)
     json_str(d->pszPath);
     printf(", \"state\": \"%s\", \"reason\": ", state_name(d->uState));
     json_str(d->pszReason);
-    printf(", \"system_wide\": %s, \"fourccs\": [",
-           d->fSystemWide ? "true" : "false");
+    printf(", \"system_wide\": %s, \"kind\": \"%s\", \"symbol\": ",
+           d->fSystemWide ? "true" : "false",
+           d->uKind == MMIO_KIND_PROC ? "procedure" : "plugin");
+    json_str(d->pszSymbol);
+    printf(", \"layers\": [");
+    for (int i = 0, k = 0; i < 4; i++)
+        if (d->fLayers & (1u << i)) {
+            static const char *names[] = {"path", "user", "machine", "app"};
+            printf("%s\"%s\"", k++ ? ", " : "", names[i]);
+        }
+    printf("], \"fourccs\": [");
     for (int i = 0; d->pFourccs[i]; i++) {
         char f[5];
         fourcc_text(d->pFourccs[i], f);
@@ -178,21 +210,26 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
         used += (size_t)snprintf(fccs + used, sizeof fccs - used, "%s%s",
                                  i ? "," : "", f);
     }
+    char where[64];
+    layers_text(d->fLayers, where, sizeof where);
     if (w->only) {
-        printf("name:        %s\nversion:     %s\ndescription: %s\n"
-               "license:     %s\npath:        %s\nstate:       %s\n"
-               "fourccs:     %s\nsystem-wide: %s\n",
-               d->pszName, d->pszVersion, d->pszDescription, d->pszLicense,
-               d->pszPath, state_name(d->uState), fccs,
-               d->fSystemWide ? "yes" : "no");
+        printf("name:        %s\nkind:        %s\nversion:     %s\n"
+               "description: %s\nlicense:     %s\npath:        %s\n"
+               "state:       %s\nfourccs:     %s\nfound in:    %s\n",
+               d->pszName, d->uKind == MMIO_KIND_PROC ? "procedure" : "plugin",
+               d->pszVersion, d->pszDescription, d->pszLicense, d->pszPath,
+               state_name(d->uState), fccs, where);
         if (*d->pszReason)
             printf("reason:      %s\n", d->pszReason);
         return TRUE;
     }
-    printf("%-12s %-8s %-9s %-14s %s%s\n", *d->pszName ? d->pszName : "-",
-           *d->pszVersion ? d->pszVersion : "-", state_name(d->uState),
-           *fccs ? fccs : "-", d->pszPath,
-           d->fSystemWide ? " (system-wide)" : "");
+    printf("%-12s %-8s %-9s %-14s %-12s %s%s\n",
+           *d->pszName ? d->pszName : "-",
+           d->uKind == MMIO_KIND_PROC ? "proc"
+           : *d->pszVersion           ? d->pszVersion
+                                      : "-",
+           state_name(d->uState), *fccs ? fccs : "-", where, d->pszPath,
+           d->uKind == MMIO_KIND_PROC ? " (global procedure)" : "");
     if (*d->pszReason)
         printf("             reason: %s\n", d->pszReason);
     return TRUE;
@@ -204,7 +241,8 @@ static int list_plugins(void)
     if (json)
         printf("  \"plugins\": [");
     else
-        printf("PLUGIN       VERSION  STATE     FOURCCS        PATH\n");
+        printf("PLUGIN       VERSION  STATE     FOURCCS        FOUND IN     "
+               "PATH\n");
     mmioExtEnumPlugins(print_plugin, &w);
     if (json)
         printf("%s]", w.n ? "\n  " : "");
@@ -233,7 +271,10 @@ static int cmd_list(void)
 
 static int cmd_scan(void)
 {
-    mmioExtScan();
+    if (mmioExtRescan(force ? MMIO_RESCAN_FORCE : 0) != MMSYSERR_NOERROR) {
+        fprintf(stderr, "mmiohost: scan failed\n");
+        return EXIT_FAIL;
+    }
     if (json)
         printf("{\n");
     list_plugins();
@@ -259,7 +300,8 @@ static int cmd_info(const char *which)
 static int cmd_install(const char *path)
 {
     char err[1024];
-    if (mmioExtInstallSystemWide(path, err, sizeof err) != MMSYSERR_NOERROR) {
+    if (mmioExtInstallPlugin(path, machine ? MMIO_INSTALL_MACHINE : 0, err,
+                             sizeof err) != MMSYSERR_NOERROR) {
         fprintf(stderr, "mmiohost: install %s: %s\n", path, err);
         return EXIT_FAIL;
     }
@@ -270,7 +312,8 @@ static int cmd_install(const char *path)
 static int cmd_remove(const char *name)
 {
     char err[1024];
-    if (mmioExtRemoveSystemWide(name, err, sizeof err) != MMSYSERR_NOERROR) {
+    if (mmioExtRemovePlugin(name, machine ? MMIO_INSTALL_MACHINE : 0, err,
+                            sizeof err) != MMSYSERR_NOERROR) {
         fprintf(stderr, "mmiohost: remove %s: %s\n", name, err);
         return EXIT_FAIL;
     }
@@ -473,6 +516,15 @@ int main(int argc, char **argv)
     if (i >= argc)
         return usage(stderr);
     const char *cmd = argv[i++];
+    for (; i < argc; i++) { /* a command's own options */
+        if (!strcmp(argv[i], "--force") && !strcmp(cmd, "scan"))
+            force = 1;
+        else if (!strcmp(argv[i], "--system") &&
+                 (!strcmp(cmd, "install") || !strcmp(cmd, "remove")))
+            machine = 1;
+        else
+            break;
+    }
     int nargs = argc - i;
     char **args = argv + i;
     if (!strcmp(cmd, "help"))

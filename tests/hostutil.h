@@ -1,0 +1,37 @@
+/* hostutil.h - a scratch plugin host for the plugin suites. */
+#ifndef MMIO_HOSTUTIL_H
+#define MMIO_HOSTUTIL_H
+
+#include <mmsystem.h>
+#include <stddef.h>
+
+/* The scratch host's configuration file, plugin directory and the file
+ * the checker wrapper appends each checked path to. */
+extern char conf[600], plugdir[600], counter[600];
+
+void copy_file(const char *from, const char *to);
+/* Copies fixture `kind` into the plugin directory (as `as`.so if given). */
+void add_plugin(const char *kind, const char *as);
+void append_env(const char *var, const char *opt);
+/* A host with its own plugins dir, cache, states and config; `extra` is
+ * appended to plugins.conf. */
+void make_host(const char *const *kinds, const char *extra);
+/* How many times the checker ran on a path containing leaf. */
+int scans_of(const char *leaf);
+
+struct found {
+    const char *name;
+    MMIOPLUGINDESC d;
+    char reason[512];
+    int hits;
+};
+/* The plugin whose name is `name` (or whose path holds it, nameless). */
+struct found plugin(const char *name);
+/* Whether a file whose path holds leaf is mapped in this process. */
+int mapped(const char *leaf);
+/* Reads what opening name gives. */
+void read_name(const char *name, char *out, size_t cap);
+/* Runs mmiohost --config conf ARGS; its exit status, output in out. */
+int run_host(const char *args, char *out, size_t cap);
+
+#endif
