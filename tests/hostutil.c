@@ -153,3 +153,8 @@ int run_host(const char *args, char *out, size_t cap)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+
+int scans_total(void)
+{
+    return scans_of("\n");
+}

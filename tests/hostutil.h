@@ -18,6 +18,8 @@ void append_env(const char *var, const char *opt);
 void make_host(const char *const *kinds, const char *extra);
 /* How many times the checker ran on a path containing leaf. */
 int scans_of(const char *leaf);
+/* How many times the checker ran at all. */
+int scans_total(void);
 
 struct found {
     const char *name;

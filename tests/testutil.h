@@ -42,6 +42,8 @@ Suite *suite_registry(void);
 Suite *suite_threads(void);
 Suite *suite_interop(void);
 Suite *suite_plugins(void);
+Suite *suite_hostile(void);
+Suite *suite_hostfiles(void);
 Suite *suite_zip(void);
 
 #endif

@@ -139,7 +139,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         const char *saved = mmio_options_swap(p->options);
         rc = run(p);
         mmio_options_swap(saved);
-        if (rc == 0 && (ctx.task_gone || !mmio_install_target_alive(&ctx)))
+        if (ctx.task_gone || !mmio_install_target_alive(&ctx))
             rc = MMSYSERR_INVALHANDLE; /* its task went away meanwhile */
     }
     mmio_install_pop(&ctx);
