@@ -5,13 +5,19 @@
  *   plugins; and how many plugin files the process mapped (warm must map
  *   only the one it used);
  *   mmioOpen+mmioClose through an installed procedure with 1000 procedures
- *   installed, versus 2.
+ *   installed, versus 2;
+ *   a lookup miss (a FOURCC nothing provides) versus a hit, with the 200
+ *   plugins listed;
+ *   8 plugins whose install takes 50 ms loaded by 8 threads at once versus
+ *   one after another (fresh processes): the loads run in parallel when no
+ *   lock is held across plugin code.
  *
  *   bench_plugins PLUGIN.so [DIR]
  */
 #define _GNU_SOURCE
 #include "mmio.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,10 +53,10 @@ static void make_plugins(const char *so, const char *dir, int count)
     fclose(fp);
     mkdir(dir, 0755);
     for (int i = 0; i < count; i++) {
-        char name[32], fcc[8], path[1400];
+        char name[32], fcc[16], path[1400];
         memcpy(copy, orig, len);
         snprintf(name, sizeof name, "benchplugin-%03d", i);
-        snprintf(fcc, sizeof fcc, "Z%03d", i);
+        snprintf(fcc, sizeof fcc, "Z%03d", i % 1000);
         patch(copy, len, "benchplugin-000", name);
         patch(copy, len, "Z000", fcc);
         snprintf(path, sizeof path, "%s/p%03d.so", dir, i);
@@ -96,11 +102,11 @@ static int child(const char *conf, const char *name)
     return 0;
 }
 
-static void run_child(const char *self, const char *conf, const char *name,
-                      double *us, int *mapped)
+static void run_child_as(const char *mode, const char *self, const char *conf,
+                         const char *name, double *us, int *mapped)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' --child '%s' '%s'", self, conf, name);
+    snprintf(cmd, sizeof cmd, "'%s' %s '%s' '%s'", self, mode, conf, name);
     FILE *p = popen(cmd, "r");
     char line[128];
     if (!p || !fgets(line, sizeof line, p))
@@ -109,6 +115,12 @@ static void run_child(const char *self, const char *conf, const char *name,
     char *end;
     *us = strtod(line, &end);
     *mapped = (int)strtol(end, NULL, 10);
+}
+
+static void run_child(const char *self, const char *conf, const char *name,
+                      double *us, int *mapped)
+{
+    run_child_as("--child", self, conf, name, us, mapped);
 }
 
 static LRESULT CALLBACK tiny_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
@@ -120,8 +132,8 @@ static LRESULT CALLBACK tiny_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 static double open_close_ns(int installed)
 {
     for (int i = 0; i < installed; i++) {
-        char fcc[8];
-        snprintf(fcc, sizeof fcc, "L%03d", i);
+        char fcc[16];
+        snprintf(fcc, sizeof fcc, "L%03d", i % 1000);
         mmioInstallIOProc(mmioStringToFOURCC(fcc, 0), tiny_proc,
                           MMIO_INSTALLPROC);
     }
@@ -137,17 +149,69 @@ static double open_close_ns(int installed)
         best = t < best ? t : best;
     }
     for (int i = 0; i < installed; i++) {
-        char fcc[8];
-        snprintf(fcc, sizeof fcc, "L%03d", i);
+        char fcc[16];
+        snprintf(fcc, sizeof fcc, "L%03d", i % 1000);
         mmioInstallIOProc(mmioStringToFOURCC(fcc, 0), NULL, MMIO_REMOVEPROC);
     }
     return best;
+}
+
+/* FINDPROC of fcc, n times: ns per call. */
+static double find_ns(FOURCC fcc, int n)
+{
+    double best = 1e30;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        for (int i = 0; i < n; i++)
+            (void)mmioInstallIOProc(fcc, NULL, MMIO_FINDPROC);
+        double t = (now() - t0) / n * 1e9;
+        best = t < best ? t : best;
+    }
+    return best;
+}
+
+static void *open_one(void *arg)
+{
+    char name[32];
+    snprintf(name, sizeof name, "x.z%03d+y", (int)(intptr_t)arg);
+    HMMIO h = mmioOpen(name, NULL, MMIO_READ);
+    if (h)
+        mmioClose(h, 0);
+    return h ? NULL : (void *)1;
+}
+
+/* In a fresh process: open 8 names whose plugins are not loaded yet, by 8
+ * threads at once or one after another; prints the wall time in us. */
+static int child_loads(const char *conf, int parallel)
+{
+    mmioExtConfigure(conf);
+    mmioExtScan(); /* listed (from the cache) before the clock starts */
+    setenv("BENCH_INSTALL_MS", "50", 1);
+    pthread_t t[8];
+    int bad = 0;
+    double t0 = now();
+    for (int i = 0; i < 8; i++) {
+        if (parallel)
+            bad |= pthread_create(&t[i], NULL, open_one, (void *)(intptr_t)i);
+        else
+            bad |= open_one((void *)(intptr_t)i) != NULL;
+    }
+    for (int i = 0; parallel && i < 8; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        bad |= r != NULL;
+    }
+    double us = (now() - t0) * 1e6;
+    printf("%.0f 0\n", us);
+    return bad;
 }
 
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "--child"))
         return child(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "--child-loads"))
+        return child_loads(argv[2], !strcmp(argv[3], "parallel"));
     if (argc < 2) {
         fputs("usage: bench_plugins PLUGIN.so [DIR]\n", stderr);
         return 2;
@@ -172,13 +236,14 @@ int main(int argc, char **argv)
     fclose(fp);
     snprintf(text, sizeof text,
              "[host]\nplugin_dir = plugins\ncache = cache/scan.cache\n"
-             "state = state/global.state\n");
+             "state = state/user.state\nsystem_state = state/machine.state\n");
     fp = fopen(conf, "w");
     fputs(text, fp);
     fclose(fp);
     snprintf(
         text, sizeof text,
-        "[host]\ncache = cache0/scan.cache\nstate = state0/global.state\n");
+        "[host]\ncache = cache0/scan.cache\nstate = state0/user.state\n"
+        "system_state = state0/machine.state\n");
     fp = fopen(empty, "w");
     fputs(text, fp);
     fclose(fp);
@@ -204,6 +269,25 @@ int main(int argc, char **argv)
            m_warm2);
     printf("%-36s %12.1fx\n", "warm / baseline", us_warm / us_none);
     printf("%-36s %12.1fx\n", "cold / warm", us_cold / us_warm);
+
+    int dummy;
+    double us_serial, us_parallel;
+    run_child_as("--child-loads", self, conf, "serial", &us_serial, &dummy);
+    run_child_as("--child-loads", self, conf, "parallel", &us_parallel, &dummy);
+    printf("\n%-36s %12s\n", "8 loads, install 50 ms each", "time (us)");
+    printf("%-36s %12.0f\n", "one after another", us_serial);
+    printf("%-36s %12.0f\n", "8 threads at once", us_parallel);
+    printf("%-36s %12.1fx\n", "serial / parallel", us_serial / us_parallel);
+
+    mmioExtConfigure(conf);
+    mmioExtScan();
+    mmioInstallIOProc(mmioStringToFOURCC("Z007", 0), NULL, MMIO_FINDPROC);
+    double hit = find_ns(mmioStringToFOURCC("Z007", 0), 200000);
+    double miss = find_ns(mmioStringToFOURCC("QQQQ", 0), 20000);
+    printf("\n%-36s %12s\n", "FINDPROC, 200 plugins listed", "ns");
+    printf("%-36s %12.0f\n", "hit (a loaded plugin's FOURCC)", hit);
+    printf("%-36s %12.0f\n", "miss (a FOURCC nothing provides)", miss);
+    printf("%-36s %12.1fx\n", "miss / hit", miss / hit);
 
     mmioExtConfigure(empty);
     double two = open_close_ns(2);

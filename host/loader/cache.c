@@ -50,15 +50,26 @@ void mmio_cache_free(struct mmio_cache *c)
     memset(c, 0, sizeof *c);
 }
 
+static int entry_is(const struct mmio_cache_entry *e, const char *path,
+                    const char *symbol)
+{
+    return !strcmp(e->path, path) &&
+           !strcmp(e->symbol ? e->symbol : "", symbol ? symbol : "");
+}
+
 const struct mmio_cache_entry *mmio_cache_find(const struct mmio_cache *c,
                                                const char *path,
-                                               const char *symbol)
+                                               const char *symbol, size_t *hint)
 {
+    /* Files are looked up in the order they were written: the entry after
+     * the last hit is nearly always the one. */
+    if (*hint < c->n && entry_is(&c->e[*hint], path, symbol))
+        return &c->e[(*hint)++];
     for (size_t i = 0; i < c->n; i++)
-        if (!strcmp(c->e[i].path, path) &&
-            !strcmp(c->e[i].symbol ? c->e[i].symbol : "",
-                    symbol ? symbol : ""))
+        if (entry_is(&c->e[i], path, symbol)) {
+            *hint = i + 1;
             return &c->e[i];
+        }
     return NULL;
 }
 

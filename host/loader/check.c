@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -43,14 +44,19 @@ extern char **environ;
 
 #define VERDICT_CAP 65536
 
+static int in_checker;
+static pthread_once_t in_checker_once = PTHREAD_ONCE_INIT;
+
+static void read_in_checker(void)
+{
+    const char *v = getenv(MMIO_CHECK_ENV);
+    in_checker = v && *v;
+}
+
 int mmio_in_checker(void)
 {
-    static int known = -1;
-    if (known < 0) {
-        const char *v = getenv(MMIO_CHECK_ENV);
-        known = v && *v;
-    }
-    return known;
+    pthread_once(&in_checker_once, read_in_checker);
+    return in_checker;
 }
 
 void mmio_check_free(struct mmio_check *c)
@@ -348,6 +354,7 @@ static int read_verdict(int fd, double deadline, char *buf, size_t cap,
 /* Waits for the child until the deadline; 1 and *status when it ended. */
 static int wait_until(pid_t pid, double deadline, int *status)
 {
+    long pause_ns = 20000; /* the child has usually just exited */
     for (;;) {
         siginfo_t si;
         memset(&si, 0, sizeof si);
@@ -359,8 +366,10 @@ static int wait_until(pid_t pid, double deadline, int *status)
         }
         if (now_ms() >= deadline)
             return 0;
-        struct timespec ts = {0, 2000000};
+        struct timespec ts = {0, pause_ns};
         nanosleep(&ts, NULL);
+        if (pause_ns < 2000000)
+            pause_ns *= 2;
     }
 }
 

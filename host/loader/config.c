@@ -342,7 +342,7 @@ static char *xdg_file(const char *xdg, const char *fallback,
 static void add_env_dirs(struct mmio_config *c)
 {
     const char *extra = secure_getenv("MMIO_PLUGIN_PATH");
-    if (!extra)
+    if (!extra || !*extra)
         return;
     char *copy = strdup(extra);
     for (char *d = copy, *colon; d; d = colon) {

@@ -120,7 +120,7 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
         return MMSYSERR_NOTENABLED;
     if (!pszPath || !realpath(pszPath, real))
         return MMIOERR_FILENOTFOUND;
-    if (mmio_trust_file(real, NULL, 0, why, sizeof why) != 0) {
+    if (mmio_trust_file(real, NULL, 0, NULL, NULL, why, sizeof why) != 0) {
         mmio_msg("%s", why);
         return MMIOERR_ACCESSDENIED;
     }
@@ -289,7 +289,7 @@ MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
             "no such file");
         return MMIOERR_FILENOTFOUND;
     }
-    if (mmio_trust_file(real, NULL, 0, why, sizeof why) != 0) {
+    if (mmio_trust_file(real, NULL, 0, NULL, NULL, why, sizeof why) != 0) {
         say(szError, cchError, "%s%s", why, "");
         return MMIOERR_ACCESSDENIED;
     }

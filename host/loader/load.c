@@ -52,8 +52,9 @@ static int unchanged(const struct mmio_plugin *p)
     char real[4096], why[700];
     struct stat st;
     struct mmio_key key;
-    if (mmio_trust_file(p->path, real, sizeof real, why, sizeof why) != 0 ||
-        strcmp(real, p->path) != 0 || stat(real, &st) != 0)
+    if (mmio_trust_file(p->path, real, sizeof real, &st, NULL, why,
+                        sizeof why) != 0 ||
+        strcmp(real, p->path) != 0)
         return 0;
     mmio_key_of(&key, &st);
     return mmio_key_eq(&key, &p->key);

@@ -68,10 +68,17 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
 int mmio_in_checker(void);
 
 /* ---- trust.c: who may have written a file ----------------------------- */
+/* The last directory whose whole chain up to / was found trustworthy, so a
+ * directory of 200 plugins is walked up once, not 200 times. */
+struct mmio_trust_memo {
+    char dir[4096];
+};
 /* A plugin file or a library to load: resolves symlinks (the canonical
- * path goes to real), and checks the file, every directory above it and
- * any symlink on the way.  0, or -1 with the reason in why. */
-int mmio_trust_file(const char *path, char *real, size_t realcap, char *why,
+ * path goes to real, its stat to st), and checks the file, every directory
+ * above it and any symlink on the way.  memo may be NULL.  0, or -1 with
+ * the reason in why. */
+int mmio_trust_file(const char *path, char *real, size_t realcap,
+                    struct stat *st, struct mmio_trust_memo *memo, char *why,
                     size_t whycap);
 /* A plugin directory: the same, and the directory itself may not be
  * writable by anyone else, sticky or not.  1 when it does not exist. */
@@ -94,9 +101,10 @@ struct mmio_cache {
 void mmio_cache_read(const char *file, struct mmio_cache *c);
 int mmio_cache_write(const char *file, const struct mmio_cache *c);
 void mmio_cache_free(struct mmio_cache *c);
+/* hint: where to look first, updated (start at 0). */
 const struct mmio_cache_entry *mmio_cache_find(const struct mmio_cache *c,
                                                const char *path,
-                                               const char *symbol);
+                                               const char *symbol, size_t *hint);
 
 /* ---- state.c: the registry state files ------------------------------------
  * Two layers: the machine's (written by root, read by everyone) and the

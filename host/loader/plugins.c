@@ -167,16 +167,30 @@ struct build {
     size_t n, cap, caplayers;
     struct stat *dirs_seen;
     struct stat state_seen[2];
+    struct mmio_trust_memo memo;
+    size_t cache_hint, old_hint;
 };
 
-static struct mmio_plugin *find_in(struct mmio_plugin **list, size_t n,
-                                   const char *path, const char *symbol)
+static int is_entry(const struct mmio_plugin *p, const char *path,
+                    const char *symbol)
 {
+    return !strcmp(p->path, path) &&
+           !strcmp(p->symbol ? p->symbol : "", symbol ? symbol : "");
+}
+
+/* The entry for path (and symbol) in list; *hint is where to look first
+ * (the list is walked in the order it was built). */
+static struct mmio_plugin *find_in(struct mmio_plugin **list, size_t n,
+                                   const char *path, const char *symbol,
+                                   size_t *hint)
+{
+    if (*hint < n && is_entry(list[*hint], path, symbol))
+        return list[(*hint)++];
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(list[i]->path, path) &&
-            !strcmp(list[i]->symbol ? list[i]->symbol : "",
-                    symbol ? symbol : ""))
+        if (is_entry(list[i], path, symbol)) {
+            *hint = i + 1;
             return list[i];
+        }
     return NULL;
 }
 
@@ -228,21 +242,20 @@ static void take(struct build *b, const char *path, const char *symbol,
                  FOURCC proc_fcc, unsigned layer)
 {
     char real[4096], why[4400];
-    int trusted = mmio_trust_file(path, real, sizeof real, why, sizeof why);
+    struct stat st;
+    int trusted = mmio_trust_file(path, real, sizeof real, &st, &b->memo, why,
+                                  sizeof why);
     const char *key_path = trusted == 0 ? real : path;
-    for (size_t i = 0; i < b->n; i++) /* found twice: one entry */
-        if (!strcmp(b->out[i]->path, key_path) &&
-            !strcmp(b->out[i]->symbol ? b->out[i]->symbol : "",
-                    symbol ? symbol : "")) {
+    /* Found twice (in a state and a directory, or through a symlink): one
+     * entry.  Files of one directory listing are distinct already. */
+    int may_repeat = layer != MMIO_LAYER_PATH || strcmp(key_path, path) != 0;
+    for (size_t i = 0; may_repeat && i < b->n; i++)
+        if (is_entry(b->out[i], key_path, symbol)) {
             b->layers[i] |= 1u << layer;
             return;
         }
-    struct stat st;
-    if (trusted == 0 && stat(real, &st) != 0) {
-        trusted = -1;
-        snprintf(why, sizeof why, "%s: %s", real, strerror(errno));
-    }
-    struct mmio_plugin *old = find_in(b->old, b->nold, key_path, symbol);
+    struct mmio_plugin *old =
+        find_in(b->old, b->nold, key_path, symbol, &b->old_hint);
     struct mmio_key key;
     if (trusted == 0)
         mmio_key_of(&key, &st);
@@ -265,7 +278,8 @@ static void take(struct build *b, const char *path, const char *symbol,
     } else {
         p->key = key;
         const struct mmio_cache_entry *hit =
-            b->force ? NULL : mmio_cache_find(&b->cache, real, symbol);
+            b->force ? NULL
+                     : mmio_cache_find(&b->cache, real, symbol, &b->cache_hint);
         if (!(hit && mmio_key_eq(&hit->key, &key) &&
               verdict_usable(&hit->chk, b->timeout_ms) &&
               mmio_check_copy(&p->chk, &hit->chk) == 0)) {
@@ -312,10 +326,19 @@ static void take_dirs(struct build *b)
             }
             continue;
         }
-        char **paths = NULL;
+        char **paths = NULL, canon[4096];
         size_t n = 0;
-        if (mmio_list_dir(b->dirs[d], &paths, &n) != 0)
-            mmio_msg("%s: cannot list: %s", b->dirs[d], strerror(errno));
+        /* listed under its canonical name: its files' paths are canonical */
+        const char *dir = realpath(b->dirs[d], canon) ? canon : b->dirs[d];
+        int again = 0;
+        for (size_t e = 0; e < d && !again; e++) {
+            char other[4096];
+            again = realpath(b->dirs[e], other) && !strcmp(other, dir);
+        }
+        if (again)
+            continue; /* the same directory named twice */
+        if (mmio_list_dir(dir, &paths, &n) != 0)
+            mmio_msg("%s: cannot list: %s", dir, strerror(errno));
         for (size_t i = 0; i < n; i++) {
             take(b, paths[i], NULL, 0, MMIO_LAYER_PATH);
             free(paths[i]);
@@ -389,9 +412,28 @@ static int start_build(struct build *b, int force)
     return 0;
 }
 
+/* The available plugin files of the list, ordered by name, then by place
+ * in the list (qsort over indices). */
+static int by_name_then_place(const void *a, const void *b)
+{
+    const struct mmio_plugin *p = host.list[*(const size_t *)a];
+    const struct mmio_plugin *q = host.list[*(const size_t *)b];
+    int c = strcmp(p->chk.name, q->chk.name);
+    if (c)
+        return c;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int nameable(const struct mmio_plugin *p)
+{
+    return p->kind == KIND_PLUGIN && p->chk.name &&
+           p->chk.state == MMIO_PLUGIN_AVAILABLE;
+}
+
 /* Applies plugins.conf and the first-name-wins rule; host.lock held. */
 static void apply_config_locked(void)
 {
+    size_t *order = calloc(host.n ? host.n : 1, sizeof *order), k = 0;
     for (size_t i = 0; i < host.n; i++) {
         struct mmio_plugin *p = host.list[i];
         const struct mmio_plugin_conf *pc =
@@ -400,23 +442,27 @@ static void apply_config_locked(void)
         p->disabled = pc && pc->enabled == 0;
         free(p->shadowed);
         p->shadowed = NULL;
-        if (p->kind != KIND_PLUGIN || !p->chk.name ||
-            p->chk.state != MMIO_PLUGIN_AVAILABLE || p->ntargets)
-            continue;
-        for (size_t j = 0; j < i; j++) {
-            const struct mmio_plugin *q = host.list[j];
-            if (q->kind == KIND_PLUGIN && q->chk.name &&
-                q->chk.state == MMIO_PLUGIN_AVAILABLE &&
-                !strcmp(q->chk.name, p->chk.name)) {
-                char why[4400];
-                snprintf(why, sizeof why,
-                         "another plugin named '%s' (%s) comes first",
-                         p->chk.name, q->path);
-                p->shadowed = strdup(why);
-                break;
-            }
-        }
+        if (order && nameable(p))
+            order[k++] = i;
     }
+    if (!order)
+        return;
+    qsort(order, k, sizeof *order, by_name_then_place);
+    for (size_t i = 1; i < k; i++) {
+        struct mmio_plugin *first = NULL, *p = host.list[order[i]];
+        for (size_t j = i; j > 0; j--) /* the first of this name */
+            if (strcmp(host.list[order[j - 1]]->chk.name, p->chk.name) == 0)
+                first = host.list[order[j - 1]];
+            else
+                break;
+        if (!first || p->ntargets)
+            continue; /* loaded already: it stays what it is */
+        char why[4400];
+        snprintf(why, sizeof why, "another plugin named '%s' (%s) comes first",
+                 p->chk.name, first->path);
+        p->shadowed = strdup(why);
+    }
+    free(order);
 }
 
 /* Swaps the new list in; host.lock held. */

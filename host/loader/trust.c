@@ -73,7 +73,8 @@ static int check_parents(const char *real, char *why, size_t cap)
     }
 }
 
-/* The symlink at path, if it is one, must be root's or the user's. */
+/* The symlink at path, if it is one, must be root's or the user's (a
+ * directory; files are handled in mmio_trust_file). */
 static int check_link(const char *path, char *why, size_t cap)
 {
     struct stat lst;
@@ -85,25 +86,54 @@ static int check_link(const char *path, char *why, size_t cap)
     return 0;
 }
 
-int mmio_trust_file(const char *path, char *real, size_t realcap, char *why,
+/* Whether path's directory part is exactly dir. */
+static int in_dir(const char *path, const char *dir)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = strlen(dir);
+    return slash && *dir && (size_t)(slash - path) == n &&
+           !strncmp(path, dir, n);
+}
+
+int mmio_trust_file(const char *path, char *real, size_t realcap,
+                    struct stat *out, struct mmio_trust_memo *memo, char *why,
                     size_t whycap)
 {
     char resolved[PATH_MAX];
-    if (check_link(path, why, whycap) != 0)
-        return -1;
-    if (!realpath(path, resolved))
-        return say(why, whycap, "%s: cannot resolve%s", path, NULL);
     struct stat st;
-    if (stat(resolved, &st) != 0)
-        return say(why, whycap, "%s: cannot stat%s", resolved, NULL);
+    if (lstat(path, &st) != 0)
+        return say(why, whycap, "%s: no such file%s", path, NULL);
+    if (S_ISLNK(st.st_mode) && !mmio_owner_ok(&st))
+        return say(why, whycap,
+                   "%s is a symlink owned by another user%s; refused", path,
+                   &st);
+    int known_dir = memo && !S_ISLNK(st.st_mode) && in_dir(path, memo->dir);
+    if (known_dir) { /* a canonical directory, a plain file: canonical */
+        snprintf(resolved, sizeof resolved, "%s", path);
+    } else {
+        if (!realpath(path, resolved))
+            return say(why, whycap, "%s: cannot resolve%s", path, NULL);
+        if (stat(resolved, &st) != 0)
+            return say(why, whycap, "%s: cannot stat%s", resolved, NULL);
+    }
     if (!S_ISREG(st.st_mode))
         return say(why, whycap, "%s is not a regular file%s; refused",
                    resolved, NULL);
-    if (check_one(resolved, &st, 0, why, whycap) != 0 ||
-        check_parents(resolved, why, whycap) != 0)
+    if (check_one(resolved, &st, 0, why, whycap) != 0)
         return -1;
+    if (!(memo && in_dir(resolved, memo->dir))) {
+        if (check_parents(resolved, why, whycap) != 0)
+            return -1;
+        if (memo) { /* every directory above it is fine: remember it */
+            snprintf(memo->dir, sizeof memo->dir, "%s", resolved);
+            char *slash = strrchr(memo->dir, '/');
+            *slash = '\0';
+        }
+    }
     if (real && snprintf(real, realcap, "%s", resolved) >= (int)realcap)
         return say(why, whycap, "%s: path too long%s", resolved, NULL);
+    if (out)
+        *out = st;
     return 0;
 }
 
