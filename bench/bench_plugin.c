@@ -26,7 +26,7 @@ MMIOAPI MMRESULT mmioPluginInstall(void)
 {
     const char *ms = getenv("BENCH_INSTALL_MS");
     if (ms && !getenv("MMIO_IN_CHECKER")) {
-        long n = atol(ms);
+        long n = strtol(ms, NULL, 10);
         struct timespec ts = {n / 1000, (n % 1000) * 1000000};
         nanosleep(&ts, NULL);
     }

@@ -240,10 +240,9 @@ int main(int argc, char **argv)
     fp = fopen(conf, "w");
     fputs(text, fp);
     fclose(fp);
-    snprintf(
-        text, sizeof text,
-        "[host]\ncache = cache0/scan.cache\nstate = state0/user.state\n"
-        "system_state = state0/machine.state\n");
+    snprintf(text, sizeof text,
+             "[host]\ncache = cache0/scan.cache\nstate = state0/user.state\n"
+             "system_state = state0/machine.state\n");
     fp = fopen(empty, "w");
     fputs(text, fp);
     fclose(fp);

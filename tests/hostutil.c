@@ -93,8 +93,6 @@ int scans_of(const char *leaf)
     return count;
 }
 
-
-
 static BOOL CALLBACK find_plugin(const MMIOPLUGINDESC *d, void *ctx)
 {
     struct found *f = ctx;
@@ -152,7 +150,6 @@ int run_host(const char *args, char *out, size_t cap)
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-
 
 int scans_total(void)
 {

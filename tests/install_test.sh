@@ -42,4 +42,22 @@ out=$(MMIO_CONFIG="$work/plugins.conf" "$work/prog" "x.rot+$work/secret.txt")
 "$work/prefix/bin/mmiohost" --config "$work/plugins.conf" list | grep -q "^zip " \
   || { echo "install test: the bundled zip plugin is not on the installed path"; exit 1; }
 test -f "$work/prefix/etc/mmio/plugins.conf"
+
+# A client built with an rpath only (no LD_LIBRARY_PATH) uses the bundled
+# zip plugin through the installed configuration: the checker must find
+# the client's libmmio by itself.
+if [ -f "$work/prefix/lib/mmio/plugins/zip.so" ]; then
+  cc "$work/prog.c" $(pkg-config --cflags --libs mmio) \
+    -Wl,-rpath,"$work/prefix/lib" -o "$work/prog-rpath"
+  python3 - "$work/a.zip" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr("m.txt", "inside the zip")
+PY
+  out=$(env -u LD_LIBRARY_PATH XDG_CACHE_HOME="$work/cache2" \
+        "$work/prog-rpath" "$work/a.zip+m.txt") \
+    || { echo "install test: rpath client cannot open a zip member"; exit 1; }
+  [ "$out" = "inside the zip" ] \
+    || { echo "install test: rpath client read '$out'"; exit 1; }
+fi
 echo "install test: ok"

@@ -88,8 +88,8 @@ START_TEST(fifo_and_dev_zero_as_cache_and_state_do_not_hang)
     ck_assert_uint_eq(mmioExtScan(), 0);
     ck_assert(now_s() - t0 < 5);
     ck_assert_msg(strstr(s.all, "not a regular file") != NULL, "%s", s.all);
-    ck_assert_ptr_nonnull(mmioInstallIOProc(FOURCC_OF("GOOD"), NULL,
-                                            MMIO_FINDPROC));
+    ck_assert_ptr_nonnull(
+        mmioInstallIOProc(FOURCC_OF("GOOD"), NULL, MMIO_FINDPROC));
     struct stat st;
     ck_assert_int_eq(lstat(host_file("zero.state"), &st), 0);
     ck_assert(S_ISLNK(st.st_mode)); /* left alone */
@@ -103,9 +103,10 @@ START_TEST(state_owned_by_another_user_is_ignored)
         return; /* needs chown */
     make_host(NULL, NULL);
     char text[2000];
-    snprintf(text, sizeof text,
-             "# libmmio registry state\nversion 2\nplugin\t%s/good2.so\tgood2\n",
-             FIXTURE_DIR);
+    snprintf(
+        text, sizeof text,
+        "# libmmio registry state\nversion 2\nplugin\t%s/good2.so\tgood2\n",
+        FIXTURE_DIR);
     write_text(host_file("state/user.state"), text);
     ck_assert_int_eq(chown(host_file("state/user.state"), 65534, 65534), 0);
     struct said s = {0};
@@ -163,8 +164,7 @@ START_TEST(held_lock_times_out_with_a_clear_error)
     ck_assert_uint_eq(mmioExtInstallPlugin(so, 0, err, sizeof err),
                       MMIOERR_CANNOTWRITE);
     ck_assert(now_s() - t0 < 10);
-    ck_assert_msg(strstr(err, "locked by another process") != NULL, "%s",
-                  err);
+    ck_assert_msg(strstr(err, "locked by another process") != NULL, "%s", err);
     ck_assert_ptr_null(slurp(host_file("state/user.state")));
     close(fd);
     ck_assert_uint_eq(mmioExtInstallPlugin(so, 0, err, sizeof err), 0);
@@ -255,8 +255,8 @@ START_TEST(machine_and_user_layers_are_labelled)
     ck_assert_msg(run_host(args, out, sizeof out) == 0, "%s", out);
     snprintf(args, sizeof args, "install '%s/good2.so'", FIXTURE_DIR);
     ck_assert_msg(run_host(args, out, sizeof out) == 0, "%s", out);
-    ck_assert_ptr_nonnull(strstr(slurp(host_file("state/machine.state")),
-                                 "good.so"));
+    ck_assert_ptr_nonnull(
+        strstr(slurp(host_file("state/machine.state")), "good.so"));
     struct stat st;
     ck_assert_int_eq(stat(host_file("state/machine.state.lock"), &st), 0);
     ck_assert_uint_eq(st.st_mode & 0777, 0600); /* nobody else can lock it */
@@ -439,8 +439,8 @@ START_TEST(configuration_edge_cases)
     /* a comment longer than any buffer: its tail is no key */
     static char big[12000];
     memset(big, 'x', sizeof big - 1);
-    memcpy(big, "# ", 2);
-    memcpy(big + sizeof big - 20, " colour = blue\n", 15);
+    big[0] = '#';
+    snprintf(big + sizeof big - 20, 20, " colour = blue\n");
     rewrite_conf(big);
     setenv("MMIO_PLUGIN_PATH", "relative/dir::/nonexistent-abs", 1);
     ck_assert_uint_eq(mmioExtScan(), 0);
@@ -458,7 +458,9 @@ START_TEST(configuration_edge_cases)
     /* a line past the limit is refused as such */
     static char huge[70000];
     memset(huge, 'y', sizeof huge - 2);
-    memcpy(huge, "plugin_dir = ", 13);
+    static const char key[] = "plugin_dir = ";
+    for (size_t i = 0; i + 1 < sizeof key; i++)
+        huge[i] = key[i];
     huge[sizeof huge - 2] = '\n';
     s.all[0] = '\0';
     rewrite_conf(huge);

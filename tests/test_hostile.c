@@ -95,11 +95,11 @@ START_TEST(same_plugin_loads_into_several_tasks)
     ck_assert_uint_eq(mmioExtLoadPlugin(so, 0), MMSYSERR_ALLOCATED);
     mmioExtTaskSetCurrent(b);
     ck_assert_uint_eq(mmioExtLoadPlugin(so, 0), 0); /* was ALLOCATED */
-    ck_assert_ptr_nonnull(mmioInstallIOProc(FOURCC_OF("GOD2"), NULL,
-                                            MMIO_FINDPROC));
+    ck_assert_ptr_nonnull(
+        mmioInstallIOProc(FOURCC_OF("GOD2"), NULL, MMIO_FINDPROC));
     mmioExtTaskSetCurrent(NULL);
-    ck_assert_ptr_null(mmioInstallIOProc(FOURCC_OF("GOD2"), NULL,
-                                         MMIO_FINDPROC));
+    ck_assert_ptr_null(
+        mmioInstallIOProc(FOURCC_OF("GOD2"), NULL, MMIO_FINDPROC));
     mmioExtTaskDestroy(a);
     mmioExtTaskDestroy(b);
 }

@@ -29,8 +29,8 @@ void mmio_core_set_hooks(const struct mmio_core_hooks *hooks);
  * the innermost one. */
 typedef void (*mmio_install_seen)(void *ctx, FOURCC fcc, LPMMIOPROC proc);
 struct mmio_install_ctx {
-    int global;        /* installs go to the global registry */
-    HTASK task;        /* else this task (NULL: the thread's current one) */
+    int global;         /* installs go to the global registry */
+    HTASK task;         /* else this task (NULL: the thread's current one) */
     const char *source; /* credited in enumeration (a plugin name) */
     mmio_install_seen seen;
     void *seen_ctx;

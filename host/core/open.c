@@ -39,8 +39,8 @@ static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
         return c->proc ? 0 : rc ? rc : MMIOERR_INVALIDFILE;
     }
     c->fcc = mmio_name_fourcc(name);
-    c->proc = c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin, &rc)
-                     : NULL;
+    c->proc =
+        c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin, &rc) : NULL;
     if (rc)
         return rc;
     if (!c->proc) {

@@ -234,7 +234,8 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
         if (!e->task) { /* the task was destroyed while its plugin loaded */
             pthread_mutex_unlock(&reg_lock);
             free(e);
-            c->task_gone = 1;
+            if (c)
+                c->task_gone = 1;
             return NULL;
         }
         r = &e->task->local;

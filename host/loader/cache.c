@@ -124,7 +124,8 @@ static void parse_line(struct mmio_cache *c, char *line)
     k->license = dup_or_null(f[12]);
     k->fourccs = calloc(MMIO_PLUGIN_MAX_FOURCCS + 1, sizeof(FOURCC));
     size_t n = 0;
-    for (char *p = f[13]; k->fourccs && p && *p && n < MMIO_PLUGIN_MAX_FOURCCS;) {
+    for (char *p = f[13];
+         k->fourccs && p && *p && n < MMIO_PLUGIN_MAX_FOURCCS;) {
         char *end;
         k->fourccs[n++] = (FOURCC)strtoul(p, &end, 16);
         p = (*end == ',') ? end + 1 : NULL;
@@ -156,7 +157,7 @@ void mmio_cache_read(const char *file, struct mmio_cache *c)
     int version = -1;
     char *body = NULL;
     if (!strncmp(text, CACHE_MAGIC "\nversion ", strlen(CACHE_MAGIC) + 9)) {
-        version = atoi(text + strlen(CACHE_MAGIC) + 9);
+        version = (int)strtol(text + strlen(CACHE_MAGIC) + 9, NULL, 10);
         body = strchr(text + strlen(CACHE_MAGIC) + 1, '\n');
     }
     if (version != CACHE_VERSION || !body) {

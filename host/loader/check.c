@@ -173,15 +173,16 @@ static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done)
     char *val = tab ? tab + 1 : (char *)"";
     if (tab)
         *tab = '\0';
-    char **field = !strcmp(line, "name")          ? &c->name
-                   : !strcmp(line, "version")     ? &c->version
-                   : !strcmp(line, "description") ? &c->description
-                   : !strcmp(line, "license")     ? &c->license
-                                                  : NULL;
-    if (field) {
-        free(*field);
-        *field = strdup(val);
-    } else if (!strcmp(line, "fourcc") && *nf < MMIO_CHECK_MAX_FOURCCS) {
+    static const char *const keys[] = {"name", "version", "description",
+                                       "license"};
+    char **fields[] = {&c->name, &c->version, &c->description, &c->license};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        if (!strcmp(line, keys[k])) {
+            free(*fields[k]);
+            *fields[k] = strdup(val);
+            return;
+        }
+    if (!strcmp(line, "fourcc") && *nf < MMIO_CHECK_MAX_FOURCCS) {
         c->fourccs[(*nf)++] = (FOURCC)strtoul(val, NULL, 16);
         c->fourccs[*nf] = 0;
     } else if (!strcmp(line, "ok")) {
@@ -209,13 +210,19 @@ static void parse_frames(char *buf, size_t len, const char *nonce,
         if (!nl)
             return;
         *nl = '\0';
-        char magic[32], got[40], kind[16];
-        unsigned long body = 0;
-        if (sscanf(buf + at, "%31s %39s %15s %lu", magic, got, kind, &body) !=
-                4 ||
-            strcmp(magic, MMIO_CHECK_MAGIC) != 0 || strcmp(got, nonce) != 0 ||
+        /* "MAGIC NONCE KIND LENGTH" */
+        char *f[4] = {0}, *save = NULL;
+        int words = 0;
+        for (char *t = strtok_r(buf + at, " ", &save); t && words < 4;
+             t = strtok_r(NULL, " ", &save))
+            f[words++] = t;
+        char *num_end = NULL;
+        unsigned long body = words == 4 ? strtoul(f[3], &num_end, 10) : 0;
+        if (words != 4 || !num_end || *num_end != '\0' ||
+            strcmp(f[0], MMIO_CHECK_MAGIC) != 0 || strcmp(f[1], nonce) != 0 ||
             body > len - (size_t)(nl + 1 - buf))
             return;
+        const char *kind = f[2];
         char *p = nl + 1, *end = p + body;
         at = (size_t)(end - buf);
         int is_verdict = !strcmp(kind, "verdict");
@@ -393,18 +400,15 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
     }
     char *buf = malloc(VERDICT_CAP + 1);
     size_t len = 0;
-    int timed_out = buf ? read_verdict(ch.verdict, deadline, buf, VERDICT_CAP,
-                                       &len)
-                        : 1;
+    int timed_out =
+        buf ? read_verdict(ch.verdict, deadline, buf, VERDICT_CAP, &len) : 1;
     close(ch.verdict);
     int status = 0;
     int ended = !timed_out && wait_until(ch.pid, deadline, &status);
     /* Whatever is left of the group (the checker past its time, children
      * the plugin started) goes now; the leader is reaped after. */
     kill(-ch.pid, SIGKILL);
-    int reaped;
-    while ((reaped = waitpid(ch.pid, ended ? NULL : &status, 0)) < 0 &&
-           errno == EINTR)
+    while (waitpid(ch.pid, ended ? NULL : &status, 0) < 0 && errno == EINTR)
         ;
     int done = 0;
     if (buf)

@@ -4,11 +4,10 @@
  *   # comment
  *   [host]
  *   plugin_dir = DIR        repeatable; relative to this file
- *   cache = FILE            scan cache (default $XDG_CACHE_HOME/mmio/scan.cache)
- *   state = FILE            the user's registry state
- *                           (default $XDG_STATE_HOME/mmio/registry.state)
- *   system_state = FILE     the machine's registry state (default
- *                           <localstatedir>/lib/mmio/registry.state)
+ *   cache = FILE            scan cache (default
+ * $XDG_CACHE_HOME/mmio/scan.cache) state = FILE            the user's registry
+ * state (default $XDG_STATE_HOME/mmio/registry.state) system_state = FILE the
+ * machine's registry state (default <localstatedir>/lib/mmio/registry.state)
  *   lazy = yes|no           load plugins when first needed (default yes)
  *   scan_timeout = SECONDS  a plugin check taking longer is "hung"
  *                           (default 5, at least 0.1, at most 600)
@@ -161,7 +160,7 @@ static void host_key(struct parser *p, struct mmio_config *c, const char *k,
         free(abs);
     } else if (!strcmp(k, "cache") || !strcmp(k, "state") ||
                !strcmp(k, "system_state")) {
-        char **dst = *k == 'c'   ? &c->cache_path
+        char **dst = *k == 'c'                  ? &c->cache_path
                      : *k == 's' && k[1] == 'y' ? &c->system_state_path
                                                 : &c->state_path;
         char *abs = resolve(p->dir, v);
@@ -321,8 +320,7 @@ static int parse_text(char *text, struct parser *p, struct mmio_config *c)
 }
 
 /* $XDG_<kind>_HOME/mmio/<leaf>, else $HOME/<fallback>/mmio/<leaf>. */
-static char *xdg_file(const char *xdg, const char *fallback,
-                      const char *leaf)
+static char *xdg_file(const char *xdg, const char *fallback, const char *leaf)
 {
     const char *base = secure_getenv(xdg);
     char buf[4096];
@@ -371,8 +369,8 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     if (file && *file) {
         explicit = 1;
     } else {
-        if (mmio_lib_relative(installed, sizeof installed,
-                              MMIO_SYSCONFDIR_REL, "/plugins.conf") != 0)
+        if (mmio_lib_relative(installed, sizeof installed, MMIO_SYSCONFDIR_REL,
+                              "/plugins.conf") != 0)
             installed[0] = '\0';
         file = installed;
     }
@@ -380,9 +378,9 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     int errors = 0;
     char why[600];
     size_t len = 0;
-    char *text = *file ? mmio_read_trusted(file, CONFIG_CAP, &len, why,
-                                           sizeof why)
-                       : NULL;
+    char *text =
+        *file ? mmio_read_trusted(file, CONFIG_CAP, &len, why, sizeof why)
+              : NULL;
     if (!text && (explicit || (*file && errno != ENOENT))) {
         mmio_msg("%s", why);
         errors = -1;

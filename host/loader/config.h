@@ -24,7 +24,7 @@ struct mmio_config {
     char **dirs; /* plugin directories, absolute, in search order */
     size_t ndirs;
     char *cache_path; /* scan cache file (NULL: keep it in memory only) */
-    char *state_path;        /* the user's registry state (NULL: none) */
+    char *state_path; /* the user's registry state (NULL: none) */
     char *system_state_path; /* the machine's registry state */
     int lazy;
     int scan_timeout_ms;

@@ -134,7 +134,8 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
     return rc;
 }
 
-/* ---- enumeration ---------------------------------------------------------- */
+/* ---- enumeration ----------------------------------------------------------
+ */
 
 struct shown {
     struct mmio_plugin *p;
@@ -179,8 +180,8 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
             p->chk.fourccs ? p->chk.fourccs : none,
             list[i].state,
             list[i].why ? list[i].why : "",
-            (list[i].layers & ((1u << MMIO_LAYER_USER) |
-                               (1u << MMIO_LAYER_MACHINE))) != 0,
+            (list[i].layers &
+             ((1u << MMIO_LAYER_USER) | (1u << MMIO_LAYER_MACHINE))) != 0,
             (UINT)p->kind,
             p->symbol ? p->symbol : "",
             list[i].layers};
@@ -197,7 +198,8 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
     return MMSYSERR_NOERROR;
 }
 
-/* ---- installs into the registry states ------------------------------------ */
+/* ---- installs into the registry states ------------------------------------
+ */
 
 static void say(LPSTR err, UINT cap, const char *fmt, const char *a,
                 const char *b)
@@ -224,8 +226,7 @@ static int edit_add(struct mmio_state *st, void *ctx)
 
 static int fourcc_matches(FOURCC fcc, const char *name)
 {
-    return strlen(name) <= 4 && *name &&
-           fcc == mmioStringToFOURCC(name, 0);
+    return strlen(name) <= 4 && *name && fcc == mmioStringToFOURCC(name, 0);
 }
 
 static int edit_remove(struct mmio_state *st, void *ctx)
@@ -370,8 +371,8 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
         say(szError, cchError, "%s%s", why, "");
         rc = MMIOERR_CANNOTWRITE;
     } else if (!e.removed) {
-        say(szError, cchError, "nothing named '%s' is installed in %s",
-            pszName, file);
+        say(szError, cchError, "nothing named '%s' is installed in %s", pszName,
+            file);
         rc = MMIOERR_FILENOTFOUND;
     }
     for (size_t i = 0; i < e.nalso; i++)

@@ -146,9 +146,8 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     mmio_install_pop(&ctx);
 
     pthread_mutex_lock(&host.lock);
-    if (rc == 0 &&
-        mmio_vec_reserve(&p->targets, &p->captargets, p->ntargets + 1,
-                         sizeof *p->targets) == 0)
+    if (rc == 0 && mmio_vec_reserve(&p->targets, &p->captargets,
+                                    p->ntargets + 1, sizeof *p->targets) == 0)
         p->targets[p->ntargets++] = target;
     if (rc == MMIOERR_INVALIDFILE && !p->dl)
         host.stale = 1; /* rebuild the list: the file changed */

@@ -104,7 +104,8 @@ void mmio_cache_free(struct mmio_cache *c);
 /* hint: where to look first, updated (start at 0). */
 const struct mmio_cache_entry *mmio_cache_find(const struct mmio_cache *c,
                                                const char *path,
-                                               const char *symbol, size_t *hint);
+                                               const char *symbol,
+                                               size_t *hint);
 
 /* ---- state.c: the registry state files ------------------------------------
  * Two layers: the machine's (written by root, read by everyone) and the
@@ -157,7 +158,7 @@ struct mmio_plugin {
     char *shadowed;  /* refused: why (another of the same name first) */
     int loading;     /* claimed by `loader` */
     pthread_t loader;
-    char *options; /* plugins.conf's options, kept while loaded */
+    char *options;     /* plugins.conf's options, kept while loaded */
     uint64_t *targets; /* where its install ran: 0 global, else a task */
     size_t ntargets, captargets;
     /* written by the claiming thread only */
@@ -211,7 +212,8 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task);
 /* Makes opts the current plugin options of this thread; returns the old. */
 const char *mmio_options_swap(const char *opts);
 
-/* ---- provide.c: the hooks the core calls ---------------------------------- */
+/* ---- provide.c: the hooks the core calls ----------------------------------
+ */
 int mmio_loader_provide(FOURCC fcc);
 void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added);
 

@@ -105,7 +105,8 @@ void mmio_host_config_locked(void)
         free(file);
         pthread_mutex_lock(&host.lock);
         if (host.config_loaded || gen != host.config_gen) {
-            mmio_config_free(&cfg); /* someone else was quicker, or it changed */
+            mmio_config_free(
+                &cfg); /* someone else was quicker, or it changed */
             continue;
         }
         host.cfg = cfg;
@@ -161,7 +162,7 @@ struct build {
     size_t nold;
     struct mmio_cache cache;
     struct mmio_cache fresh; /* what goes back to the cache file */
-    int checked;            /* files checked this time */
+    int checked;             /* files checked this time */
     struct mmio_plugin **out;
     unsigned *layers;
     size_t n, cap, caplayers;
@@ -399,7 +400,7 @@ static int start_build(struct build *b, int force)
     b->state_path[0] = dup_opt(host.cfg.state_path);
     b->state_path[1] = dup_opt(host.cfg.system_state_path);
     b->dirs = calloc(host.cfg.ndirs ? host.cfg.ndirs : 1, sizeof *b->dirs);
-    b->old = calloc(host.n ? host.n : 1, sizeof *b->old);
+    b->old = calloc(host.n ? host.n : 1, sizeof(struct mmio_plugin *));
     if (!b->dirs || !b->old)
         return -1;
     for (size_t i = 0; i < host.cfg.ndirs; i++)
@@ -472,7 +473,8 @@ static void finish_build_locked(struct build *b)
      * those being loaded and those an application asked for. */
     for (size_t i = 0; i < host.n; i++) {
         struct mmio_plugin *p = host.list[i];
-        if (!(p->ntargets || p->loading || (p->layers & (1u << MMIO_LAYER_APP))))
+        if (!(p->ntargets || p->loading ||
+              (p->layers & (1u << MMIO_LAYER_APP))))
             continue;
         size_t k = 0;
         while (k < b->n && b->out[k] != p)

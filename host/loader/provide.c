@@ -90,9 +90,8 @@ static int provide_route(const struct mmio_route *rt, const char *options)
     }
     ctx->proc = target;
     ctx->options = strdup(options);
-    LPMMIOPROC closure = ctx->options
-                             ? mmioExtClosureCreate(route_proc, ctx)
-                             : NULL;
+    LPMMIOPROC closure =
+        ctx->options ? mmioExtClosureCreate(route_proc, ctx) : NULL;
     if (!closure) { /* lives as long as the process: never freed */
         free(ctx->options);
         free(ctx);
@@ -123,7 +122,7 @@ int mmio_loader_provide(FOURCC fcc)
             route = &host.cfg.routes[i];
             const struct mmio_plugin_conf *pc =
                 mmio_config_plugin(&host.cfg, route->plugin);
-            options = strdup(route->options ? route->options
+            options = strdup(route->options      ? route->options
                              : pc && pc->options ? pc->options
                                                  : "");
             break;

@@ -104,8 +104,8 @@ static int parse_lines(char *body, struct mmio_state *st)
         if (nf >= 2 && !strcmp(f[0], "plugin") && f[1][0] == '/')
             rc = mmio_state_add_plugin(st, f[1], nf >= 3 ? f[2] : "");
         else if (nf == 4 && !strcmp(f[0], "proc") && f[2][0] == '/')
-            rc = mmio_state_add_proc(st, (FOURCC)strtoul(f[1], NULL, 16),
-                                     f[2], f[3]);
+            rc = mmio_state_add_proc(st, (FOURCC)strtoul(f[1], NULL, 16), f[2],
+                                     f[3]);
         if (rc != 0)
             return -1;
     }
@@ -128,7 +128,7 @@ int mmio_state_read(const char *file, struct mmio_state *st, char *why,
         version = 1;
         body = text + strlen(STATE_MAGIC_V1);
     } else if (!strncmp(text, STATE_MAGIC "\nversion ", ml + 9)) {
-        version = atoi(text + ml + 9);
+        version = (int)strtol(text + ml + 9, NULL, 10);
         body = strchr(text + ml + 1, '\n');
         body = body ? body + 1 : NULL;
     } else if (text[0] == '\0') {
@@ -182,13 +182,14 @@ static int take_lock(const char *file, char *why, size_t whycap)
         return -1;
     }
     if (mmio_make_parent(lockpath, 0755) != 0) {
-        snprintf(why, whycap, "cannot create the directory of %s: %s",
-                 lockpath, strerror(errno));
+        snprintf(why, whycap, "cannot create the directory of %s: %s", lockpath,
+                 strerror(errno));
         return -1;
     }
-    int fd = open(lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-                                O_NOCTTY | O_CLOEXEC,
-                  0600);
+    int fd =
+        open(lockpath,
+             O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+             0600);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         !mmio_owner_ok(&st) || (st.st_mode & (S_IWGRP | S_IWOTH))) {

@@ -45,8 +45,9 @@ static int check_one(const char *path, const struct stat *st, int leaf_dir,
     if (S_ISDIR(st->st_mode) && !leaf_dir && (st->st_mode & S_ISVTX))
         return 0; /* like /tmp: others cannot replace what is yours */
     return say(why, cap,
-               (st->st_mode & S_IWOTH) ? "%s is writable by everyone%s; refused"
-                                       : "%s is writable by its group%s; refused",
+               (st->st_mode & S_IWOTH)
+                   ? "%s is writable by everyone%s; refused"
+                   : "%s is writable by its group%s; refused",
                path, st);
 }
 
@@ -117,8 +118,8 @@ int mmio_trust_file(const char *path, char *real, size_t realcap,
             return say(why, whycap, "%s: cannot stat%s", resolved, NULL);
     }
     if (!S_ISREG(st.st_mode))
-        return say(why, whycap, "%s is not a regular file%s; refused",
-                   resolved, NULL);
+        return say(why, whycap, "%s is not a regular file%s; refused", resolved,
+                   NULL);
     if (check_one(resolved, &st, 0, why, whycap) != 0)
         return -1;
     if (!(memo && in_dir(resolved, memo->dir))) {
@@ -146,8 +147,9 @@ int mmio_trust_dir(const char *dir, char *why, size_t whycap)
     if (check_link(dir, why, whycap) != 0)
         return -1;
     if (!realpath(dir, resolved))
-        return errno == ENOENT ? 1 : say(why, whycap, "%s: cannot resolve%s",
-                                         dir, NULL);
+        return errno == ENOENT
+                   ? 1
+                   : say(why, whycap, "%s: cannot resolve%s", dir, NULL);
     if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode))
         return say(why, whycap, "%s is not a directory%s", resolved, NULL);
     if (check_one(resolved, &st, 1, why, whycap) != 0 ||

@@ -41,30 +41,33 @@ MMIOAPI LPMMIOPROC mmioInstallIOProcA(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
     return mmioInstallIOProc(fcc, proc, flags);
 }
 
-/* One frame, written whole with one write (the pipe takes it atomically up
- * to PIPE_BUF; bigger ones are still written in order). */
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(MMIO_CHECK_FD, p, n);
+        if (w <= 0)
+            _exit(71);
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* One frame: a header line, then the body. */
 static void frame(const char *kind, const char *body)
 {
     char head[128];
     size_t blen = strlen(body);
     int n = snprintf(head, sizeof head, "%s %s %s %zu\n", MMIO_CHECK_MAGIC,
                      nonce, kind, blen);
-    size_t total = (size_t)n + blen;
-    char *all = malloc(total);
-    if (!all)
+    if (n < 0 || (size_t)n >= sizeof head)
         _exit(70);
-    memcpy(all, head, (size_t)n);
-    memcpy(all + n, body, blen);
-    for (size_t done = 0; done < total;) {
-        ssize_t w = write(MMIO_CHECK_FD, all + done, total - done);
-        if (w <= 0)
-            _exit(71);
-        done += (size_t)w;
-    }
-    free(all);
+    write_all(head, (size_t)n);
+    write_all(body, blen);
 }
 
-static void finish(const char *fmt, ...)
+static _Noreturn void finish(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+static _Noreturn void finish(const char *fmt, ...)
 {
     char why[600], body[700];
     if (fmt) {
@@ -106,7 +109,7 @@ static void close_inherited(void)
     struct dirent *e;
     int fds[1024], n = 0;
     while ((e = readdir(d)) != NULL && n < 1024) {
-        int fd = atoi(e->d_name);
+        int fd = (int)strtol(e->d_name, NULL, 10);
         if (fd > MMIO_CHECK_FD && fd != self)
             fds[n++] = fd;
     }
@@ -173,10 +176,10 @@ static void check_plugin(void *dl)
         finish("no mmioPluginInstall symbol");
 
     char body[2048];
-    int len = snprintf(body, sizeof body,
-                       "name\t%s\nversion\t%s\ndescription\t%s\nlicense\t%s\n",
-                       info->name, info->version, info->description,
-                       info->license);
+    int len =
+        snprintf(body, sizeof body,
+                 "name\t%s\nversion\t%s\ndescription\t%s\nlicense\t%s\n",
+                 info->name, info->version, info->description, info->license);
     for (int i = 0; i < n && len > 0 && (size_t)len < sizeof body; i++)
         len += snprintf(body + len, sizeof body - (size_t)len, "fourcc\t%08x\n",
                         (unsigned)info->fourccs[i]);

@@ -28,8 +28,8 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 static int json;
-static int force;  /* scan --force */
-static int machine;/* install/remove --system */
+static int force;   /* scan --force */
+static int machine; /* install/remove --system */
 
 static int usage(FILE *out)
 {
@@ -223,8 +223,7 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
             printf("reason:      %s\n", d->pszReason);
         return TRUE;
     }
-    printf("%-12s %-8s %-9s %-14s %-12s %s%s\n",
-           *d->pszName ? d->pszName : "-",
+    printf("%-12s %-8s %-9s %-14s %-12s %s%s\n", *d->pszName ? d->pszName : "-",
            d->uKind == MMIO_KIND_PROC ? "proc"
            : *d->pszVersion           ? d->pszVersion
                                       : "-",

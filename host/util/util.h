@@ -25,10 +25,10 @@ void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);
 
 /* ---- strbuf.c: a growable NUL-terminated string ------------------------ */
 struct mmio_str {
-    char *p;     /* NULL until something was added */
-    size_t len;  /* bytes before the NUL */
-    size_t cap;  /* bytes allocated */
-    int failed;  /* an append ran out of memory or overflowed: p is partial */
+    char *p;    /* NULL until something was added */
+    size_t len; /* bytes before the NUL */
+    size_t cap; /* bytes allocated */
+    int failed; /* an append ran out of memory or overflowed: p is partial */
 };
 void mmio_str_add(struct mmio_str *s, const char *text, size_t n);
 void mmio_str_puts(struct mmio_str *s, const char *text);
@@ -68,7 +68,6 @@ const char *mmio_lib_dir(void);
 /* The canonical path of libmmio.so itself ("" if unknown). */
 const char *mmio_lib_file(void);
 /* lib_dir/rel/leaf into out, canonicalised as far as it exists; 0 or -1. */
-int mmio_lib_relative(char *out, size_t cap, const char *rel,
-                      const char *leaf);
+int mmio_lib_relative(char *out, size_t cap, const char *rel, const char *leaf);
 
 #endif
