@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 char conf[600], plugdir[600], counter[600];
@@ -154,4 +155,21 @@ int run_host(const char *args, char *out, size_t cap)
 int scans_total(void)
 {
     return scans_of("\n");
+}
+
+double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void CALLBACK collect(LPCSTR msg, void *ctx)
+{
+    struct said *s = ctx;
+    s->n++;
+    size_t used = strlen(s->all);
+    snprintf(s->all + used, sizeof s->all - used, "%s\n", msg);
+    /* a message callback may call the library */
+    ck_assert_ptr_nonnull(mmioInstallIOProc(FOURCC_DOS, NULL, MMIO_FINDPROC));
 }

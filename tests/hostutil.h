@@ -36,4 +36,16 @@ void read_name(const char *name, char *out, size_t cap);
 /* Runs mmiohost --config conf ARGS; its exit status, output in out. */
 int run_host(const char *args, char *out, size_t cap);
 
+#define FOURCC_OF(s) mmioFOURCC((s)[0], (s)[1], (s)[2], (s)[3])
+
+/* Seconds on a monotonic clock. */
+double now_s(void);
+
+/* Messages collected with mmioExtSetMessageCallback(collect, &said). */
+struct said {
+    int n;
+    char all[4096]; /* every message, one a line */
+};
+void CALLBACK collect(LPCSTR msg, void *ctx);
+
 #endif

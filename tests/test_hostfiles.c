@@ -18,15 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FOURCC_OF(s) mmioFOURCC((s)[0], (s)[1], (s)[2], (s)[3])
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The scratch host's file `leaf` (under its directory). */
 static const char *host_file(const char *leaf)
 {
@@ -58,19 +49,6 @@ static char *slurp(const char *path)
     fclose(fp);
     text[n] = '\0';
     return text;
-}
-
-struct said {
-    int n;
-    char all[4096];
-};
-
-static void CALLBACK collect(LPCSTR msg, void *ctx)
-{
-    struct said *s = ctx;
-    s->n++;
-    size_t used = strlen(s->all);
-    snprintf(s->all + used, sizeof s->all - used, "%s\n", msg);
 }
 
 START_TEST(fifo_and_dev_zero_as_cache_and_state_do_not_hang)

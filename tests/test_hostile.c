@@ -15,15 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FOURCC_OF(s) mmioFOURCC((s)[0], (s)[1], (s)[2], (s)[3])
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void fixture_path(const char *kind, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/%s.so", FIXTURE_DIR, kind);
@@ -287,20 +278,6 @@ START_TEST(callback_may_wait_for_a_lookup_miss)
 }
 END_TEST
 
-struct said {
-    int n;
-    char last[512];
-};
-
-static void CALLBACK collect(LPCSTR msg, void *ctx)
-{
-    struct said *s = ctx;
-    s->n++;
-    snprintf(s->last, sizeof s->last, "%s", msg);
-    /* a message callback may call the library */
-    ck_assert_ptr_nonnull(mmioInstallIOProc(FOURCC_DOS, NULL, MMIO_FINDPROC));
-}
-
 START_TEST(messages_reach_the_application)
 {
     struct said s = {0};
@@ -308,7 +285,7 @@ START_TEST(messages_reach_the_application)
     make_host(NULL, "colour = blue\n");
     ck_assert_uint_eq(mmioExtScan(), 0);
     ck_assert_int_ge(s.n, 1);
-    ck_assert_msg(strstr(s.last, "unknown key 'colour'") != NULL, "%s", s.last);
+    ck_assert_msg(strstr(s.all, "unknown key 'colour'") != NULL, "%s", s.all);
     mmioExtSetMessageCallback(NULL, NULL);
 }
 END_TEST
