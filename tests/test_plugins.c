@@ -400,6 +400,23 @@ START_TEST(mmiohost_json_and_exit_codes)
 }
 END_TEST
 
+START_TEST(plugin_written_in_cxx_loads)
+{
+    char so[600];
+    snprintf(so, sizeof so, "%s/cxx.so", FIXTURE_DIR);
+    if (access(so, R_OK) != 0)
+        return; /* no C++ compiler at build time */
+    const char *kinds[] = {"cxx", NULL};
+    make_host(kinds, NULL);
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    struct found f = plugin("cxx");
+    ck_assert_msg(f.d.uState == MMIO_PLUGIN_AVAILABLE, "%s", f.reason);
+    char text[64];
+    read_name("a.cxx+b", text, sizeof text);
+    ck_assert_str_eq(text, "from C++");
+}
+END_TEST
+
 Suite *suite_plugins(void)
 {
     Suite *s = suite_create("plugins");
@@ -420,6 +437,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, second_process_sees_a_global_procedure);
     tcase_add_test(tc, configuration_errors_name_file_and_line);
     tcase_add_test(tc, mmiohost_json_and_exit_codes);
+    tcase_add_test(tc, plugin_written_in_cxx_loads);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -75,8 +75,7 @@ UINT mmio_error_from_errno(int err, UINT fallback);
 /* ---- names.c: FOURCCs and file names ------------------------------------- */
 /* The FOURCC a compound name selects ("a.xyz+b" -> "XYZ "), or 0. */
 FOURCC mmio_name_fourcc(const char *name);
-/* Full path of `name` written back in place (at most cap bytes). */
-BOOL mmio_name_parse(char *name, size_t cap);
+
 /* A new unique temporary file; its name written into buf (cap bytes). */
 BOOL mmio_name_gettemp(char *buf, size_t cap);
 
@@ -89,5 +88,36 @@ LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
 void mmio_registry_release(struct mmio_proc_pin *pin);
 /* Whether htask (non-NULL) names a live task. */
 int mmio_task_valid(HTASK htask);
+/* 0 for a procedure that takes narrow (UTF-8) names, else the size of the
+ * WCHAR it takes them in (2: UTF-16, 4: UTF-32). */
+unsigned mmio_registry_wide(const struct mmio_proc_pin *pin);
+LPMMIOPROC mmio_install_io_proc(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
+                                unsigned wide);
+
+/* ---- unicode.c: names between UTF-8 and wide strings ---------------------
+ * A wide string is UTF-16 (width 2) or UTF-32 (width 4), NUL-terminated.
+ * Both return malloc'ed strings, NULL for an invalid sequence or no
+ * memory. */
+char *mmio_utf8_from_wide(const void *w, unsigned width);
+void *mmio_wide_from_utf8(const char *s, unsigned width);
+size_t mmio_wide_len(const void *w, unsigned width);
+
+/* wide.c: the UTF-16 entry points (mmio.h maps the W names to them in code
+ * built with -fshort-wchar). */
+MMIOAPI HMMIO mmioExtOpenW16(uint16_t *name, LPMMIOINFO info, DWORD flags);
+MMIOAPI MMRESULT mmioExtRenameW16(const uint16_t *from, const uint16_t *to,
+                                  LPCMMIOINFO info, DWORD flags);
+MMIOAPI FOURCC mmioExtStringToFOURCCW16(const uint16_t *sz, UINT flags);
+MMIOAPI LPMMIOPROC mmioExtInstallIOProcW16(FOURCC fcc, LPMMIOPROC proc,
+                                           DWORD flags);
+
+/* ---- open.c: the one mmioOpen/mmioRename behind the A and W names -------- */
+/* name is UTF-8; wide is the caller's WCHAR size (0: a narrow caller),
+ * which a pIOProc given in the MMIOINFO takes its names in. */
+HMMIO mmio_open(LPSTR name, LPMMIOINFO info, DWORD flags, unsigned wide);
+MMRESULT mmio_rename(LPCSTR from, LPCSTR to, LPCMMIOINFO info, unsigned wide);
+/* MMIO_PARSE: the full path of name into full (cap bytes); 0, or an
+ * MMIOERR_ code. */
+UINT mmio_name_fullpath(const char *name, char *full, size_t cap);
 
 #endif /* MMIO_INTERNAL_H */

@@ -88,22 +88,24 @@ static int append_path(char *path, size_t *len, size_t cap, const char *src)
     return 0;
 }
 
-BOOL mmio_name_parse(char *name, size_t cap)
+UINT mmio_name_fullpath(const char *name, char *out, size_t cap)
 {
     char full[4096] = "/";
     size_t len = 1;
     if (!name || !*name)
-        return FALSE;
+        return MMIOERR_PATHNOTFOUND;
     if (name[0] != '/') {
         char cwd[4096];
         if (!getcwd(cwd, sizeof cwd) ||
             append_path(full, &len, sizeof full, cwd) != 0)
-            return FALSE;
+            return MMIOERR_PATHNOTFOUND;
     }
-    if (append_path(full, &len, sizeof full, name) != 0 || len + 1 > cap)
-        return FALSE;
-    memcpy(name, full, len + 1);
-    return TRUE;
+    if (append_path(full, &len, sizeof full, name) != 0)
+        return MMIOERR_OUTOFMEMORY; /* longer than any path */
+    if (len + 1 > cap)
+        return MMIOERR_OUTOFMEMORY;
+    memmove(out, full, len + 1); /* out may be name */
+    return 0;
 }
 
 BOOL mmio_name_gettemp(char *buf, size_t cap)

@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* The longest name MMIO_PARSE and MMIO_GETTEMP write back (Win32's
@@ -18,24 +19,29 @@ struct choice {
     FOURCC fcc;
     LPMMIOPROC proc;
     struct mmio_proc_pin *pin;
+    unsigned wide; /* 0, or the WCHAR size the procedure takes names in */
 };
 
 /* SPEC "Choosing the I/O procedure": the caller's procedure, else the
  * caller's FOURCC, else the name's extension, else the built-in DOS. */
-static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
+static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c,
+                        unsigned caller_wide)
 {
     c->pin = NULL;
+    c->wide = 0;
     UINT rc = 0;
     if (in->htask && !mmio_task_valid(in->htask))
         return MMSYSERR_INVALHANDLE; /* never another task's procedure */
-    if (in->pIOProc) {
+    if (in->pIOProc) { /* installed for this open, as the caller speaks */
         c->fcc = in->fccIOProc;
         c->proc = in->pIOProc;
+        c->wide = caller_wide;
         return 0;
     }
     if (in->fccIOProc) {
         c->fcc = in->fccIOProc;
         c->proc = mmio_registry_acquire(c->fcc, in->htask, &c->pin, &rc);
+        c->wide = mmio_registry_wide(c->pin);
         return c->proc ? 0 : rc ? rc : MMIOERR_INVALIDFILE;
     }
     c->fcc = mmio_name_fourcc(name);
@@ -43,6 +49,7 @@ static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c)
         c->fcc ? mmio_registry_acquire(c->fcc, in->htask, &c->pin, &rc) : NULL;
     if (rc)
         return rc;
+    c->wide = mmio_registry_wide(c->pin);
     if (!c->proc) {
         c->fcc = FOURCC_DOS;
         c->proc = mmio_proc_dos;
@@ -64,15 +71,45 @@ static HMMIO answer(LPMMIOINFO ui, BOOL yes, UINT rc_if_no)
     return (HMMIO)(uintptr_t)(yes ? TRUE : FALSE);
 }
 
+/* MMIO_PARSE for a narrow caller: a full path that does not fit leaves the
+ * caller's buffer as it was. */
+static HMMIO parse_narrow(LPSTR name, LPMMIOINFO ui)
+{
+    char full[4096];
+    if (!name)
+        return answer(ui, FALSE, MMSYSERR_INVALPARAM);
+    UINT rc = mmio_name_fullpath(name, full, sizeof full);
+    if (rc == 0 && strlen(full) >= MMIO_MAXPATH)
+        rc = MMIOERR_OUTOFMEMORY;
+    if (rc == 0)
+        memcpy(name, full, strlen(full) + 1);
+    return answer(ui, rc == 0, rc);
+}
+
+/* The name as the procedure takes it: the caller's, or a wide copy. */
+static LPARAM name_for(const char *name, unsigned wide, void **copy)
+{
+    *copy = NULL;
+    if (!wide || !name)
+        return (LPARAM)name;
+    *copy = mmio_wide_from_utf8(name, wide);
+    return (LPARAM)*copy;
+}
+
 HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
+{
+    return mmio_open(pszFileName, pmmioinfo, fdwOpen, 0);
+}
+
+HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
+                unsigned wide)
 {
     MMIOINFO in = {0};
     if (pmmioinfo)
         in = *pmmioinfo;
 
     if (fdwOpen & MMIO_PARSE)
-        return answer(pmmioinfo, mmio_name_parse(pszFileName, MMIO_MAXPATH),
-                      MMIOERR_PATHNOTFOUND);
+        return parse_narrow(pszFileName, pmmioinfo);
     if (fdwOpen & MMIO_GETTEMP)
         return answer(pmmioinfo, mmio_name_gettemp(pszFileName, MMIO_MAXPATH),
                       MMIOERR_CANNOTOPEN);
@@ -82,7 +119,7 @@ HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
         return fail(pmmioinfo, MMSYSERR_INVALPARAM);
 
     struct choice c;
-    UINT rc = choose_proc(pszFileName, &in, &c);
+    UINT rc = choose_proc(pszFileName, &in, &c, wide);
     if (rc != 0)
         return fail(pmmioinfo, rc);
 
@@ -105,8 +142,14 @@ HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
                  ? mmio_mem_init(f, in.pchBuffer, in.cchBuffer, fdwOpen)
                  : mmio_buffer_init(f, in.pchBuffer, in.cchBuffer, fdwOpen);
     }
-    if (rc == 0)
-        rc = (UINT)mmio_send(f, MMIOM_OPEN, (LPARAM)pszFileName, 0);
+    if (rc == 0) {
+        void *copy;
+        LPARAM arg = name_for(pszFileName, c.wide, &copy);
+        rc = (pszFileName && c.wide && !copy)
+                 ? MMSYSERR_INVALPARAM
+                 : (UINT)mmio_send(f, MMIOM_OPEN, arg, 0);
+        free(copy);
+    }
     if (special) {
         /* The procedure answered the question; nothing stays open. */
         if (rc == 0 && (fdwOpen & MMIO_EXIST))
@@ -158,19 +201,32 @@ MMRESULT mmioRename(LPCSTR pszFileName, LPCSTR pszNewFileName,
                     LPCMMIOINFO pmmioinfo, DWORD fdwRename)
 {
     (void)fdwRename;
+    return mmio_rename(pszFileName, pszNewFileName, pmmioinfo, 0);
+}
+
+MMRESULT mmio_rename(LPCSTR pszFileName, LPCSTR pszNewFileName,
+                     LPCMMIOINFO pmmioinfo, unsigned wide)
+{
     if (!pszFileName || !pszNewFileName)
         return MMSYSERR_INVALPARAM;
     MMIOINFO mi = {0};
     if (pmmioinfo)
         mi = *pmmioinfo;
     struct choice c;
-    UINT rc = choose_proc(pszFileName, &mi, &c);
+    UINT rc = choose_proc(pszFileName, &mi, &c, wide);
     if (rc != 0)
         return rc;
     mi.fccIOProc = c.fcc;
     mi.pIOProc = c.proc;
-    rc = (UINT)c.proc((LPSTR)&mi, MMIOM_RENAME, (LPARAM)pszFileName,
-                      (LPARAM)pszNewFileName);
+    void *from_copy, *to_copy;
+    LPARAM from = name_for(pszFileName, c.wide, &from_copy);
+    LPARAM to = name_for(pszNewFileName, c.wide, &to_copy);
+    if (c.wide && (!from_copy || !to_copy))
+        rc = MMSYSERR_INVALPARAM;
+    else
+        rc = (UINT)c.proc((LPSTR)&mi, MMIOM_RENAME, from, to);
+    free(from_copy);
+    free(to_copy);
     mmio_registry_release(c.pin);
     return rc;
 }

@@ -10,10 +10,34 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define NO_FD ((DWORD)-1)
+
+/* Windows' OpenFile looks for a bare name that is not in the current
+ * directory in the executable's directory too: the same here, for names
+ * with no directory part opened without MMIO_CREATE.  NULL when there is
+ * no such file there either. */
+static const char *beside_program(const char *name, char *buf, size_t cap)
+{
+    if (!name || !*name || strchr(name, '/'))
+        return NULL;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    int len = snprintf(buf, cap, "%s/%s", exe, name);
+    if (len < 0 || (size_t)len >= cap || access(buf, F_OK) != 0)
+        return NULL;
+    return buf;
+}
 
 static LRESULT dos_open(MMIOINFO *mi, const char *name)
 {
@@ -26,12 +50,16 @@ static LRESULT dos_open(MMIOINFO *mi, const char *name)
         return unlink(name) == 0
                    ? 0
                    : mmio_error_from_errno(errno, MMIOERR_CANNOTOPEN);
+    char found[4200];
     if (fl & MMIO_EXIST) {
         struct stat st;
         mi->adwInfo[0] = NO_FD;
-        return stat(name, &st) == 0
-                   ? 0
-                   : mmio_error_from_errno(errno, MMIOERR_FILENOTFOUND);
+        if (stat(name, &st) == 0)
+            return 0;
+        int err = errno;
+        if (err == ENOENT && beside_program(name, found, sizeof found))
+            return 0;
+        return mmio_error_from_errno(err, MMIOERR_FILENOTFOUND);
     }
     if (!name) {
         fd = (int)mi->adwInfo[0];
@@ -48,15 +76,21 @@ static LRESULT dos_open(MMIOINFO *mi, const char *name)
         if (fl & MMIO_CREATE)
             oflags |= O_CREAT; /* truncated below, once sharing allows it */
         fd = open(name, oflags, 0666);
+        if (fd < 0 && errno == ENOENT && !(fl & MMIO_CREATE) &&
+            beside_program(name, found, sizeof found))
+            fd = open(found, oflags, 0666);
         if (fd < 0)
             return mmio_error_from_errno(errno, MMIOERR_CANNOTOPEN);
-        if (rw == MMIO_READ) { /* a directory opens read-only on POSIX */
-            struct stat st;
-            if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-                close(fd);
-                return MMIOERR_ACCESSDENIED;
-            }
+        struct stat st;
+        if (fstat(fd, &st) != 0 || (rw == MMIO_READ && S_ISDIR(st.st_mode))) {
+            close(fd); /* a directory opens read-only on POSIX */
+            return MMIOERR_ACCESSDENIED;
         }
+        /* Only a file with something in it is truncated: ftruncate on an
+         * empty file would make ext4 flush it at close (its
+         * replace-by-truncate heuristic), for nothing. */
+        if (st.st_size == 0)
+            fl &= ~(DWORD)MMIO_CREATE;
     }
     UINT rc = mmio_share_acquire(fd, name, fl, &lockfd);
     if (rc == 0 && name && (fl & MMIO_CREATE) && rw != MMIO_READ &&

@@ -28,6 +28,7 @@ struct mmio_proc_pin {
     LPMMIOPROC proc;
     unsigned users; /* open files using this installation */
     unsigned builtin;
+    unsigned wide;              /* 0, or the WCHAR size of its names */
     const char *source;         /* plugin name, "built-in" or "application" */
     struct mmio_task *task;     /* NULL: global */
     struct mmio_proc_pin *next; /* same bucket, older */
@@ -61,10 +62,12 @@ void mmio_core_set_hooks(const struct mmio_core_hooks *h)
     hooks = h;
 }
 
-static struct mmio_proc_pin builtin_dos = {FOURCC_DOS, mmio_proc_dos, 0,   1,
-                                           "built-in", NULL,          NULL};
-static struct mmio_proc_pin builtin_mem = {FOURCC_MEM, mmio_proc_mem, 0,   1,
-                                           "built-in", NULL,          NULL};
+static struct mmio_proc_pin builtin_dos = {
+    .fcc = FOURCC_DOS, .proc = mmio_proc_dos, .builtin = 1,
+    .source = "built-in"};
+static struct mmio_proc_pin builtin_mem = {
+    .fcc = FOURCC_MEM, .proc = mmio_proc_mem, .builtin = 1,
+    .source = "built-in"};
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 /* Fibonacci hashing: FOURCCs differ in a byte or two ("L001", "L002"), and
@@ -216,13 +219,15 @@ uint64_t mmio_install_target(const struct mmio_install_ctx *c)
     return c->global ? 0 : c->task_serial;
 }
 
-static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
+static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
+                          unsigned wide)
 {
     if (!proc)
         return NULL;
     struct mmio_proc_pin *e = calloc(1, sizeof *e);
     if (!e)
         return NULL;
+    e->wide = wide;
     struct mmio_install_ctx *c = install_top;
     e->fcc = fcc;
     e->proc = proc;
@@ -274,12 +279,17 @@ static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
     return removed;
 }
 
-LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
-                             DWORD dwFlags)
+unsigned mmio_registry_wide(const struct mmio_proc_pin *pin)
+{
+    return pin ? pin->wide : 0;
+}
+
+LPMMIOPROC mmio_install_io_proc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
+                                DWORD dwFlags, unsigned wide)
 {
     pthread_once(&builtins_once, add_builtins);
     if (dwFlags & MMIO_INSTALLPROC)
-        return install(fccIOProc, pIOProc, dwFlags);
+        return install(fccIOProc, pIOProc, dwFlags, wide);
     if (dwFlags & MMIO_REMOVEPROC)
         return remove_newest(fccIOProc, pIOProc, dwFlags);
     if (dwFlags & MMIO_FINDPROC) {
@@ -288,6 +298,14 @@ LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
         return e ? e->proc : NULL;
     }
     return NULL;
+}
+
+LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
+                             DWORD dwFlags)
+{
+    /* MMIO_UNICODEPROC: its names are this library's wchar_t strings */
+    unsigned wide = (dwFlags & MMIO_UNICODEPROC) ? sizeof(wchar_t) : 0;
+    return mmio_install_io_proc(fccIOProc, pIOProc, dwFlags, wide);
 }
 
 LPMMIOPROC mmioInstallIOProcA(FOURCC fccIOProc, LPMMIOPROC pIOProc,

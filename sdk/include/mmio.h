@@ -8,8 +8,9 @@
 #ifndef MMIO_H
 #define MMIO_H
 
-#include <stddef.h> /* NULL, as windows.h provides it */
+#include <stddef.h> /* NULL and wchar_t, as windows.h provides them */
 #include <stdint.h>
+#include <wchar.h> /* WCHAR_MAX: whether wchar_t is UTF-16 (-fshort-wchar) */
 
 #ifdef __cplusplus
 extern "C" {
@@ -28,6 +29,9 @@ typedef intptr_t LRESULT;
 typedef char *LPSTR;
 typedef char *HPSTR;
 typedef const char *LPCSTR;
+typedef wchar_t WCHAR;
+typedef WCHAR *LPWSTR;
+typedef const WCHAR *LPCWSTR;
 typedef void *LPVOID;
 #ifndef TRUE
 #define TRUE 1
@@ -190,6 +194,14 @@ typedef struct _MMCKINFO {
 typedef const MMCKINFO *LPCMMCKINFO;
 
 /* ---- Functions ---------------------------------------------------------- */
+/* Wide names: WCHAR is wchar_t, UTF-32 on Linux, or UTF-16 in code built
+ * with -fshort-wchar, whose calls go to the UTF-16 entry points below. */
+#if defined(WCHAR_MAX) && WCHAR_MAX <= 0xFFFF
+#define mmioOpenW mmioExtOpenW16
+#define mmioRenameW mmioExtRenameW16
+#define mmioStringToFOURCCW mmioExtStringToFOURCCW16
+#define mmioInstallIOProcW mmioExtInstallIOProcW16
+#endif
 MMIOAPI FOURCC mmioStringToFOURCC(LPCSTR sz, UINT uFlags);
 MMIOAPI FOURCC mmioStringToFOURCCA(LPCSTR sz, UINT uFlags);
 MMIOAPI LPMMIOPROC mmioInstallIOProc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
@@ -218,6 +230,31 @@ MMIOAPI MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
                              const MMCKINFO *pmmckiParent, UINT fuDescend);
 MMIOAPI MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend);
 MMIOAPI MMRESULT mmioCreateChunk(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuCreate);
+
+/* The wide-character functions: names are converted to UTF-8 for the file
+ * system (an invalid sequence fails with MMSYSERR_INVALPARAM).  A procedure
+ * installed with mmioInstallIOProcW (or with MMIO_UNICODEPROC) receives
+ * wide names in MMIOM_OPEN and MMIOM_RENAME; any other, narrow ones. */
+MMIOAPI HMMIO mmioOpenW(LPWSTR pszFileName, LPMMIOINFO pmmioinfo,
+                        DWORD fdwOpen);
+MMIOAPI MMRESULT mmioRenameW(LPCWSTR pszFileName, LPCWSTR pszNewFileName,
+                             LPCMMIOINFO pmmioinfo, DWORD fdwRename);
+MMIOAPI FOURCC mmioStringToFOURCCW(LPCWSTR sz, UINT uFlags);
+MMIOAPI LPMMIOPROC mmioInstallIOProcW(FOURCC fccIOProc, LPMMIOPROC pIOProc,
+                                      DWORD dwFlags);
+
+/* With UNICODE defined, the unsuffixed names are the wide functions, as in
+ * Windows' header (TCHAR code builds unchanged). */
+#ifdef UNICODE
+#undef mmioOpen
+#undef mmioRename
+#undef mmioStringToFOURCC
+#undef mmioInstallIOProc
+#define mmioOpen mmioOpenW
+#define mmioRename mmioRenameW
+#define mmioStringToFOURCC mmioStringToFOURCCW
+#define mmioInstallIOProc mmioInstallIOProcW
+#endif
 
 /* ---- Extensions (no Win32 counterpart) ------------------------------------
  * Tasks: a process is one application (task) by default.  A host serving

@@ -31,19 +31,35 @@ typedef struct MMIOPLUGININFO {
 typedef MMRESULT (*MMIOPLUGININSTALL)(void);
 typedef void (*MMIOPLUGINREMOVE)(void);
 
+/* What a plugin defines: exported and with C linkage whatever the plugin's
+ * language or default visibility (a C++ plugin's `const` descriptor would
+ * otherwise have internal linkage and its install a mangled name). */
+MMIOAPI extern const MMIOPLUGININFO mmioPluginInfo;
+MMIOAPI MMRESULT mmioPluginInstall(void);
+MMIOAPI void mmioPluginRemove(void);
+
+#if defined(__cplusplus) || (defined(__STDC_VERSION__) &&                     \
+                             __STDC_VERSION__ >= 199901L)
+#define MMIO_PLUGIN_INLINE static inline
+#elif defined(__GNUC__)
+#define MMIO_PLUGIN_INLINE static __inline__
+#else
+#define MMIO_PLUGIN_INLINE static
+#endif
+
 /* Per-file state for a procedure: one pointer, kept in adwInfo[0] (low 32
  * bits) and adwInfo[1] (high 32 bits), which the procedure owns. */
-static inline void mmioPluginSetFileState(MMIOINFO *mi, void *state)
+MMIO_PLUGIN_INLINE void mmioPluginSetFileState(MMIOINFO *mi, void *state)
 {
-    uint64_t v = (uint64_t)(uintptr_t)state;
-    mi->adwInfo[0] = (DWORD)v;
-    mi->adwInfo[1] = (DWORD)(v >> 32);
+    uintptr_t v = (uintptr_t)state;
+    mi->adwInfo[0] = (DWORD)(v & 0xFFFFFFFFu);
+    mi->adwInfo[1] = (DWORD)((v >> 16) >> 16); /* 0 where pointers are 32-bit */
 }
 
-static inline void *mmioPluginGetFileState(const MMIOINFO *mi)
+MMIO_PLUGIN_INLINE void *mmioPluginGetFileState(const MMIOINFO *mi)
 {
-    return (void *)(uintptr_t)((uint64_t)mi->adwInfo[0] |
-                               ((uint64_t)mi->adwInfo[1] << 32));
+    uintptr_t v = (uintptr_t)mi->adwInfo[1];
+    return (void *)(((v << 16) << 16) | (uintptr_t)mi->adwInfo[0]);
 }
 
 #define MMIO_PLUGIN_INFO_SYMBOL "mmioPluginInfo"
