@@ -62,12 +62,14 @@ void mmio_core_set_hooks(const struct mmio_core_hooks *h)
     hooks = h;
 }
 
-static struct mmio_proc_pin builtin_dos = {
-    .fcc = FOURCC_DOS, .proc = mmio_proc_dos, .builtin = 1,
-    .source = "built-in"};
-static struct mmio_proc_pin builtin_mem = {
-    .fcc = FOURCC_MEM, .proc = mmio_proc_mem, .builtin = 1,
-    .source = "built-in"};
+static struct mmio_proc_pin builtin_dos = {.fcc = FOURCC_DOS,
+                                           .proc = mmio_proc_dos,
+                                           .builtin = 1,
+                                           .source = "built-in"};
+static struct mmio_proc_pin builtin_mem = {.fcc = FOURCC_MEM,
+                                           .proc = mmio_proc_mem,
+                                           .builtin = 1,
+                                           .source = "built-in"};
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 /* Fibonacci hashing: FOURCCs differ in a byte or two ("L001", "L002"), and

@@ -38,8 +38,7 @@ static HMMIO answer(LPMMIOINFO info, UINT rc)
     return (HMMIO)(uintptr_t)(rc == 0 ? TRUE : FALSE);
 }
 
-static HMMIO open_wide(void *name, LPMMIOINFO info, DWORD flags,
-                       unsigned width)
+static HMMIO open_wide(void *name, LPMMIOINFO info, DWORD flags, unsigned width)
 {
     char *utf8 = name ? mmio_utf8_from_wide(name, width) : NULL;
     if (name && !utf8) {
@@ -68,15 +67,15 @@ static HMMIO open_wide(void *name, LPMMIOINFO info, DWORD flags,
     return h;
 }
 
-static MMRESULT rename_wide(const void *from, const void *to,
-                            LPCMMIOINFO info, unsigned width)
+static MMRESULT rename_wide(const void *from, const void *to, LPCMMIOINFO info,
+                            unsigned width)
 {
     if (!from || !to)
         return MMSYSERR_INVALPARAM;
     char *a = mmio_utf8_from_wide(from, width);
     char *b = mmio_utf8_from_wide(to, width);
-    MMRESULT rc = (a && b) ? mmio_rename(a, b, info, width)
-                           : MMSYSERR_INVALPARAM;
+    MMRESULT rc =
+        (a && b) ? mmio_rename(a, b, info, width) : MMSYSERR_INVALPARAM;
     free(a);
     free(b);
     return rc;
@@ -113,17 +112,17 @@ LPMMIOPROC mmioInstallIOProcW(FOURCC fccIOProc, LPMMIOPROC pIOProc,
     return mmio_install_io_proc(fccIOProc, pIOProc, dwFlags, sizeof(WCHAR));
 }
 
-/* ---- UTF-16 (-fshort-wchar callers) --------------------------------------- */
+/* ---- UTF-16 (-fshort-wchar callers) ---------------------------------------
+ */
 
-HMMIO mmioExtOpenW16(uint16_t *pszFileName, LPMMIOINFO pmmioinfo,
-                     DWORD fdwOpen)
+HMMIO mmioExtOpenW16(uint16_t *pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
 {
     return open_wide(pszFileName, pmmioinfo, fdwOpen, 2);
 }
 
 MMRESULT mmioExtRenameW16(const uint16_t *pszFileName,
-                          const uint16_t *pszNewFileName,
-                          LPCMMIOINFO pmmioinfo, DWORD fdwRename)
+                          const uint16_t *pszNewFileName, LPCMMIOINFO pmmioinfo,
+                          DWORD fdwRename)
 {
     (void)fdwRename;
     return rename_wide(pszFileName, pszNewFileName, pmmioinfo, 2);
