@@ -128,6 +128,14 @@ START_TEST(findlist_and_nested_parent)
     c.ckid = DATA; /* exists, but not inside the LIST */
     ck_assert_uint_eq(mmioDescend(h, &c, &l, MMIO_FINDCHUNK),
                       MMIOERR_CHUNKNOTFOUND);
+    /* as on Windows: stopped at the end of the parent, with the last header
+     * it read in c */
+    ck_assert_int_eq(mmioSeek(h, 0, SEEK_CUR),
+                     (LONG)(l.dwDataOffset + l.cksize));
+    ck_assert_uint_eq(c.ckid, mmioFOURCC('n', 'a', 'm', 'e'));
+    ck_assert_uint_eq(c.cksize, 2);
+    ck_assert_uint_eq(mmioSeek(h, (LONG)l.dwDataOffset + 4, SEEK_SET),
+                      l.dwDataOffset + 4);
     c.ckid = mmioFOURCC('n', 'a', 'm', 'e');
     ck_assert_uint_eq(mmioDescend(h, &c, &l, MMIO_FINDCHUNK), 0);
     ck_assert_uint_eq(c.cksize, 2);
@@ -140,9 +148,18 @@ START_TEST(not_found_cases)
     HMMIO h = tu_open(make_sample(), NULL, MMIO_READ);
     MMCKINFO r = {0}, c = {0};
     r.fccType = mmioFOURCC('A', 'V', 'I', ' ');
+    r.cksize = 0x55555555;
+    r.dwDataOffset = 0x55555555;
     ck_assert_uint_eq(mmioDescend(h, &r, NULL, MMIO_FINDRIFF),
                       MMIOERR_CHUNKNOTFOUND);
-    ck_assert_int_eq(mmioSeek(h, 0, SEEK_CUR), 0);
+    /* as on Windows: the last header read is left in r (the RIFF chunk it
+     * skipped), and the position is where the search stopped: the end */
+    ck_assert_uint_eq(r.ckid, FOURCC_RIFF);
+    ck_assert_uint_eq(r.fccType, WAVE);
+    ck_assert_uint_eq(r.cksize, 52);
+    ck_assert_uint_eq(r.dwDataOffset, 8);
+    ck_assert_int_eq(mmioSeek(h, 0, SEEK_CUR), 60);
+    ck_assert_int_eq(mmioSeek(h, 0, SEEK_SET), 0);
     ck_assert_uint_eq(mmioDescend(h, NULL, NULL, 0), MMSYSERR_INVALPARAM);
     ck_assert_uint_eq(mmioAscend(h, NULL, 0), MMSYSERR_INVALPARAM);
     ck_assert_uint_eq(mmioCreateChunk(h, NULL, 0), MMSYSERR_INVALPARAM);

@@ -45,6 +45,7 @@ Suite *suite_plugins(void);
 Suite *suite_hostile(void);
 Suite *suite_hostfiles(void);
 Suite *suite_unicode(void);
+Suite *suite_fidelity(void);
 Suite *suite_zip(void);
 
 #endif

@@ -24,7 +24,17 @@ LONG mmio_tell(const mmio_file *f)
 {
     if (!is_buffered(f))
         return f->info.lBufOffset;
-    return f->info.lBufOffset + (LONG)(f->info.pchNext - f->info.pchBuffer);
+    /* never past INT32_MAX: writes and reads stop at the LONG limit */
+    int64_t pos = (int64_t)f->info.lBufOffset +
+                  (int64_t)(f->info.pchNext - f->info.pchBuffer);
+    return pos > INT32_MAX ? INT32_MAX : (LONG)pos;
+}
+
+/* How much of cch fits before the LONG limit of positions. */
+static LONG room_to_limit(const mmio_file *f, LONG cch)
+{
+    int64_t room = (int64_t)INT32_MAX - mmio_tell(f);
+    return cch > room ? (LONG)(room > 0 ? room : 0) : cch;
 }
 
 static LONG buffered_bytes(const mmio_file *f)
@@ -77,7 +87,9 @@ static LONG direct_transfer(mmio_file *f, UINT msg, char *p, LONG cch)
         return -1;
     while (done < cch) {
         LRESULT r = mmio_send(f, msg, (LPARAM)(p + done), cch - done);
-        if (r < 0) {
+        if (r < 0 || r > cch - done) {
+            /* an error, or more than was asked: a procedure's bug that
+             * would have the caller read past its buffer */
             if (done == 0)
                 return -1;
             break;
@@ -106,8 +118,8 @@ static LONG fill_buffer(mmio_file *f)
         return -1;
     LRESULT r =
         mmio_send(f, MMIOM_READ, (LPARAM)f->info.pchBuffer, f->info.cchBuffer);
-    if (r < 0)
-        return -1;
+    if (r < 0 || r > f->info.cchBuffer)
+        return -1; /* more than the buffer holds is an error, not data */
     f->info.pchEndRead = f->info.pchBuffer + r;
     return (LONG)r;
 }
@@ -128,6 +140,7 @@ LONG mmio_read(mmio_file *f, char *dst, LONG cch)
     if ((f->info.dwFlags & MMIO_RWMODE) == MMIO_WRITE || cch < 0 ||
         (cch > 0 && !dst))
         return -1;
+    cch = room_to_limit(f, cch);
     if (!is_buffered(f))
         return f->is_mem ? 0 : direct_transfer(f, MMIOM_READ, dst, cch);
 
@@ -177,8 +190,8 @@ static LONG mem_write(mmio_file *f, const char *src, LONG cch)
 LONG mmio_write(mmio_file *f, const char *src, LONG cch)
 {
     if ((f->info.dwFlags & MMIO_RWMODE) == MMIO_READ || cch < 0 ||
-        (cch > 0 && !src))
-        return -1;
+        (cch > 0 && !src) || room_to_limit(f, cch) < cch)
+        return -1; /* past the LONG limit of positions: refused whole */
     if (f->is_mem)
         return mem_write(f, src, cch);
     if (!is_buffered(f))
@@ -274,12 +287,12 @@ MMRESULT mmio_buffer_init(mmio_file *f, HPSTR buf, LONG cch, DWORD flags)
     if (cch < 0)
         return MMSYSERR_INVALPARAM;
     mi->dwFlags &= ~(DWORD)MMIO_ALLOCBUF;
-    if (cch == 0 && (flags & MMIO_ALLOCBUF)) {
+    /* MMIO_ALLOCBUF with no size: a default buffer, or the caller's block
+     * taken as that long (as Windows does; it stays the caller's) */
+    if (cch == 0 && (flags & MMIO_ALLOCBUF))
         cch = MMIO_DEFAULTBUFFER;
-        buf = NULL; /* a caller's block of no stated size is not used */
-    }
-    if (cch == 0) { /* unbuffered */
-        mi->pchBuffer = mi->pchNext = mi->pchEndRead = mi->pchEndWrite = NULL;
+    if (cch == 0) { /* unbuffered, or the caller's zero-size buffer */
+        mi->pchBuffer = mi->pchNext = mi->pchEndRead = mi->pchEndWrite = buf;
         mi->cchBuffer = 0;
         return 0;
     }
@@ -376,11 +389,13 @@ MMRESULT mmioSetBuffer(HMMIO hmmio, LPSTR pchBuffer, LONG cchBuffer,
     mmio_file *f = mmio_handle_get(hmmio);
     if (!f)
         return MMSYSERR_INVALHANDLE;
-    if (cchBuffer < 0 || f->is_mem) /* a memory file's buffer is the file */
+    if (cchBuffer < 0)
         return MMSYSERR_INVALPARAM;
     if (mmio_writeback(f, MMIOM_WRITE) != 0)
         return MMIOERR_CANNOTWRITE;
-    LONG pos = mmio_tell(f);
+    /* A memory file's buffer is the file: the new buffer is a new, empty
+     * file at position 0 (the old block goes if the library owned it). */
+    LONG pos = f->is_mem ? 0 : mmio_tell(f);
     char *nb = pchBuffer;
     int allocated = 0;
     if (!nb && cchBuffer > 0) {
@@ -399,6 +414,8 @@ MMRESULT mmioSetBuffer(HMMIO hmmio, LPSTR pchBuffer, LONG cchBuffer,
     mi->pchEndWrite = nb ? nb + cchBuffer : NULL;
     mi->cchBuffer = nb ? cchBuffer : 0;
     mi->lBufOffset = pos;
+    if (f->is_mem)
+        mi->lDiskOffset = 0;
     return MMSYSERR_NOERROR;
 }
 

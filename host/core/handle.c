@@ -108,6 +108,19 @@ void mmio_handle_free(mmio_file *f)
     pthread_mutex_unlock(&table_lock);
 }
 
+int mmio_handle_claim(mmio_file *f, HMMIO h)
+{
+    /* The generation the handle names, odd (open), made even (closing) by
+     * exactly one caller: two threads closing one handle cannot both. */
+    uint32_t gen = (uint32_t)(((uintptr_t)h >> GEN_SHIFT) & GEN_MASK);
+    uint32_t closing = (gen + 1) & GEN_MASK;
+    return atomic_compare_exchange_strong_explicit(&f->gen, &gen, closing,
+                                                   memory_order_acq_rel,
+                                                   memory_order_acquire)
+               ? 0
+               : -1;
+}
+
 mmio_file *mmio_handle_get(HMMIO h)
 {
     uintptr_t v = (uintptr_t)h;

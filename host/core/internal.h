@@ -37,6 +37,9 @@ void mmio_handle_free(mmio_file *f);
 HMMIO mmio_handle_of(const mmio_file *f);
 /* NULL for a closed, stale or invented handle; never crashes. */
 mmio_file *mmio_handle_get(HMMIO h);
+/* Invalidates handle h of f atomically: 0 for the one caller that did it,
+ * -1 for any other (closed meanwhile).  mmio_handle_free follows. */
+int mmio_handle_claim(mmio_file *f, HMMIO h);
 
 /* ---- buffer.c: buffered I/O over the procedure ----------------------------
  */

@@ -184,8 +184,8 @@ HMMIO mmioOpenA(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
 MMRESULT mmioClose(HMMIO hmmio, UINT fuClose)
 {
     mmio_file *f = mmio_handle_get(hmmio);
-    if (!f)
-        return MMSYSERR_INVALHANDLE;
+    if (!f || mmio_handle_claim(f, hmmio) != 0)
+        return MMSYSERR_INVALHANDLE; /* closed, or being closed by another */
     /* A failed write-back is reported, but the handle still closes: the
      * caller cannot do anything else with it. */
     MMRESULT rc = mmio_writeback(f, MMIOM_WRITEFLUSH);

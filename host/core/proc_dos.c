@@ -124,10 +124,20 @@ static LRESULT dos_close(MMIOINFO *mi, UINT flags)
     return close(fd) == 0 ? 0 : MMIOERR_CANNOTCLOSE;
 }
 
+/* What fits before the LONG limit of positions from where the file is. */
+static LONG room_to_limit(const MMIOINFO *mi, LONG cch)
+{
+    int64_t room = (int64_t)INT32_MAX - mi->lDiskOffset;
+    if (mi->lDiskOffset < 0 || room < 0)
+        return 0;
+    return cch > room ? (LONG)room : cch;
+}
+
 static LRESULT dos_read(MMIOINFO *mi, char *buf, LONG cch)
 {
     int fd = (int)mi->adwInfo[0];
     LONG done = 0;
+    cch = room_to_limit(mi, cch);
     while (done < cch) {
         ssize_t n = read(fd, buf + done, (size_t)(cch - done));
         if (n < 0 && errno == EINTR)
@@ -149,6 +159,8 @@ static LRESULT dos_write(MMIOINFO *mi, const char *buf, LONG cch)
 {
     int fd = (int)mi->adwInfo[0];
     LONG done = 0;
+    if (room_to_limit(mi, cch) < cch)
+        return -1; /* past the LONG limit of positions: refused whole */
     while (done < cch) {
         ssize_t n = write(fd, buf + done, (size_t)(cch - done));
         if (n < 0 && errno == EINTR)
@@ -204,7 +216,7 @@ LRESULT CALLBACK mmio_proc_dos(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         return rename((const char *)a, (const char *)b) == 0
                    ? 0
                    : mmio_error_from_errno(errno, MMSYSERR_ERROR);
-    default:
-        return 0;
+    default: /* never 0 for what it does not do */
+        return MMSYSERR_NOTSUPPORTED;
     }
 }

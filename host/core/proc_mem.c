@@ -22,10 +22,11 @@ LRESULT CALLBACK mmio_proc_mem(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_WRITEFLUSH:
     case MMIOM_SEEK:
         return -1;
-    case MMIOM_RENAME:
-        return MMSYSERR_NOTSUPPORTED;
-    default: /* OPEN, CLOSE: nothing to do */
+    case MMIOM_OPEN:
+    case MMIOM_CLOSE: /* nothing to do */
         return 0;
+    default: /* never 0 for what it does not do */
+        return MMSYSERR_NOTSUPPORTED;
     }
 }
 
@@ -35,6 +36,10 @@ MMRESULT mmio_mem_init(mmio_file *f, HPSTR buf, LONG cch, DWORD flags)
     if (cch < 0)
         return MMSYSERR_INVALPARAM;
     mi->dwFlags &= ~MMIO_ALLOCBUF;
+    /* MMIO_ALLOCBUF with no size: a default block, or the caller's block
+     * taken as that long (as Windows does) */
+    if (cch == 0 && (flags & MMIO_ALLOCBUF))
+        cch = MMIO_DEFAULTBUFFER;
     if (!buf && cch > 0) {
         buf = calloc(1, (size_t)cch);
         if (!buf)

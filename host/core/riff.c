@@ -50,21 +50,24 @@ MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
     if (!pmmcki)
         return MMSYSERR_INVALPARAM;
     const MMCKINFO want = *pmmcki;
-    const int64_t start = mmio_tell(f);
     const int64_t end = pmmckiParent ? (int64_t)pmmckiParent->dwDataOffset +
                                            pmmckiParent->cksize
-                                     : INT64_MAX;
-    int64_t pos = start;
+                                     : INT32_MAX;
+    int64_t pos = mmio_tell(f);
+    MMCKINFO got = {0};
+    int read_any = 0;
     for (;;) {
         unsigned char hdr[12];
-        MMCKINFO got = {0};
-        if (pos + 8 > end || pos > INT32_MAX ||
+        if (pos + 8 > end || pos + 8 > INT32_MAX ||
             mmio_seek(f, (LONG)pos, SEEK_SET) != pos ||
             mmio_read(f, (char *)hdr, 8) != 8)
             break;
         got.ckid = get_le32(hdr);
         got.cksize = get_le32(hdr + 4);
+        got.fccType = 0;
         got.dwDataOffset = (DWORD)(pos + 8);
+        got.dwFlags = 0;
+        read_any = 1;
         if (has_type(got.ckid)) {
             if (mmio_read(f, (char *)hdr + 8, 4) != 4)
                 break;
@@ -76,8 +79,20 @@ MMRESULT mmioDescend(HMMIO hmmio, LPMMCKINFO pmmcki,
         }
         pos = (int64_t)got.dwDataOffset + got.cksize + (got.cksize & 1u);
     }
-    /* Not found: leave the position where the search started. */
-    (void)mmio_seek(f, (LONG)start, SEEK_SET);
+    /* Not found, as Windows does: the last header read stays in the
+     * caller's MMCKINFO, and the position is where the search stopped (the
+     * end of the parent, or of the file). */
+    if (read_any) {
+        pmmcki->ckid = got.ckid;
+        pmmcki->cksize = got.cksize;
+        pmmcki->fccType = got.fccType;
+        pmmcki->dwDataOffset = got.dwDataOffset;
+    }
+    LONG size = mmio_seek(f, 0, SEEK_END);
+    int64_t stop = pos < end ? pos : end;
+    if (size >= 0 && stop > size)
+        stop = size;
+    (void)mmio_seek(f, (LONG)(stop < 0 ? 0 : stop), SEEK_SET);
     return MMIOERR_CHUNKNOTFOUND;
 }
 
@@ -89,10 +104,13 @@ MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend)
         return MMSYSERR_INVALHANDLE;
     if (!pmmcki)
         return MMSYSERR_INVALPARAM;
+    if (pmmcki->dwDataOffset > INT32_MAX)
+        return MMIOERR_CANNOTSEEK; /* past the LONG limit of positions */
     if (pmmcki->dwFlags & MMIO_DIRTY) {
         /* Created by mmioCreateChunk: the size is where writing ended. */
         LONG here = mmio_tell(f);
-        if (here < (LONG)pmmcki->dwDataOffset || pmmcki->dwDataOffset < 4)
+        if ((int64_t)here < (int64_t)pmmcki->dwDataOffset ||
+            pmmcki->dwDataOffset < 4)
             return MMIOERR_CANNOTSEEK;
         DWORD size = (DWORD)here - pmmcki->dwDataOffset;
         if (size != pmmcki->cksize) {
@@ -104,7 +122,7 @@ MMRESULT mmioAscend(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuAscend)
                 return MMIOERR_CANNOTWRITE;
             pmmcki->cksize = size;
         }
-        if (mmio_seek(f, (LONG)(pmmcki->dwDataOffset + size), SEEK_SET) < 0)
+        if (mmio_seek(f, here, SEEK_SET) < 0)
             return MMIOERR_CANNOTSEEK;
         if (size & 1u) {
             if (mmio_write(f, "", 1) != 1)
@@ -134,6 +152,8 @@ MMRESULT mmioCreateChunk(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuCreate)
     LONG pos = mmio_tell(f);
     unsigned char hdr[12];
     LONG len = has_type(pmmcki->ckid) ? 12 : 8;
+    if ((int64_t)pos + len > INT32_MAX)
+        return MMIOERR_CANNOTWRITE;
     put_le32(hdr, pmmcki->ckid);
     put_le32(hdr + 4, 0);
     put_le32(hdr + 8, pmmcki->fccType);
