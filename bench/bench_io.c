@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define FILE_SIZE (64L << 20)
+#define WRITE_SIZE (32L << 20)
 #define REPEAT 3
 
 static char path[512], riffpath[512];
@@ -81,15 +82,18 @@ static double read2_cell(long req, long bytes)
     return now() - t0;
 }
 
+/* Writes go to a file created fresh for each run (removed before the clock
+ * starts), close included, as a program writing a new file does. */
 static double mmio_write_cell(long req, long buf)
 {
     MMIOINFO info = {0};
     info.cchBuffer = (LONG)buf;
+    unlink(path);
     double t0 = now();
     HMMIO h = mmioOpen(path, &info, MMIO_WRITE | MMIO_CREATE);
     if (!h)
         abort();
-    for (long done = 0; done < FILE_SIZE; done += req)
+    for (long done = 0; done < WRITE_SIZE; done += req)
         if (mmioWrite(h, req_buf, (LONG)req) != req)
             abort();
     if (mmioClose(h, 0) != 0)
@@ -99,12 +103,13 @@ static double mmio_write_cell(long req, long buf)
 
 static double fwrite_cell(long req, long buf)
 {
+    unlink(path);
     double t0 = now();
     FILE *fp = fopen(path, "wb");
     if (!fp)
         abort();
     setvbuf(fp, NULL, _IOFBF, (size_t)buf);
-    for (long done = 0; done < FILE_SIZE; done += req)
+    for (long done = 0; done < WRITE_SIZE; done += req)
         if (fwrite(req_buf, 1, (size_t)req, fp) != (size_t)req)
             abort();
     if (fclose(fp) != 0)
@@ -242,7 +247,11 @@ int main(int argc, char **argv)
              (int)getpid());
     req_buf = malloc(1 << 16);
     memset(req_buf, 'x', 1 << 16);
-    if (fwrite_cell(1 << 16, 1 << 16) <= 0)
+    FILE *data = fopen(path, "wb"); /* the file the reads read */
+    for (long done = 0; data && done < FILE_SIZE; done += 1 << 16)
+        if (fwrite(req_buf, 1, 1 << 16, data) != 1 << 16)
+            return 1;
+    if (!data || fclose(data) != 0)
         return 1;
 
     static const long reqs[] = {1, 16, 4096, 65536};
@@ -266,13 +275,15 @@ int main(int argc, char **argv)
                    tf / tm);
         }
     }
-    printf("\n%-22s %10s %10s %9s\n", "write (request, 8 KiB)", "mmio MB/s",
-           "fwrite MB/s", "mmio/fwrite");
+    printf("\n32 MiB written to a new file, close included (time ratio: "
+           "at most 1.1x is the target)\n");
+    printf("%-22s %10s %10s %9s\n", "write (request, 8 KiB)", "mmio MB/s",
+           "fwrite MB/s", "time ratio");
     for (size_t r = 1; r < 4; r++) {
         double tm = best(mmio_write_adapter, reqs[r], 8192, 0);
         double tf = best(fwrite_adapter, reqs[r], 8192, 0);
-        printf("%-22ld %10.0f %10.0f %9.2fx\n", reqs[r], FILE_SIZE / tm / 1e6,
-               FILE_SIZE / tf / 1e6, tf / tm);
+        printf("%-22ld %10.0f %10.0f %9.2fx\n", reqs[r], WRITE_SIZE / tm / 1e6,
+               WRITE_SIZE / tf / 1e6, tm / tf);
     }
     const long opens = 20000;
     double to = best(open_close_mmio, opens, 0, 0);
