@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,8 +51,8 @@ static HMMIO open_wide(void *name, LPMMIOINFO info, DWORD flags, unsigned width)
     if (flags & (MMIO_PARSE | MMIO_GETTEMP)) {
         /* done in UTF-8 with room for any path, then written back wide */
         char big[4096] = "";
-        if (utf8)
-            strncat(big, utf8, sizeof big - 1);
+        if (utf8 && snprintf(big, sizeof big, "%s", utf8) >= (int)sizeof big)
+            big[0] = '\0'; /* longer than any path: PARSE fails on it */
         UINT rc = 0;
         if (flags & MMIO_PARSE)
             rc = mmio_name_fullpath(big, big, sizeof big);

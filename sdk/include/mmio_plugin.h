@@ -38,8 +38,8 @@ MMIOAPI extern const MMIOPLUGININFO mmioPluginInfo;
 MMIOAPI MMRESULT mmioPluginInstall(void);
 MMIOAPI void mmioPluginRemove(void);
 
-#if defined(__cplusplus) || (defined(__STDC_VERSION__) &&                     \
-                             __STDC_VERSION__ >= 199901L)
+#if defined(__cplusplus) ||                                                    \
+    (defined(__STDC_VERSION__) && __STDC_VERSION__ >= 199901L)
 #define MMIO_PLUGIN_INLINE static inline
 #elif defined(__GNUC__)
 #define MMIO_PLUGIN_INLINE static __inline__

@@ -12,7 +12,8 @@
 extern "C" {
 #endif
 
-/* ---- Format tags ---------------------------------------------------------- */
+/* ---- Format tags ----------------------------------------------------------
+ */
 #define WAVE_FORMAT_UNKNOWN 0x0000
 #define WAVE_FORMAT_ADPCM 0x0002
 #define WAVE_FORMAT_IEEE_FLOAT 0x0003
@@ -45,7 +46,8 @@ typedef struct _GUID {
  * plain formats in the first field, then a fixed suffix. */
 #define MMIO_KSDATAFORMAT_SUBTYPE(tag)                                         \
     {                                                                          \
-        (tag), 0x0000, 0x0010, {                                               \
+        (tag), 0x0000, 0x0010,                                                 \
+        {                                                                      \
             0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71                     \
         }                                                                      \
     }
@@ -82,7 +84,8 @@ static const GUID KSDATAFORMAT_SUBTYPE_ADPCM =
 #define SPEAKER_RESERVED 0x7FFC0000
 #define SPEAKER_ALL 0x80000000
 
-/* ---- WAVEFORMATEXTENSIBLE ------------------------------------------------- */
+/* ---- WAVEFORMATEXTENSIBLE -------------------------------------------------
+ */
 #pragma pack(push, 1)
 typedef struct {
     WAVEFORMATEX Format;

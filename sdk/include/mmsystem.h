@@ -67,8 +67,7 @@ typedef const WAVEFORMATEX *LPCWAVEFORMATEX;
 typedef char mmio_assert_waveformat_size[sizeof(WAVEFORMAT) == 14 ? 1 : -1];
 typedef char
     mmio_assert_pcmwaveformat_size[sizeof(PCMWAVEFORMAT) == 16 ? 1 : -1];
-typedef char
-    mmio_assert_waveformatex_size[sizeof(WAVEFORMATEX) == 18 ? 1 : -1];
+typedef char mmio_assert_waveformatex_size[sizeof(WAVEFORMATEX) == 18 ? 1 : -1];
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* Built with -fshort-wchar (wchar_t is UTF-16 here): the W functions must
  * take this file's L"" strings as UTF-16.  Called from test_unicode.c. */
 #include <mmsystem.h>
+#include <stdio.h>
 #include <string.h>
 
 int short_wchar_roundtrip(const char *dir, char *narrow_out, size_t cap);
@@ -26,10 +27,8 @@ int short_wchar_roundtrip(const char *dir, char *narrow_out, size_t cap)
         return -3;
     /* the same name as UTF-8, as it must be on disk */
     static const char leaf8[] = "/\xc3\xa9t\xc3\xa9-\xf0\x9f\x8e\xb5.txt";
-    if (strlen(dir) + sizeof leaf8 > cap)
+    if (snprintf(narrow_out, cap, "%s%s", dir, leaf8) >= (int)cap)
         return -4;
-    strcpy(narrow_out, dir);
-    strcat(narrow_out, leaf8);
     /* an unpaired surrogate is refused, not guessed at */
     WCHAR bad[] = {'b', 0xD800, 'x', 0};
     MMIOINFO info;

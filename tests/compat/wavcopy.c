@@ -27,21 +27,35 @@ static TCH *name_of(const char *arg)
     return out;
 }
 
+static int copy(const TCH *src, const TCH *dst);
+
 int main(int argc, char **argv)
+{
+    TCH *src, *dst;
+    int rc;
+    if (argc != 3)
+        return 2;
+    src = name_of(argv[1]);
+    dst = name_of(argv[2]);
+    rc = src && dst ? copy(src, dst) : 1;
+    free(src);
+    free(dst);
+    return rc;
+}
+
+static int copy(const TCH *src, const TCH *dst)
 {
     HMMIO in, out;
     MMCKINFO riff, fmt, data, oriff, ofmt, odata;
     WAVEFORMATEX wfx;
     char *samples;
     LONG got;
-    TCH *src, *dst;
-    if (argc != 3)
-        return 2;
-    src = name_of(argv[1]);
-    dst = name_of(argv[2]);
-    if (!src || !dst)
-        return 1;
-    in = mmioOpen(src, NULL, MMIO_READ | MMIO_ALLOCBUF);
+    TCH name[1024];
+    size_t i;
+    for (i = 0; src[i] && i < 1023; i++)
+        name[i] = src[i];
+    name[i] = 0;
+    in = mmioOpen(name, NULL, MMIO_READ | MMIO_ALLOCBUF);
     if (!in)
         return 1;
     memset(&riff, 0, sizeof riff);
@@ -67,13 +81,20 @@ int main(int argc, char **argv)
     if (!samples)
         return 1;
     got = mmioRead(in, samples, (LONG)data.cksize);
-    if (got != (LONG)data.cksize)
-        return 1;
     mmioClose(in, 0);
-
-    out = mmioOpen(dst, NULL, MMIO_CREATE | MMIO_WRITE | MMIO_ALLOCBUF);
-    if (!out)
+    if (got != (LONG)data.cksize) {
+        free(samples);
         return 1;
+    }
+
+    for (i = 0; dst[i] && i < 1023; i++)
+        name[i] = dst[i];
+    name[i] = 0;
+    out = mmioOpen(name, NULL, MMIO_CREATE | MMIO_WRITE | MMIO_ALLOCBUF);
+    if (!out) {
+        free(samples);
+        return 1;
+    }
     memset(&oriff, 0, sizeof oriff);
     oriff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
     memset(&ofmt, 0, sizeof ofmt);
@@ -87,12 +108,13 @@ int main(int argc, char **argv)
             (LONG)sizeof wfx ||
         mmioAscend(out, &ofmt, 0) != 0 ||
         mmioCreateChunk(out, &odata, 0) != 0 ||
-        mmioWrite(out, samples, got) != got || mmioAscend(out, &odata, 0) != 0 ||
-        mmioAscend(out, &oriff, 0) != 0 || mmioClose(out, 0) != 0)
+        mmioWrite(out, samples, got) != got ||
+        mmioAscend(out, &odata, 0) != 0 || mmioAscend(out, &oriff, 0) != 0 ||
+        mmioClose(out, 0) != 0) {
+        free(samples);
         return 1;
+    }
     free(samples);
-    free(src);
-    free(dst);
     printf("copied %ld bytes of %u-channel %lu Hz audio\n", (long)got,
            (unsigned)wfx.nChannels, (unsigned long)wfx.nSamplesPerSec);
     return 0;

@@ -16,8 +16,8 @@ LRESULT CALLBACK SampleIOProc(LPSTR lpmmioinfo, UINT uMsg, LPARAM lParam1,
         return MMSYSERR_NOERROR;
     case MMIOM_CLOSE:
         return 0;
-    default:
-        return 0;
+    default: /* what it does not do is an error, never 0 */
+        return MMSYSERR_NOTSUPPORTED;
     }
 }
 

@@ -54,8 +54,8 @@ static void walk(HMMIO h, const uint8_t *data, size_t size, uint64_t pos,
         if (got != expect || memcmp(buf, data + start, (size_t)got) != 0)
             abort();
         if (typed && depth < 8)
-            walk(h, data, size, pos + 12,
-                 pos + 8 + (uint64_t)ck.cksize, &ck, depth + 1);
+            walk(h, data, size, pos + 12, pos + 8 + (uint64_t)ck.cksize, &ck,
+                 depth + 1);
         uint64_t next = pos + 8 + (uint64_t)ck.cksize + (ck.cksize & 1u);
         if (next > size)
             return; /* a memory file cannot be left past its end */
