@@ -371,8 +371,9 @@ START_TEST(mmiohost_json_and_exit_codes)
     snprintf(args, sizeof args, "tone '%s' 0.01", wav);
     ck_assert_int_eq(run_host(args, out, sizeof out), 0);
     const char *checks[][2] = {
-        {"--json riff", "d=json.load(sys.stdin); c=d[0]; "
+        {"--json riff", "d=json.load(sys.stdin); c=d['chunks'][0]; "
                         "ok=c['id']=='RIFF' and c['type']=='WAVE' and "
+                        "d['error'] is None and "
                         "[k['id'] for k in c['children']]==['fmt ','data']"},
         {"--json list", "d=json.load(sys.stdin); "
                         "s={p['name']:p['state'] for p in d['plugins']}; "

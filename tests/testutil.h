@@ -46,6 +46,7 @@ Suite *suite_hostile(void);
 Suite *suite_hostfiles(void);
 Suite *suite_unicode(void);
 Suite *suite_fidelity(void);
+Suite *suite_cli(void);
 Suite *suite_zip(void);
 
 #endif

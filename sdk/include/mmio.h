@@ -288,6 +288,12 @@ MMIOAPI LPCSTR mmioExtPluginOptions(void);
 /* Uses this configuration file instead of MMIO_CONFIG / the installed one;
  * call before anything needs a plugin.  NULL restores the default. */
 MMIOAPI MMRESULT mmioExtConfigure(LPCSTR pszConfigFile);
+/* The text of an MMSYSERR_ or MMIOERR_ code ("file not found"), at most
+ * cchText bytes with the NUL; MMSYSERR_BADERRNUM (and "unknown error N")
+ * for a code that is neither. */
+MMIOAPI MMRESULT mmioExtErrorText(MMRESULT uError, LPSTR pszText,
+                                  UINT cchText);
+
 /* Rescans the plugin path now (only changed files are rescanned). */
 MMIOAPI MMRESULT mmioExtScan(void);
 /* mmioExtScan with flags: MMIO_RESCAN_FORCE checks every file again, cached

@@ -1,0 +1,259 @@
+/*
+ * mmiohost_plugins.c - the plugin commands: list, scan, info, install,
+ * remove.
+ */
+#include "mmiohost.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *scope_name(UINT s)
+{
+    return s == MMIO_SCOPE_BUILTIN  ? "built-in"
+           : s == MMIO_SCOPE_GLOBAL ? "global"
+                                    : "local";
+}
+
+static const char *state_name(UINT s)
+{
+    static const char *names[] = {"unscanned", "available", "loaded",
+                                  "broken",    "refused",   "disabled"};
+    return s < 6 ? names[s] : "unknown";
+}
+
+/* Where an entry was found: "path", "user", "machine", "app", joined. */
+static void layers_text(DWORD layers, char *out, size_t cap)
+{
+    static const char *names[] = {"path", "user", "machine", "app"};
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 4; i++)
+        if (layers & (1u << i))
+            used += (size_t)snprintf(out + used, cap - used, "%s%s",
+                                     used ? "," : "", names[i]);
+}
+
+/* ---- list / scan / info -------------------------------------------------- */
+
+struct walk {
+    int n;
+    const char *only; /* info: a name or path */
+    int found;
+    int many; /* info --json: several match, print an array */
+};
+
+static BOOL CALLBACK print_proc(const MMIOPROCDESC *d, void *ctx)
+{
+    struct walk *w = ctx;
+    char f[5];
+    fourcc_text(d->fccIOProc, f);
+    if (opt.json) {
+        printf("%s\n    {\"fourcc\": ", w->n++ ? "," : "");
+        json_str(f);
+        printf(", \"scope\": \"%s\", \"task\": \"%p\", \"source\": ",
+               scope_name(d->uScope), (void *)d->htask);
+        json_str(d->pszSource);
+        printf(", \"open\": %u}", d->cOpen);
+    } else {
+        char task[32] = "-";
+        if (d->uScope == MMIO_SCOPE_LOCAL)
+            snprintf(task, sizeof task, "%s", d->htask ? "" : "default");
+        if (d->uScope == MMIO_SCOPE_LOCAL && d->htask)
+            snprintf(task, sizeof task, "%p", (void *)d->htask);
+        printf("'%s'  %-8s  %-14s  %-16s  %u\n", f, scope_name(d->uScope), task,
+               d->pszSource, d->cOpen);
+    }
+    return TRUE;
+}
+
+static void print_plugin_json(const MMIOPLUGINDESC *d)
+{
+    printf("{\"name\": ");
+    json_str(d->pszName);
+    printf(", \"version\": ");
+    json_str(d->pszVersion);
+    printf(", \"description\": ");
+    json_str(d->pszDescription);
+    printf(", \"license\": ");
+    json_str(d->pszLicense);
+    printf(", \"path\": ");
+    json_str(d->pszPath);
+    printf(", \"state\": \"%s\", \"reason\": ", state_name(d->uState));
+    json_str(d->pszReason);
+    printf(", \"system_wide\": %s, \"kind\": \"%s\", \"symbol\": ",
+           d->fSystemWide ? "true" : "false",
+           d->uKind == MMIO_KIND_PROC ? "procedure" : "plugin");
+    json_str(d->pszSymbol);
+    printf(", \"layers\": [");
+    for (int i = 0, k = 0; i < 4; i++)
+        if (d->fLayers & (1u << i)) {
+            static const char *names[] = {"path", "user", "machine", "app"};
+            printf("%s\"%s\"", k++ ? ", " : "", names[i]);
+        }
+    printf("], \"fourccs\": [");
+    for (int i = 0; d->pFourccs[i]; i++) {
+        char f[5];
+        fourcc_text(d->pFourccs[i], f);
+        printf("%s", i ? ", " : "");
+        json_str(f);
+    }
+    printf("]}");
+}
+
+static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
+{
+    struct walk *w = ctx;
+    if (w->only && strcmp(w->only, d->pszName) != 0 &&
+        strcmp(w->only, d->pszPath) != 0)
+        return TRUE;
+    w->found++;
+    if (opt.json) {
+        if (!w->only || w->many) /* info prints one object alone */
+            printf("%s\n    ", w->n++ ? "," : "");
+        print_plugin_json(d);
+        return TRUE;
+    }
+    char fccs[128] = "";
+    size_t used = 0;
+    for (int i = 0; d->pFourccs[i] && used + 6 < sizeof fccs; i++) {
+        char f[5];
+        fourcc_text(d->pFourccs[i], f);
+        used += (size_t)snprintf(fccs + used, sizeof fccs - used, "%s%s",
+                                 i ? "," : "", f);
+    }
+    char where[64];
+    layers_text(d->fLayers, where, sizeof where);
+    if (w->only) {
+        printf("name:        %s\nkind:        %s\nversion:     %s\n"
+               "description: %s\nlicense:     %s\npath:        %s\n"
+               "state:       %s\nfourccs:     %s\nfound in:    %s\n",
+               d->pszName, d->uKind == MMIO_KIND_PROC ? "procedure" : "plugin",
+               d->pszVersion, d->pszDescription, d->pszLicense, d->pszPath,
+               state_name(d->uState), fccs, where);
+        if (*d->pszReason)
+            printf("reason:      %s\n", d->pszReason);
+        return TRUE;
+    }
+    printf("%-12s %-8s %-9s %-14s %-12s %s%s\n", *d->pszName ? d->pszName : "-",
+           d->uKind == MMIO_KIND_PROC ? "proc"
+           : *d->pszVersion           ? d->pszVersion
+                                      : "-",
+           state_name(d->uState), *fccs ? fccs : "-", where, d->pszPath,
+           d->uKind == MMIO_KIND_PROC ? " (global procedure)" : "");
+    if (*d->pszReason)
+        printf("             reason: %s\n", d->pszReason);
+    return TRUE;
+}
+
+static int list_plugins(void)
+{
+    struct walk w = {0};
+    if (opt.json)
+        printf("  \"plugins\": [");
+    else
+        printf("PLUGIN       VERSION  STATE     FOURCCS        FOUND IN     "
+               "PATH\n");
+    mmioExtEnumPlugins(print_plugin, &w);
+    if (opt.json)
+        printf("%s]", w.n ? "\n  " : "");
+    else if (w.found == 0)
+        printf("(no plugins on the path)\n");
+    return EXIT_OK;
+}
+
+int cmd_list(void)
+{
+    struct walk w = {0};
+    if (opt.json)
+        printf("{\n  \"procedures\": [");
+    else
+        printf("FOURCC  SCOPE     TASK            SOURCE            OPEN\n");
+    mmioExtEnumProcs(print_proc, &w);
+    if (opt.json)
+        printf("%s],\n", w.n ? "\n  " : "");
+    else
+        printf("\n");
+    list_plugins();
+    if (opt.json)
+        printf("\n}\n");
+    return EXIT_OK;
+}
+
+int cmd_scan(void)
+{
+    if (mmioExtRescan(opt.force ? MMIO_RESCAN_FORCE : 0) != MMSYSERR_NOERROR) {
+        fprintf(stderr, "mmiohost: scan failed\n");
+        return EXIT_FAIL;
+    }
+    if (opt.json)
+        printf("{\n");
+    list_plugins();
+    if (opt.json)
+        printf("\n}\n");
+    return EXIT_OK;
+}
+
+static BOOL CALLBACK count_matches(const MMIOPLUGINDESC *d, void *ctx)
+{
+    struct walk *w = ctx;
+    if (!strcmp(w->only, d->pszName) || !strcmp(w->only, d->pszPath))
+        w->found++;
+    return TRUE;
+}
+
+int cmd_info(const char *which)
+{
+    struct walk w = {0};
+    w.only = which;
+    mmioExtEnumPlugins(count_matches, &w);
+    int matches = w.found;
+    if (!matches) {
+        fprintf(stderr, "mmiohost: info: no plugin named %s\n", which);
+        return EXIT_FAIL;
+    }
+    /* one JSON document: an object, or an array when names repeat */
+    w.found = 0;
+    w.many = matches > 1;
+    if (opt.json && w.many)
+        printf("[");
+    mmioExtEnumPlugins(print_plugin, &w);
+    if (opt.json)
+        printf("%s\n", w.many ? "\n]" : "");
+    return EXIT_OK;
+}
+
+int cmd_install(const char *path)
+{
+    char err[1024];
+    if (mmioExtInstallPlugin(path, opt.machine ? MMIO_INSTALL_MACHINE : 0, err,
+                             sizeof err) != MMSYSERR_NOERROR) {
+        fprintf(stderr, "mmiohost: cannot install %s: %s\n", path, err);
+        return EXIT_FAIL;
+    }
+    if (opt.json) {
+        printf("{\"installed\": ");
+        json_str(path);
+        printf(", \"layer\": \"%s\"}\n", opt.machine ? "machine" : "user");
+    } else {
+        printf("installed %s\n", path);
+    }
+    return EXIT_OK;
+}
+
+int cmd_remove(const char *name)
+{
+    char err[1024];
+    if (mmioExtRemovePlugin(name, opt.machine ? MMIO_INSTALL_MACHINE : 0, err,
+                            sizeof err) != MMSYSERR_NOERROR) {
+        fprintf(stderr, "mmiohost: cannot remove %s: %s\n", name, err);
+        return EXIT_FAIL;
+    }
+    if (opt.json) {
+        printf("{\"removed\": ");
+        json_str(name);
+        printf(", \"layer\": \"%s\"}\n", opt.machine ? "machine" : "user");
+    } else {
+        printf("removed %s\n", name);
+    }
+    return EXIT_OK;
+}

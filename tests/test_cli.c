@@ -1,0 +1,201 @@
+/* mmiohost never lies: errors in words, refused self-copies, riff that says
+ * what is wrong (in JSON too), output errors, options anywhere. */
+#define _GNU_SOURCE
+#include "hostutil.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Runs mmiohost ARGS with no configuration of the tests; status and the
+ * combined output. */
+static int host(const char *args, char *out, size_t cap)
+{
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", MMIOHOST, args);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int json_ok(const char *args, const char *check)
+{
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "'%s' %s 2>/dev/null | python3 -c \"import json,sys; "
+             "d=json.load(sys.stdin); sys.exit(0 if (%s) else 1)\"",
+             MMIOHOST, args, check);
+    int st = system(cmd);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+START_TEST(error_texts_cover_every_code)
+{
+    char text[64];
+    ck_assert_uint_eq(mmioExtErrorText(MMIOERR_FILENOTFOUND, text, 64), 0);
+    ck_assert_str_eq(text, "file not found");
+    ck_assert_uint_eq(mmioExtErrorText(MMIOERR_INVALIDFILE, text, 64), 0);
+    ck_assert_str_eq(text, "invalid file");
+    ck_assert_uint_eq(mmioExtErrorText(MMSYSERR_INVALHANDLE, text, 64), 0);
+    ck_assert_str_eq(text, "invalid handle");
+    for (UINT c = 0; c <= 21; c++)
+        ck_assert_uint_eq(mmioExtErrorText(c, text, 64), 0);
+    for (UINT c = 257; c <= 272; c++)
+        ck_assert_uint_eq(mmioExtErrorText(c, text, 64), 0);
+    ck_assert_uint_eq(mmioExtErrorText(999, text, 64), MMSYSERR_BADERRNUM);
+    ck_assert_str_eq(text, "unknown error 999");
+    ck_assert_uint_eq(mmioExtErrorText(MMIOERR_FILENOTFOUND, text, 5), 0);
+    ck_assert_str_eq(text, "file"); /* truncated, terminated */
+}
+END_TEST
+
+START_TEST(messages_are_in_words)
+{
+    char out[4096];
+    ck_assert_int_eq(host("cat /nonexistent/a.wav", out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "cannot open /nonexistent/a.wav: file not found"),
+                  "%s", out);
+    ck_assert_ptr_null(strstr(out, "error 257"));
+}
+END_TEST
+
+START_TEST(cp_refuses_a_file_onto_itself)
+{
+    char out[4096], args[2000], wav[600], same[700];
+    snprintf(wav, sizeof wav, "%s", tu_path("a.wav"));
+    snprintf(args, sizeof args, "tone '%s' 0.05", wav);
+    ck_assert_int_eq(host(args, out, sizeof out), 0);
+    long size = tu_size(wav);
+    ck_assert_int_gt(size, 44);
+    snprintf(args, sizeof args, "cp '%s' '%s'", wav, wav);
+    ck_assert_int_eq(host(args, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "same file"), "%s", out);
+    snprintf(same, sizeof same, "%s", wav);
+    char *slash = strrchr(same, '/');
+    memmove(slash + 2, slash, strlen(slash) + 1);
+    slash[0] = '/';
+    slash[1] = '.'; /* dir/./a.wav */
+    snprintf(args, sizeof args, "cp '%s' '%s'", wav, same);
+    ck_assert_int_eq(host(args, out, sizeof out), 1);
+    ck_assert_int_eq(tu_size(wav), size); /* not emptied */
+    /* a failed copy leaves the old destination whole */
+    char dst[600];
+    snprintf(dst, sizeof dst, "%s", tu_path("dst.bin"));
+    tu_write(dst, "old contents", 12);
+    snprintf(args, sizeof args, "cp /nonexistent '%s'", dst);
+    ck_assert_int_eq(host(args, out, sizeof out), 1);
+    ck_assert_int_eq(tu_size(dst), 12);
+    snprintf(args, sizeof args, "cp '%s' '%s'", wav, dst);
+    ck_assert_int_eq(host(args, out, sizeof out), 0);
+    ck_assert_int_eq(tu_size(dst), size);
+}
+END_TEST
+
+START_TEST(riff_says_what_is_wrong)
+{
+    char out[4096], args[2000], wav[600], bad[600];
+    snprintf(wav, sizeof wav, "%s", tu_path("t.wav"));
+    snprintf(args, sizeof args, "tone '%s' 0.05", wav);
+    ck_assert_int_eq(host(args, out, sizeof out), 0);
+    /* not RIFF */
+    snprintf(bad, sizeof bad, "%s", tu_path("text.txt"));
+    tu_write(bad, "just some text, no chunks at all", 32);
+    snprintf(args, sizeof args, "riff '%s'", bad);
+    ck_assert_int_eq(host(args, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "not a RIFF file"), "%s", out);
+    snprintf(args, sizeof args, "--json riff '%s'", bad);
+    ck_assert(json_ok(args, "d['error'].startswith('not a RIFF') and "
+                            "d['chunks']==[]"));
+    /* truncated data */
+    char head[100];
+    ck_assert_uint_eq(tu_read(wav, head, sizeof head), sizeof head);
+    snprintf(bad, sizeof bad, "%s", tu_path("cut.wav"));
+    tu_write(bad, head, sizeof head);
+    snprintf(args, sizeof args, "riff '%s'", bad);
+    ck_assert_int_eq(host(args, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "chunk 'data'") && strstr(out, "truncated"), "%s",
+                  out);
+    snprintf(args, sizeof args, "riff '%s' --json", bad); /* option after */
+    ck_assert(json_ok(args, "'data' in d['error'] and "
+                            "d['chunks'][0]['id']=='RIFF'"));
+    /* RF64 */
+    tu_write(bad, "RF64\xff\xff\xff\xffWAVEds64", 16);
+    snprintf(args, sizeof args, "riff '%s'", bad);
+    ck_assert_int_eq(host(args, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "RF64"), "%s", out);
+}
+END_TEST
+
+START_TEST(output_errors_and_usage)
+{
+    char out[4096];
+    char full[1200];
+    snprintf(full, sizeof full, "'%s' list 2>&1 >/dev/full", MMIOHOST);
+    FILE *p = popen(full, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    ck_assert_msg(strstr(out, "cannot write the output"), "%s", out);
+    snprintf(full, sizeof full, "'%s' --version >/dev/full 2>/dev/null",
+             MMIOHOST);
+    st = system(full);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    ck_assert_int_eq(host("--config", out, sizeof out), 2);
+    ck_assert_msg(strstr(out, "--config needs a FILE"), "%s", out);
+    ck_assert_int_eq(host("cat --help", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "usage: mmiohost [OPTIONS] cat NAME"), "%s", out);
+    ck_assert_int_eq(host("cat --json x", out, sizeof out), 2);
+    ck_assert_int_eq(host("list --force", out, sizeof out), 2);
+    ck_assert_int_eq(host("--version", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "mmiohost (libmmio) "), "%s", out);
+    ck_assert(json_ok("list --json", "'procedures' in d and 'plugins' in d"));
+    /* a closed pipe is reported, not a silent success */
+    char big[600];
+    snprintf(big, sizeof big, "%s", tu_path("big.bin"));
+    tu_pattern_file(big, 4 << 20);
+    char cmd[3000];
+    snprintf(cmd, sizeof cmd,
+             "bash -c '\"%s\" cat \"%s\" 2>/dev/null | head -c 1 >/dev/null; "
+             "exit ${PIPESTATUS[0]}'",
+             MMIOHOST, big);
+    st = system(cmd);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+}
+END_TEST
+
+START_TEST(info_prints_one_document)
+{
+    const char *kinds[] = {"good", NULL};
+    make_host(kinds, NULL);
+    add_plugin("good", "again"); /* the same name twice */
+    char args[1000];
+    snprintf(args, sizeof args, "--config '%s' --json info good", conf);
+    ck_assert(json_ok(args, "isinstance(d, list) and len(d)==2 and "
+                            "d[1]['state']=='refused'"));
+    snprintf(args, sizeof args, "--config '%s' info --json good", conf);
+    ck_assert(json_ok(args, "len(d)==2"));
+}
+END_TEST
+
+Suite *suite_cli(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, error_texts_cover_every_code);
+    tcase_add_test(tc, messages_are_in_words);
+    tcase_add_test(tc, cp_refuses_a_file_onto_itself);
+    tcase_add_test(tc, riff_says_what_is_wrong);
+    tcase_add_test(tc, output_errors_and_usage);
+    tcase_add_test(tc, info_prints_one_document);
+    suite_add_tcase(s, tc);
+    return s;
+}
