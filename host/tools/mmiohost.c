@@ -171,10 +171,8 @@ int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error we report */
     const char *config = NULL, *name = NULL;
-    char **args = calloc((size_t)argc + 1, sizeof *args);
+    char **args = argv; /* the command's arguments, gathered in place */
     int nargs = 0, help = 0, only_args = 0;
-    if (!args)
-        return EXIT_FAIL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (only_args || a[0] != '-' || !strcmp(a, "-")) {
@@ -235,7 +233,5 @@ int main(int argc, char **argv)
         return command_usage(c, stderr);
     if (config && mmioExtConfigure(config) != MMSYSERR_NOERROR)
         return EXIT_FAIL; /* the library said why */
-    int rc = run(c, nargs, args);
-    free(args);
-    return finish(rc);
+    return finish(run(c, nargs, args));
 }

@@ -124,9 +124,7 @@ static int copy_stream(HMMIO in, HMMIO out, const char *src, const char *dst)
         p.bytes += n;
         progress_show(&p, 0);
     }
-    if (p.bytes > (1 << 20))
-        progress_show(&p, 1);
-    else if (p.on && p.last > p.start)
+    if (p.last > p.start) /* something was shown: end its line */
         progress_show(&p, 1);
     return EXIT_OK;
 }
