@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the Debian packages libmmio needs to build and test, when missing.
 set -euo pipefail
 pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev sox python3
-      clang libclang-rt-14-dev)
+      clang libclang-rt-14-dev dpkg-dev fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

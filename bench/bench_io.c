@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_io - libmmio against stdio and read(2), in one run, on one 64 MiB
  * file.  Prints throughput and the ratio to the stdio figure of the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin bench_plugins copies 200 times; each copy gets its own name
  * ("benchplugin-NNN") and FOURCC ("ZNNN") by patching these bytes.  With
  * BENCH_INSTALL_MS set, its install takes that long (a plugin with real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_plugins - the plugin host's costs, in one run:
  *   start-up + first open with 200 plugins on the path, cold (no scan

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * compose.c - the one place that knows both the core and the loader: it
  * plugs the loader into the core's hooks when libmmio is loaded.  Without

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostutil.c - a scratch plugin host for the plugin suites: its own plugin
  * directory, cache, states and configuration, and a checker wrapper that
  * counts checks. */

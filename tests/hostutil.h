@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hostutil.h - a scratch plugin host for the plugin suites. */
 #ifndef MMIO_HOSTUTIL_H
 #define MMIO_HOSTUTIL_H

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs libmmio into a scratch prefix, then builds against the installed
 # SDK alone, as a third party would: the example plugin with CMake's
 # find_package(mmio), a program with pkg-config; and uses the installed
@@ -14,7 +15,8 @@ export XDG_CACHE_HOME="$work/cache" XDG_STATE_HOME="$work/state"
 unset MMIO_PLUGIN_PATH MMIO_SCANNER MMIO_CONFIG
 
 cmake -S "$src/sdk/examples/rot13" -B "$work/rot13" \
-  -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+  -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_C_FLAGS="${MMIO_TEST_CFLAGS:-}" \
+  -DCMAKE_MODULE_LINKER_FLAGS="${MMIO_TEST_CFLAGS:-}" >/dev/null
 cmake --build "$work/rot13" >/dev/null
 mkdir -m 755 "$work/plugins"
 cp "$work/rot13/rot13.so" "$work/plugins/"
@@ -33,7 +35,7 @@ int main(int argc, char **argv) {
     return mmioClose(h, 0) == 0 && argc == 2 ? 0 : 1;
 }
 C
-cc "$work/prog.c" $(pkg-config --cflags --libs mmio) -o "$work/prog"
+cc ${MMIO_TEST_CFLAGS:-} "$work/prog.c" $(pkg-config --cflags --libs mmio) -o "$work/prog"
 printf 'Uryyb, jbeyq' > "$work/secret.txt"
 out=$(MMIO_CONFIG="$work/plugins.conf" "$work/prog" "x.rot+$work/secret.txt")
 [ "$out" = "Hello, world" ] || { echo "install test: got '$out'"; exit 1; }
@@ -47,7 +49,7 @@ test -f "$work/prefix/etc/mmio/plugins.conf"
 # zip plugin through the installed configuration: the checker must find
 # the client's libmmio by itself.
 if [ -f "$work/prefix/lib/mmio/plugins/zip.so" ]; then
-  cc "$work/prog.c" $(pkg-config --cflags --libs mmio) \
+  cc ${MMIO_TEST_CFLAGS:-} "$work/prog.c" $(pkg-config --cflags --libs mmio) \
     -Wl,-rpath,"$work/prefix/lib" -o "$work/prog-rpath"
   python3 - "$work/a.zip" <<'PY'
 import sys, zipfile

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs from several prefixes and uses each installed tree with a clean
 # environment: mmiohost list (the shipped plugins.conf is the one read, its
 # path canonical), a zip job through the bundled plugin, and a client built
@@ -51,7 +52,7 @@ check() {
   got=$(clean "$host" cat "$work/a.zip+m.txt" 2>/dev/null)
   [ "$got" = "Hello from a zip member" ] \
     || { echo "prefix test ($label): zip read gave '$got'"; exit 1; }
-  cc "$work/prog.c" -I"$root$prefix/include/mmio" -L"$libdir" -lmmio \
+  cc ${MMIO_TEST_CFLAGS:-} "$work/prog.c" -I"$root$prefix/include/mmio" -L"$libdir" -lmmio \
     -Wl,-rpath,"$libdir" -o "$work/prog-$label"
   got=$(clean "$work/prog-$label" "$work/a.zip+m.txt")
   [ "$got" = "Hello from a zip member" ] \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Buffers, MMIOINFO after open, reading, writing, seeking, flushing,
  * mmioAdvance and direct buffer access. */
 #include "testutil.h"

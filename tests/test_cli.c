@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mmiohost never lies: errors in words, refused self-copies, riff that says
  * what is wrong (in JSON too), output errors, options anywhere. */
 #define _GNU_SOURCE

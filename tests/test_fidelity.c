@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What Windows does where the first version differed (memory files and
  * mmioSetBuffer, MMIO_ALLOCBUF with no size), and a core that cannot be
  * misused: procedures answering more than asked, positions at the LONG

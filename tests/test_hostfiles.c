@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin host's files and trust: the scan cache and registry states as
  * hostile input (FIFOs, /dev/zero, other owners, other versions, a held
  * lock), global procedures checked before another process runs them,

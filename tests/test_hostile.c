@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Hostile plugins and careless applications: plugins that call back into
  * the library, forge the checker's verdict, flood, hang, spy or abort; an
  * application whose callbacks rescan or wait for other threads, or that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* WAV files through independent tools: sox and Python's wave module. */
 #define _GNU_SOURCE
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The test runner: every suite in one run, one Check summary line. */
 #include "testutil.h"
 

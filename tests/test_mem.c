@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory files: the caller's block is the file. */
 #include "testutil.h"
 

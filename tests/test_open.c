@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mmioOpen, mmioClose, mmioRename: flags, errors, handles, share modes. */
 #define _GNU_SOURCE
 #include "testutil.h"

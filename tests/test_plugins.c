@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The plugin host: scanning in isolation, the cache, lazy loading, tasks,
  * overrides, routes, closures, system-wide installs, refused files. */
 #define _GNU_SOURCE

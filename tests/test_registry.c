@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mmioInstallIOProc and how mmioOpen chooses a procedure. */
 #include "testutil.h"
 

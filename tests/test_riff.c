@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* RIFF chunks: mmioDescend, mmioAscend, mmioCreateChunk. */
 #include "testutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Many threads on different handles; installs while others open. */
 #include "testutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The wide functions: UTF-32 and UTF-16 names, Unicode procedures, UNICODE
  * builds, MMIO_PARSE's limit, and bare names found beside the program. */
 #define _GNU_SOURCE

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bundled zip plugin, found on the plugin path like any other. */
 #define _GNU_SOURCE
 #include "testutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* testutil.h - helpers shared by the Check suites. */
 #ifndef MMIO_TESTUTIL_H
 #define MMIO_TESTUTIL_H

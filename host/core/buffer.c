@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * buffer.c - buffered I/O over a procedure: mmioRead, mmioWrite, mmioSeek,
  * mmioFlush, mmioAdvance, mmioGetInfo, mmioSetInfo, mmioSetBuffer.

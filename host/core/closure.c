@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * closure.c - context-bound procedures: mmioExtClosureCreate turns an
  * MMIOCTXPROC plus a context pointer into a plain LPMMIOPROC (a libffi

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * core.h - what the core (the mmio API) offers the layers above it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * errors.c - operating-system errors to MMIOERR_* codes, and every
  * MMSYSERR_/MMIOERR_ code in words (mmioExtErrorText).

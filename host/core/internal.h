@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * internal.h - what the files of the core (host/core) share with each other.
  * Upper layers use core.h instead.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * names.c - FOURCCs and file names: mmioStringToFOURCC, the procedure a
  * compound name ("archive.xyz+member") selects, MMIO_PARSE full paths and

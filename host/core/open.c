@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * open.c - opening and closing: mmioOpen (with its special flags EXIST,
  * DELETE, PARSE and GETTEMP), mmioClose, mmioRename and mmioSendMessage,

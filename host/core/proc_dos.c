@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc_dos.c - the built-in DOS procedure: files through POSIX descriptors.
  *

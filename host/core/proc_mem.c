@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * proc_mem.c - memory files.  The caller's block (or one the library
  * allocates) is the file and also the buffer, so buffer.c does the reading

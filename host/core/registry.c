@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * registry.c - installed I/O procedures: mmioInstallIOProc, tasks, and the
  * lookup mmioOpen uses.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * riff.c - RIFF chunks: mmioDescend, mmioAscend, mmioCreateChunk.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * share.c - the share flags (MMIO_EXCLUSIVE, MMIO_DENYWRITE, MMIO_DENYREAD,
  * MMIO_DENYNONE) between handles of this library, in this process and in

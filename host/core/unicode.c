@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * unicode.c - names between UTF-8 (what the file system and narrow
  * procedures get) and wide strings (UTF-16 or UTF-32, what the W functions

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * wide.c - the W functions (mmioOpenW, mmioRenameW, mmioStringToFOURCCW,
  * mmioInstallIOProcW) and their UTF-16 twins for code built with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * cache.c - the scan cache: what the checker said about each file, so an
  * unchanged file is never checked twice.

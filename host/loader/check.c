@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check.c - checking a plugin without risking the program: the mmio-scan
  * helper loads it in a child process with a time limit, and this file reads

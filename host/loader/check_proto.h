@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * check_proto.h - the private protocol between the loader (check.c) and the
  * checker (tools/mmio-scan.c).  Not installed: both are built from here.

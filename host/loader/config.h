@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.h - plugins.conf: what it says, with defaults applied. */
 #ifndef MMIO_CONFIG_H
 #define MMIO_CONFIG_H

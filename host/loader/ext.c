@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ext.c - the plugin host's public functions (mmioExt*): configuration,
  * scans, loading a plugin for an application, enumeration, and installs

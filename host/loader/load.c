@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * load.c - running a checked plugin: dlopen, then its install function with
  * an install context that sends what it installs where the caller wants it

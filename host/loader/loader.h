@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * loader.h - what the plugin loader's files share (host/loader).
  *

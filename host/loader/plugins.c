@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * plugins.c - the plugin list: every plugin file on the plugin directories,
  * every plugin and global procedure listed in the registry states (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * provide.c - the two hooks the core calls (set by host/compose.c):
  *

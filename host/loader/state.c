@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * state.c - a registry state file: plugins installed for every program and
  * global procedures recorded by applications.

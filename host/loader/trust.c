@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * trust.c - whether a file may be loaded into a program: who could have
  * written it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmio-scan - the checker: loads one plugin (or one global procedure) in a
  * process of its own, so a plugin that crashes, hangs or exits while loading

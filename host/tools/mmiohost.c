@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmiohost.c - mmiohost, the command-line host: options, commands, output.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mmiohost.h - what the parts of mmiohost share: options, output helpers,
  * messages in words. */
 #ifndef MMIOHOST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmiohost_files.c - the file commands: cat, cp, riff, tone.  Every one
  * reports what did not happen: a copy onto itself is refused, a DOS

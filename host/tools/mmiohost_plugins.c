@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmiohost_plugins.c - the plugin commands: list, scan, info, install,
  * remove.

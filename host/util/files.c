@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * files.c - whole-file reads of files the library must trust (the scan
  * cache, the registry state) and atomic replacement of them.

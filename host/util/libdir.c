@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * libdir.c - where libmmio.so itself is, so the default configuration,
  * plugin directory and checker are found relative to it (an install to any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * msg.c - the library's messages (configuration errors, refused files,
  * unknown file versions, lock time-outs) go to one place: the application's

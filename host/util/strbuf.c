@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * strbuf.c - a growable string whose appends check for overflow and
  * out-of-memory; a failed append marks the string failed and later ones do

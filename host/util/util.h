@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * util.h - the bottom layer: messages, growable strings and arrays, bounded
  * and atomic file I/O, the library's own directory.  Depends on nothing but

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * vec.c - growable arrays with the size arithmetic checked.
  */

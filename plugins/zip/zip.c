@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * zip.c - the "ZIP " procedure: members of ZIP archives as files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmio.h - the Windows Multimedia File I/O API (mmio*) for Linux.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmio_plugin.h - what a libmmio plugin exports.
  *

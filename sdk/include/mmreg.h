@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmreg.h - the WAVE format tags and the extensible WAVE format, as in
  * Windows' <mmreg.h>: code that writes or reads WAVE files with more than

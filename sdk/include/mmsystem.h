@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mmsystem.h - compatibility header: Windows code includes this name.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Includes every public header: compiled as C89 to C11 and C++98 to C++20
  * by headers.sh, warnings as errors. */
 #include <mmio.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Every public header compiles without a warning as C89 -pedantic, C99 and
 # C11 (-Wall -Wextra -Wconversion), and as C++98 to C++20, with gcc/g++ and
 # clang/clang++ where present; each also with -fshort-wchar and UNICODE.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Built with -fshort-wchar (wchar_t is UTF-16 here): the W functions must
  * take this file's L"" strings as UTF-16.  Called from test_unicode.c. */
 #include <mmsystem.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Built with UNICODE defined: the unsuffixed names are the W functions, as
  * TCHAR code written for Windows expects.  Called from test_unicode.c. */
 #define UNICODE

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Windows-style WAV code (wavcopy.c) built against the installed SDK as C89,
 # C11, C++ and UNICODE C++ with -Wall -Wextra -Werror, run on a WAV that sox
 # made; sox reads each copy back, sample for sample.
@@ -18,7 +19,7 @@ variants=("cc -x c -std=c89 -pedantic" "cc -x c -std=c11"
 for v in "${variants[@]}"; do
   read -r -a cmd <<<"$v"
   exe="$work/wavcopy-$(echo "$v" | tr -c 'a-zA-Z0-9' _)"
-  "${cmd[@]}" -Wall -Wextra -Werror $cflags "$src/tests/compat/wavcopy.c" \
+  "${cmd[@]}" ${MMIO_TEST_CFLAGS:-} -Wall -Wextra -Werror $cflags "$src/tests/compat/wavcopy.c" \
     -x none $libs -Wl,-rpath,"$work/prefix/lib" -o "$exe"
   rm -f "$work/out.wav"
   "$exe" "$work/in.wav" "$work/out.wav"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A WAV copier written the way Windows code is: <mmsystem.h>, mmioDescend
  * to 'fmt ' and 'data', mmioCreateChunk and mmioAscend to write.  The same
  * file builds as C89, C11 and C++, with and without UNICODE (wav_test.sh).

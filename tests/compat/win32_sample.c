@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Typical Windows code, unchanged: it only has to compile (as C and C++). */
 #include <mmsystem.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: plugins.conf.  The parser reads any bytes as a
  * configuration without crashing, and every directory it accepts is
  * absolute. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: names.  MMIO_PARSE (narrow and wide), the FOURCC a
  * compound name selects (against a reference), mmioStringToFOURCC, and wide
  * names that are not valid UTF-32. */

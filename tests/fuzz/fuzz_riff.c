@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: walks the RIFF tree of a memory file with mmioDescend
  * and mmioAscend, and checks every chunk and every data byte against a
  * straightforward reader of the same bytes. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds the libFuzzer targets with clang (ASan + UBSan + libFuzzer) and runs
 # each for a short smoke time (FUZZ_SECONDS, default 10).  Exit 77 (skipped)
 # when clang or its fuzzer runtime is missing.

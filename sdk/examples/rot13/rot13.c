@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * rot13.c - an example plugin: "anything.rot+notes.txt" opens notes.txt
  * (through whatever procedure that name selects) and ROT13s the letters
