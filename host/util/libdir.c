@@ -35,6 +35,13 @@ static void resolve(void)
     free(real);
 }
 
+/* Resolved when the library is loaded, before the program can chdir: with a
+ * relative LD_LIBRARY_PATH the loader's name for us is relative too. */
+__attribute__((constructor)) static void resolve_at_load(void)
+{
+    pthread_once(&once, resolve);
+}
+
 const char *mmio_lib_dir(void)
 {
     pthread_once(&once, resolve);
