@@ -28,6 +28,11 @@ FOURCC mmioStringToFOURCCA(LPCSTR sz, UINT uFlags)
     return mmioStringToFOURCC(sz, uFlags);
 }
 
+FOURCC mmioExtNameFOURCC(LPCSTR name)
+{
+    return mmio_name_fourcc(name);
+}
+
 FOURCC mmio_name_fourcc(const char *name)
 {
     if (!name)

@@ -22,29 +22,10 @@
 
 /* ---- which procedure a name selects (as mmioOpen decides) ---------------- */
 
-/* The FOURCC of a compound name's extension ("a.zip+b" -> "ZIP "), 0 when
- * none; the rule of mmioOpen. */
-static FOURCC name_fourcc(const char *name)
-{
-    const char *plus = strrchr(name, '+');
-    if (!plus)
-        return 0;
-    const char *dot = NULL;
-    for (const char *p = name; p < plus; p++)
-        if (*p == '.')
-            dot = p;
-    size_t len = dot ? (size_t)(plus - dot - 1) : 0;
-    if (!dot || len == 0 || len > 4 || memchr(dot + 1, '/', len))
-        return 0;
-    char ext[5] = {0};
-    memcpy(ext, dot + 1, len);
-    return mmioStringToFOURCC(ext, MMIO_TOUPPER);
-}
-
 /* Whether name is opened by the built-in DOS procedure (a plain file). */
 static int is_plain_file(const char *name)
 {
-    FOURCC f = name_fourcc(name);
+    FOURCC f = mmioExtNameFOURCC(name);
     return !f || f == FOURCC_DOS || !mmioInstallIOProc(f, NULL, MMIO_FINDPROC);
 }
 

@@ -289,6 +289,10 @@ MMIOAPI LPCSTR mmioExtPluginOptions(void);
 /* Uses this configuration file instead of MMIO_CONFIG / the installed one;
  * call before anything needs a plugin.  NULL restores the default. */
 MMIOAPI MMRESULT mmioExtConfigure(LPCSTR pszConfigFile);
+/* The FOURCC a compound name selects, as mmioOpen reads it
+ * ("a.zip+b.wav" -> "ZIP "), or 0 when the name selects none. */
+MMIOAPI FOURCC mmioExtNameFOURCC(LPCSTR pszFileName);
+
 /* The text of an MMSYSERR_ or MMIOERR_ code ("file not found"), at most
  * cchText bytes with the NUL; MMSYSERR_BADERRNUM (and "unknown error N")
  * for a code that is neither. */
