@@ -266,6 +266,31 @@ START_TEST(builtin_procedures_refuse_unknown_messages)
 }
 END_TEST
 
+START_TEST(exist_and_delete_opens_are_closed)
+{
+    MMIOINFO info = {0};
+    info.pIOProc = tu_proc;
+    tu_log_reset();
+    ck_assert_ptr_eq(mmioOpen((LPSTR) "x", &info, MMIO_DELETE),
+                     (HMMIO)(uintptr_t)TRUE);
+    ck_assert_int_eq(tu_log.msgs[MMIOM_OPEN], 1);
+    ck_assert_int_eq(tu_log.msgs[MMIOM_CLOSE], 1); /* was 0: a leak */
+    tu_log_reset();
+    ck_assert_ptr_eq(mmioOpen((LPSTR) "x", &info, MMIO_EXIST),
+                     (HMMIO)(uintptr_t)TRUE);
+    ck_assert_int_eq(tu_log.msgs[MMIOM_CLOSE], 1);
+    /* the DOS procedure's delete holds no descriptor to close */
+    int probe = dup(0);
+    ck_assert_int_ge(probe, 0);
+    const char *path = tu_path("doomed");
+    tu_write(path, "x", 1);
+    ck_assert_ptr_eq(tu_open(path, NULL, MMIO_DELETE), (HMMIO)(uintptr_t)TRUE);
+    ck_assert_int_eq(tu_size(path), -1);
+    ck_assert_int_ne(fcntl(0, F_GETFD), -1); /* descriptor 0 still open */
+    close(probe);
+}
+END_TEST
+
 Suite *suite_fidelity(void)
 {
     Suite *s = suite_create("fidelity");
@@ -277,6 +302,7 @@ Suite *suite_fidelity(void)
     tcase_add_test(tc, positions_stop_at_the_long_limit);
     tcase_add_test(tc, two_threads_closing_one_handle);
     tcase_add_test(tc, builtin_procedures_refuse_unknown_messages);
+    tcase_add_test(tc, exist_and_delete_opens_are_closed);
     suite_add_tcase(s, tc);
     return s;
 }

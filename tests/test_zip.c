@@ -75,6 +75,62 @@ START_TEST(missing_member_or_archive)
 }
 END_TEST
 
+/* Whether python's zipfile sees exactly these member names (a Python set
+ * literal). */
+static int members_are(const char *archive, const char *set)
+{
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import zipfile,sys; "
+             "sys.exit(0 if set(zipfile.ZipFile('%s').namelist())==%s "
+             "else 1)\"",
+             archive, set);
+    int st = system(cmd);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+START_TEST(delete_rename_exist_and_flush_do_what_they_say)
+{
+    use_bundled_plugins();
+    char archive[600], name[700], other[700];
+    snprintf(archive, sizeof archive, "%s", tu_path("d.zip"));
+    const char *members[] = {"keep.txt", "gone.txt", "old.txt"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "%s+%s", archive, members[i]);
+        HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+        ck_assert_int_eq(mmioWrite(h, "data", 4), 4);
+        ck_assert_uint_eq(mmioClose(h, 0), 0);
+    }
+    /* EXIST looks up, DELETE deletes (it returned TRUE and kept it) */
+    snprintf(name, sizeof name, "%s+gone.txt", archive);
+    ck_assert_ptr_eq(mmioOpen(name, NULL, MMIO_EXIST), (HMMIO)(uintptr_t)1);
+    ck_assert_ptr_eq(mmioOpen(name, NULL, MMIO_DELETE), (HMMIO)(uintptr_t)1);
+    ck_assert(members_are(archive, "{'keep.txt','old.txt'}"));
+    MMIOINFO info = {0};
+    ck_assert_ptr_eq(mmioOpen(name, &info, MMIO_EXIST), (HMMIO)(uintptr_t)0);
+    ck_assert_ptr_eq(mmioOpen(name, &info, MMIO_DELETE), (HMMIO)(uintptr_t)0);
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
+    /* rename renames (it returned 0 and renamed nothing) */
+    snprintf(name, sizeof name, "%s+old.txt", archive);
+    snprintf(other, sizeof other, "%s+new.txt", archive);
+    ck_assert_uint_eq(mmioRename(name, other, NULL, 0), 0);
+    ck_assert(members_are(archive, "{'keep.txt','new.txt'}"));
+    ck_assert_uint_eq(mmioRename(name, other, NULL, 0), MMIOERR_FILENOTFOUND);
+    /* a flushed member is in the archive before the close */
+    snprintf(name, sizeof name, "%s+flushed.txt", archive);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    ck_assert_int_eq(mmioWrite(h, "early", 5), 5);
+    ck_assert_uint_eq(mmioFlush(h, 0), 0);
+    ck_assert(members_are(archive, "{'keep.txt','new.txt','flushed.txt'}"));
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    /* what it does not do, it says so */
+    snprintf(name, sizeof name, "%s+keep.txt", archive);
+    h = mmioOpen(name, NULL, MMIO_READ);
+    ck_assert_int_ne(mmioSendMessage(h, MMIOM_USER + 1, 0, 0), 0);
+    mmioClose(h, 0);
+}
+END_TEST
+
 Suite *suite_zip(void)
 {
     Suite *s = suite_create("zip");
@@ -82,6 +138,7 @@ Suite *suite_zip(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, members_are_written_and_read_back);
     tcase_add_test(tc, missing_member_or_archive);
+    tcase_add_test(tc, delete_rename_exist_and_flush_do_what_they_say);
     suite_add_tcase(s, tc);
     return s;
 }

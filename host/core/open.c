@@ -153,7 +153,9 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
     }
     if (special) {
         /* The procedure answered the question; nothing stays open. */
-        if (rc == 0 && (fdwOpen & MMIO_EXIST))
+        /* As on Windows: a successful EXIST or DELETE open is closed, so
+         * a procedure frees what its open allocated. */
+        if (rc == 0)
             (void)mmio_send(f, MMIOM_CLOSE, 0, 0);
         mmio_registry_release(c.pin);
         mmio_handle_free(f);

@@ -47,10 +47,12 @@ static LRESULT dos_open(MMIOINFO *mi, const char *name)
     int fd;
     int lockfd = -1;
 
-    if (fl & MMIO_DELETE)
+    if (fl & MMIO_DELETE) {
+        mi->adwInfo[0] = NO_FD; /* nothing open: the close that follows */
         return unlink(name) == 0
                    ? 0
                    : mmio_error_from_errno(errno, MMIOERR_CANNOTOPEN);
+    }
     char found[4200];
     if (fl & MMIO_EXIST) {
         struct stat st;

@@ -96,8 +96,90 @@ static MMRESULT store(struct member *m)
     return zip_close(z) == 0 ? 0 : MMIOERR_CANNOTWRITE;
 }
 
+/* Splits "archive+member" (at the last '+'); 0 or an MMIOERR_ code. */
+static MMRESULT split(const char *fullname, char **archive, char **name)
+{
+    const char *plus = fullname ? strrchr(fullname, '+') : NULL;
+    *archive = *name = NULL;
+    if (!plus || plus == fullname || !plus[1])
+        return MMIOERR_INVALIDFILE;
+    *archive = strndup(fullname, (size_t)(plus - fullname));
+    *name = strdup(plus + 1);
+    if (*archive && *name)
+        return 0;
+    free(*archive);
+    free(*name);
+    return MMIOERR_OUTOFMEMORY;
+}
+
+/* MMIO_EXIST: looks the name up, decompressing nothing.  MMIO_DELETE:
+ * deletes the member.  Either way nothing stays open. */
+static LRESULT zip_exist_or_delete(const char *fullname, int delete)
+{
+    char *archive, *name;
+    MMRESULT rc = split(fullname, &archive, &name);
+    if (rc != 0)
+        return rc;
+    int err = 0;
+    zip_t *z = zip_open(archive, delete ? 0 : ZIP_RDONLY, &err);
+    if (!z) {
+        rc = err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
+    } else {
+        zip_int64_t idx = zip_name_locate(z, name, 0);
+        if (idx < 0)
+            rc = MMIOERR_FILENOTFOUND;
+        else if (delete &&(zip_delete(z, (zip_uint64_t)idx) != 0 ||
+                           zip_close(z) != 0))
+            rc = MMIOERR_CANNOTWRITE;
+        if (!delete || rc != 0)
+            zip_discard(z);
+    }
+    free(archive);
+    free(name);
+    return rc;
+}
+
+/* MMIOM_RENAME: a member renamed within its archive. */
+static LRESULT rename_member(const char *from, const char *to)
+{
+    char *archive, *name, *archive2, *name2;
+    MMRESULT rc = split(from, &archive, &name);
+    if (rc != 0)
+        return rc;
+    rc = split(to, &archive2, &name2);
+    if (rc != 0) {
+        free(archive);
+        free(name);
+        return rc;
+    }
+    int err = 0;
+    zip_t *z =
+        strcmp(archive, archive2) == 0 ? zip_open(archive, 0, &err) : NULL;
+    if (!z) {
+        rc = strcmp(archive, archive2) != 0 ? MMSYSERR_NOTSUPPORTED
+             : err == ZIP_ER_NOENT          ? MMIOERR_FILENOTFOUND
+                                            : MMIOERR_CANNOTOPEN;
+    } else {
+        zip_int64_t idx = zip_name_locate(z, name, 0);
+        if (idx < 0)
+            rc = MMIOERR_FILENOTFOUND;
+        else if (zip_file_rename(z, (zip_uint64_t)idx, name2, 0) != 0 ||
+                 zip_close(z) != 0)
+            rc = MMIOERR_CANNOTWRITE;
+        if (rc != 0)
+            zip_discard(z);
+    }
+    free(archive);
+    free(name);
+    free(archive2);
+    free(name2);
+    return rc;
+}
+
 static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
 {
+    if (mi->dwFlags & (MMIO_EXIST | MMIO_DELETE))
+        return zip_exist_or_delete(fullname, (mi->dwFlags & MMIO_DELETE) != 0);
     const char *plus = fullname ? strrchr(fullname, '+') : NULL;
     if (!plus || plus == fullname || !plus[1])
         return MMIOERR_INVALIDFILE;
@@ -158,6 +240,8 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_OPEN:
         return zip_open_member(mi, (const char *)a);
     case MMIOM_CLOSE: {
+        if (!m) /* after an EXIST or DELETE open: nothing was kept */
+            return 0;
         MMRESULT rc = (m->dirty && (mi->dwFlags & MMIO_RWMODE) != MMIO_READ)
                           ? store(m)
                           : 0;
@@ -174,8 +258,16 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         return n;
     }
     case MMIOM_WRITE:
-    case MMIOM_WRITEFLUSH:
         return zip_write(mi, (const char *)a, (LONG)b);
+    case MMIOM_WRITEFLUSH: {
+        /* mmioFlush: what was written so far goes into the archive now */
+        LRESULT n = zip_write(mi, (const char *)a, (LONG)b);
+        if (n >= 0 && m->dirty && store(m) != 0)
+            return -1;
+        return n;
+    }
+    case MMIOM_RENAME:
+        return rename_member((const char *)a, (const char *)b);
     case MMIOM_SEEK: {
         int64_t pos = b == SEEK_SET   ? (int64_t)a
                       : b == SEEK_CUR ? (int64_t)mi->lDiskOffset + (LONG)a
@@ -186,8 +278,8 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         mi->lDiskOffset = (LONG)pos;
         return (LRESULT)pos;
     }
-    default:
-        return 0;
+    default: /* never 0 for what it does not do */
+        return MMSYSERR_NOTSUPPORTED;
     }
 }
 

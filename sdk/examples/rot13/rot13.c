@@ -82,8 +82,8 @@ static LRESULT CALLBACK rot13_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
             mi->lDiskOffset = pos;
         return pos;
     }
-    default:
-        return 0;
+    default: /* a message it does not handle is an error, never 0 */
+        return MMSYSERR_NOTSUPPORTED;
     }
 }
 
