@@ -186,6 +186,20 @@ START_TEST(info_prints_one_document)
 }
 END_TEST
 
+START_TEST(info_checks_any_plugin_file)
+{
+    char out[4096], args[1000];
+    snprintf(args, sizeof args, "info '%s/segv.so'", FIXTURE_DIR);
+    ck_assert_int_eq(host(args, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "state:       broken") &&
+                      strstr(out, "signal 11") && strstr(out, "(not listed)"),
+                  "%s", out);
+    snprintf(args, sizeof args, "--json info '%s/good.so'", FIXTURE_DIR);
+    ck_assert(json_ok(args, "d['state']=='available' and d['name']=='good'"));
+    ck_assert_int_eq(host("info /nonexistent/x.so", out, sizeof out), 1);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -197,6 +211,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, riff_says_what_is_wrong);
     tcase_add_test(tc, output_errors_and_usage);
     tcase_add_test(tc, info_prints_one_document);
+    tcase_add_test(tc, info_checks_any_plugin_file);
     suite_add_tcase(s, tc);
     return s;
 }

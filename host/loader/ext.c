@@ -202,6 +202,44 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
 /* ---- installs into the registry states ------------------------------------
  */
 
+MMRESULT mmioExtCheckPlugin(LPCSTR pszPath, MMIOENUMPLUGINS *cb, void *ctx)
+{
+    char real[4096], why[700];
+    if (!pszPath || !cb)
+        return MMSYSERR_INVALPARAM;
+    if (mmio_in_checker())
+        return MMSYSERR_NOTENABLED;
+    if (!realpath(pszPath, real))
+        return MMIOERR_FILENOTFOUND;
+    struct mmio_check chk;
+    memset(&chk, 0, sizeof chk);
+    if (mmio_trust_file(real, NULL, 0, NULL, NULL, why, sizeof why) != 0) {
+        mmio_check_set(&chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
+    } else {
+        pthread_mutex_lock(&host.lock);
+        mmio_host_config_locked();
+        int timeout = host.cfg.scan_timeout_ms;
+        pthread_mutex_unlock(&host.lock);
+        mmio_check_run(real, NULL, timeout, &chk);
+    }
+    static const FOURCC none[1] = {0};
+    MMIOPLUGINDESC d = {real,
+                        chk.name ? chk.name : "",
+                        chk.version ? chk.version : "",
+                        chk.description ? chk.description : "",
+                        chk.license ? chk.license : "",
+                        chk.fourccs ? chk.fourccs : none,
+                        chk.state,
+                        chk.reason ? chk.reason : "",
+                        FALSE,
+                        MMIO_KIND_PLUGIN,
+                        "",
+                        0};
+    cb(&d, ctx); /* no lock held: the callback may do anything */
+    mmio_check_free(&chk);
+    return MMSYSERR_NOERROR;
+}
+
 static void say(LPSTR err, UINT cap, const char *fmt, const char *a,
                 const char *b)
 {

@@ -40,7 +40,8 @@ struct walk {
     int n;
     const char *only; /* info: a name or path */
     int found;
-    int many; /* info --json: several match, print an array */
+    int many;   /* info --json: several match, print an array */
+    int single; /* info of a file that is not listed */
 };
 
 static BOOL CALLBACK print_proc(const MMIOPROCDESC *d, void *ctx)
@@ -107,9 +108,10 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
     if (w->only && strcmp(w->only, d->pszName) != 0 &&
         strcmp(w->only, d->pszPath) != 0)
         return TRUE;
+    int detail = w->only || w->single; /* info: one plugin in full */
     w->found++;
     if (opt.json) {
-        if (!w->only || w->many) /* info prints one object alone */
+        if (!detail || w->many) /* info prints one object alone */
             printf("%s\n    ", w->n++ ? "," : "");
         print_plugin_json(d);
         return TRUE;
@@ -124,13 +126,13 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
     }
     char where[64];
     layers_text(d->fLayers, where, sizeof where);
-    if (w->only) {
+    if (detail) {
         printf("name:        %s\nkind:        %s\nversion:     %s\n"
                "description: %s\nlicense:     %s\npath:        %s\n"
                "state:       %s\nfourccs:     %s\nfound in:    %s\n",
                d->pszName, d->uKind == MMIO_KIND_PROC ? "procedure" : "plugin",
                d->pszVersion, d->pszDescription, d->pszLicense, d->pszPath,
-               state_name(d->uState), fccs, where);
+               state_name(d->uState), fccs, *where ? where : "(not listed)");
         if (*d->pszReason)
             printf("reason:      %s\n", d->pszReason);
         return TRUE;
@@ -208,6 +210,19 @@ int cmd_info(const char *which)
     w.only = which;
     mmioExtEnumPlugins(count_matches, &w);
     int matches = w.found;
+    if (!matches && strchr(which, '/')) {
+        /* a file, listed or not: checked now, loaded nowhere */
+        w.only = NULL;
+        w.single = 1;
+        MMRESULT rc = mmioExtCheckPlugin(which, print_plugin, &w);
+        if (rc != MMSYSERR_NOERROR) {
+            say_error(which, rc);
+            return EXIT_FAIL;
+        }
+        if (opt.json)
+            printf("\n");
+        return EXIT_OK;
+    }
     if (!matches) {
         fprintf(stderr, "mmiohost: info: no plugin named %s\n", which);
         return EXIT_FAIL;

@@ -361,6 +361,10 @@ typedef BOOL(CALLBACK MMIOENUMPROCS)(const MMIOPROCDESC *desc, void *ctx);
 typedef BOOL(CALLBACK MMIOENUMPLUGINS)(const MMIOPLUGINDESC *desc, void *ctx);
 MMIOAPI MMRESULT mmioExtEnumProcs(MMIOENUMPROCS *cb, void *ctx);
 MMIOAPI MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx);
+/* Checks any plugin file (installed or not) in the checker, loads nothing
+ * here, and calls cb once with what it found. */
+MMIOAPI MMRESULT mmioExtCheckPlugin(LPCSTR pszPath, MMIOENUMPLUGINS *cb,
+                                    void *ctx);
 
 /* System-wide install: recorded in the global registry state named by the
  * configuration, seen by every program using it (running ones at their next
