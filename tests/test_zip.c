@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static void use_bundled_plugins(void)
 {
@@ -131,6 +132,44 @@ START_TEST(delete_rename_exist_and_flush_do_what_they_say)
 }
 END_TEST
 
+START_TEST(concurrent_writers_keep_every_member)
+{
+    use_bundled_plugins();
+    char archive[600];
+    snprintf(archive, sizeof archive, "%s", tu_path("busy.zip"));
+    enum { WRITERS = 4, EACH = 25 };
+    for (int w = 0; w < WRITERS; w++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            int bad = 0;
+            for (int i = 0; i < EACH; i++) {
+                char name[700], text[32];
+                snprintf(name, sizeof name, "%s+w%d-%02d.txt", archive, w, i);
+                HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+                int n = snprintf(text, sizeof text, "writer %d item %d", w, i);
+                bad |= !h || mmioWrite(h, text, n) != n || mmioClose(h, 0) != 0;
+            }
+            _exit(bad);
+        }
+    }
+    for (int w = 0; w < WRITERS; w++) {
+        int st;
+        wait(&st);
+        ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    }
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
+             "n=z.namelist(); sys.exit(0 if len(n)==%d and z.testzip() is None "
+             "else 1)\"",
+             archive, WRITERS * EACH);
+    int st = system(cmd);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "members were lost between writers");
+}
+END_TEST
+
 Suite *suite_zip(void)
 {
     Suite *s = suite_create("zip");
@@ -139,6 +178,7 @@ Suite *suite_zip(void)
     tcase_add_test(tc, members_are_written_and_read_back);
     tcase_add_test(tc, missing_member_or_archive);
     tcase_add_test(tc, delete_rename_exist_and_flush_do_what_they_say);
+    tcase_add_test(tc, concurrent_writers_keep_every_member);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,12 +5,21 @@
  *   mmioOpen("songs.zip+intro.wav", NULL, MMIO_READ)
  *
  * The member is read into memory at open (libzip cannot seek in compressed
- * data) and, when written, stored back into the archive at close, replacing
- * a member of the same name.  Options (plugins.conf [plugin zip] options):
+ * data) and, when written, stored back into the archive at close (and at
+ * mmioFlush), replacing a member of the same name.  Writers of one archive,
+ * in any process, take turns under a lock on ARCHIVE.lock, so none loses
+ * another's members.  Options (plugins.conf [plugin zip] options):
  * "store" writes members uncompressed.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE
 #include <mmio_plugin.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -75,7 +84,46 @@ static MMRESULT load(struct member *m)
     return rc;
 }
 
+/* Writers of one archive take turns: each re-reads the archive inside an
+ * exclusive lock on ARCHIVE.lock (a file that stays put, unlike the archive,
+ * which libzip replaces by rename), so no member written by another
+ * process is lost.  -1 when the lock cannot be had within 10 s. */
+static int lock_archive(const char *archive)
+{
+    size_t n = strlen(archive) + 6;
+    char *path = malloc(n);
+    if (!path)
+        return -1;
+    snprintf(path, n, "%s.lock", archive);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    free(path);
+    if (fd < 0)
+        return -1;
+    for (int waited = 0; waited < 10000; waited += 5) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return fd;
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    close(fd);
+    return -1;
+}
+
+static MMRESULT store_locked(struct member *m);
+
 static MMRESULT store(struct member *m)
+{
+    int lock = lock_archive(m->archive);
+    if (lock < 0)
+        return MMIOERR_CANNOTWRITE;
+    MMRESULT rc = store_locked(m);
+    close(lock); /* releases the lock */
+    return rc;
+}
+
+static MMRESULT store_locked(struct member *m)
 {
     int err = 0;
     zip_t *z = zip_open(m->archive, ZIP_CREATE, &err);
@@ -120,7 +168,12 @@ static LRESULT zip_exist_or_delete(const char *fullname, int delete)
     MMRESULT rc = split(fullname, &archive, &name);
     if (rc != 0)
         return rc;
-    int err = 0;
+    int err = 0, lock = delete ? lock_archive(archive) : -1;
+    if (delete &&lock < 0) {
+        free(archive);
+        free(name);
+        return MMIOERR_CANNOTWRITE;
+    }
     zip_t *z = zip_open(archive, delete ? 0 : ZIP_RDONLY, &err);
     if (!z) {
         rc = err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
@@ -134,6 +187,8 @@ static LRESULT zip_exist_or_delete(const char *fullname, int delete)
         if (!delete || rc != 0)
             zip_discard(z);
     }
+    if (lock >= 0)
+        close(lock);
     free(archive);
     free(name);
     return rc;
@@ -153,12 +208,14 @@ static LRESULT rename_member(const char *from, const char *to)
         return rc;
     }
     int err = 0;
-    zip_t *z =
-        strcmp(archive, archive2) == 0 ? zip_open(archive, 0, &err) : NULL;
+    int same = strcmp(archive, archive2) == 0;
+    int lock = same ? lock_archive(archive) : -1;
+    zip_t *z = same && lock >= 0 ? zip_open(archive, 0, &err) : NULL;
     if (!z) {
-        rc = strcmp(archive, archive2) != 0 ? MMSYSERR_NOTSUPPORTED
-             : err == ZIP_ER_NOENT          ? MMIOERR_FILENOTFOUND
-                                            : MMIOERR_CANNOTOPEN;
+        rc = !same                 ? MMSYSERR_NOTSUPPORTED
+             : lock < 0            ? MMIOERR_CANNOTWRITE
+             : err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND
+                                   : MMIOERR_CANNOTOPEN;
     } else {
         zip_int64_t idx = zip_name_locate(z, name, 0);
         if (idx < 0)
@@ -169,6 +226,8 @@ static LRESULT rename_member(const char *from, const char *to)
         if (rc != 0)
             zip_discard(z);
     }
+    if (lock >= 0)
+        close(lock);
     free(archive);
     free(name);
     free(archive2);
