@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -170,6 +171,26 @@ START_TEST(concurrent_writers_keep_every_member)
 }
 END_TEST
 
+START_TEST(archive_keeps_its_mode)
+{
+    use_bundled_plugins();
+    char archive[600], name[700];
+    snprintf(archive, sizeof archive, "%s", tu_path("m.zip"));
+    snprintf(name, sizeof name, "%s+a.txt", archive);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_int_eq(mmioWrite(h, "a", 1), 1);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(chmod(archive, 0640), 0);
+    snprintf(name, sizeof name, "%s+b.txt", archive);
+    h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_int_eq(mmioWrite(h, "b", 1), 1);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    struct stat st;
+    ck_assert_int_eq(stat(archive, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0640); /* was 0644 or 0666 */
+}
+END_TEST
+
 Suite *suite_zip(void)
 {
     Suite *s = suite_create("zip");
@@ -179,6 +200,7 @@ Suite *suite_zip(void)
     tcase_add_test(tc, missing_member_or_archive);
     tcase_add_test(tc, delete_rename_exist_and_flush_do_what_they_say);
     tcase_add_test(tc, concurrent_writers_keep_every_member);
+    tcase_add_test(tc, archive_keeps_its_mode);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -126,6 +127,9 @@ static MMRESULT store(struct member *m)
 static MMRESULT store_locked(struct member *m)
 {
     int err = 0;
+    /* the archive keeps its permission bits (libzip's new file would not) */
+    struct stat before;
+    int existed = stat(m->archive, &before) == 0;
     zip_t *z = zip_open(m->archive, ZIP_CREATE, &err);
     if (!z)
         return MMIOERR_CANNOTWRITE;
@@ -141,7 +145,11 @@ static MMRESULT store_locked(struct member *m)
     }
     if (m->store)
         zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
-    return zip_close(z) == 0 ? 0 : MMIOERR_CANNOTWRITE;
+    if (zip_close(z) != 0)
+        return MMIOERR_CANNOTWRITE;
+    if (existed)
+        chmod(m->archive, before.st_mode & 07777);
+    return 0;
 }
 
 /* Splits "archive+member" (at the last '+'); 0 or an MMIOERR_ code. */
