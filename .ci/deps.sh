@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages libmmio needs to build and test, when missing.
 set -euo pipefail
-pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev sox python3
+pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev gzip sox python3
       clang libclang-rt-14-dev dpkg-dev fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -174,3 +174,18 @@ void CALLBACK collect(LPCSTR msg, void *ctx)
     /* a message callback may call the library */
     ck_assert_ptr_nonnull(mmioInstallIOProc(FOURCC_DOS, NULL, MMIO_FINDPROC));
 }
+
+void use_bundled_plugins(void)
+{
+    char text[1024];
+    const char *cfg = tu_path("bundled.conf");
+    snprintf(text, sizeof text,
+             "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
+             "system_state = %s\n",
+             BUNDLED_PLUGIN_DIR, tu_path("scan.cache"), tu_path("state"),
+             tu_path("machine.state"));
+    tu_write(cfg, text, strlen(text));
+    unsetenv("MMIO_SCANNER");
+    unsetenv("MMIO_PLUGIN_PATH");
+    ck_assert_uint_eq(mmioExtConfigure(cfg), 0);
+}

@@ -39,6 +39,9 @@ int run_host(const char *args, char *out, size_t cap);
 
 #define FOURCC_OF(s) mmioFOURCC((s)[0], (s)[1], (s)[2], (s)[3])
 
+/* The build's bundled plugins (zip, gz) on the path of a fresh host. */
+void use_bundled_plugins(void);
+
 /* Seconds on a monotonic clock. */
 double now_s(void);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The bundled zip plugin, found on the plugin path like any other. */
 #define _GNU_SOURCE
+#include "hostutil.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -9,18 +10,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static void use_bundled_plugins(void)
-{
-    char text[1024];
-    const char *conf = tu_path("zip.conf");
-    snprintf(text, sizeof text,
-             "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n",
-             BUNDLED_PLUGIN_DIR, tu_path("scan.cache"), tu_path("state"));
-    tu_write(conf, text, strlen(text));
-    unsetenv("MMIO_SCANNER");
-    ck_assert_uint_eq(mmioExtConfigure(conf), 0);
-}
 
 START_TEST(members_are_written_and_read_back)
 {

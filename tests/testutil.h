@@ -48,6 +48,7 @@ Suite *suite_hostfiles(void);
 Suite *suite_unicode(void);
 Suite *suite_fidelity(void);
 Suite *suite_cli(void);
+Suite *suite_gz(void);
 Suite *suite_zip(void);
 
 #endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* The bundled gz plugin against gzip itself: both directions, multi-member
+ * files, seeks back and forth, damaged streams, and a flushed write that
+ * survives a SIGKILL. */
+#define _GNU_SOURCE
+#include "hostutil.h"
+#include "testutil.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int shell(const char *fmt, const char *a, const char *b)
+{
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, fmt, a, b);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* A text file of n bytes, not too compressible, and its gzip. */
+static void make_pair(const char *plain, const char *gz, long n)
+{
+    unsigned char *b = malloc((size_t)n);
+    ck_assert_ptr_nonnull(b);
+    unsigned x = 12345;
+    for (long i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        b[i] = (unsigned char)('a' + (x >> 16) % 20);
+    }
+    tu_write(plain, b, (size_t)n);
+    free(b);
+    ck_assert_int_eq(shell("gzip -c '%s' > '%s'", plain, gz), 0);
+}
+
+static char *slurp(const char *path, long *n)
+{
+    *n = tu_size(path);
+    char *b = malloc((size_t)*n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(tu_read(path, b, (size_t)*n), (size_t)*n);
+    return b;
+}
+
+START_TEST(written_by_us_read_by_gzip_and_back)
+{
+    use_bundled_plugins();
+    char plain[600], gz[600], name[700];
+    snprintf(plain, sizeof plain, "%s", tu_path("p.txt"));
+    snprintf(gz, sizeof gz, "%s", tu_path("ours.gz"));
+    make_pair(plain, tu_path("theirs.gz"), 3 << 20);
+    long n;
+    char *data = slurp(plain, &n);
+    snprintf(name, sizeof name, "%s+", gz);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    ck_assert_ptr_nonnull(h);
+    for (long i = 0; i < n; i += 10000) {
+        LONG k = (LONG)(n - i < 10000 ? n - i : 10000);
+        ck_assert_int_eq(mmioWrite(h, data + i, k), k);
+    }
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(shell("gzip -dc '%s' | cmp -s - '%s'", gz, plain), 0);
+    /* gzip's own file, and two members back to back, read by us */
+    char multi[600];
+    snprintf(multi, sizeof multi, "%s", tu_path("multi.gz"));
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, "cat '%s' '%s' > '%s'", tu_path("theirs.gz"),
+             tu_path("theirs.gz"), multi);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(name, sizeof name, "%s+", multi);
+    h = mmioOpen(name, NULL, MMIO_READ | MMIO_ALLOCBUF);
+    ck_assert_ptr_nonnull(h);
+    char *back = malloc((size_t)n * 2);
+    long got = 0;
+    for (;;) {
+        LONG r = mmioRead(h, back + got, 65536);
+        ck_assert_int_ge(r, 0);
+        if (r == 0)
+            break;
+        got += r;
+    }
+    ck_assert_int_eq(got, 2 * n);
+    ck_assert(memcmp(back, data, (size_t)n) == 0);
+    ck_assert(memcmp(back + n, data, (size_t)n) == 0);
+    mmioClose(h, 0);
+    free(back);
+    free(data);
+}
+END_TEST
+
+START_TEST(seeks_back_and_forth_match_the_plain_file)
+{
+    use_bundled_plugins();
+    char plain[600], gz[600], name[700];
+    snprintf(plain, sizeof plain, "%s", tu_path("s.txt"));
+    snprintf(gz, sizeof gz, "%s", tu_path("s.txt.gz"));
+    make_pair(plain, gz, 6 << 20);
+    long n;
+    char *data = slurp(plain, &n);
+    snprintf(name, sizeof name, "%s+", gz);
+    HMMIO h = mmioOpen(name, NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(mmioSeek(h, 100, SEEK_END), n - 100);
+    unsigned x = 7;
+    for (int i = 0; i < 60; i++) {
+        x = x * 1103515245u + 12345u;
+        long pos = (long)((x >> 4) % (unsigned)(n - 512));
+        char buf[512];
+        ck_assert_int_eq(mmioSeek(h, (LONG)pos, SEEK_SET), pos);
+        ck_assert_int_eq(mmioRead(h, buf, 512), 512);
+        ck_assert_msg(memcmp(buf, data + pos, 512) == 0, "at %ld", pos);
+    }
+    mmioClose(h, 0);
+    free(data);
+}
+END_TEST
+
+/* Reads to the end; the last answer (0 at a clean end, -1 on an error). */
+static LONG read_to_end(const char *name)
+{
+    char copy[700], buf[65536];
+    snprintf(copy, sizeof copy, "%s", name);
+    HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    LONG r;
+    while ((r = mmioRead(h, buf, sizeof buf)) > 0)
+        ;
+    mmioClose(h, 0);
+    return r;
+}
+
+START_TEST(damaged_streams_are_errors_not_ends)
+{
+    use_bundled_plugins();
+    char plain[600], gz[600], name[700];
+    snprintf(plain, sizeof plain, "%s", tu_path("d.txt"));
+    snprintf(gz, sizeof gz, "%s", tu_path("d.gz"));
+    make_pair(plain, gz, 200000);
+    long n;
+    char *z = slurp(gz, &n);
+    snprintf(name, sizeof name, "%s+", gz);
+    ck_assert_int_eq(read_to_end(name), 0);
+    z[n - 6] ^= 0x55; /* the CRC in the trailer */
+    tu_write(gz, z, (size_t)n);
+    ck_assert_int_eq(read_to_end(name), -1);
+    tu_write(gz, z, (size_t)n / 2); /* truncated */
+    ck_assert_int_eq(read_to_end(name), -1);
+    free(z);
+}
+END_TEST
+
+START_TEST(flushed_data_survives_a_kill)
+{
+    use_bundled_plugins();
+    char gz[600];
+    snprintf(gz, sizeof gz, "%s", tu_path("k.gz"));
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        char name[700];
+        snprintf(name, sizeof name, "%s+", gz);
+        /* buffered: mmioFlush hands a dirty buffer over with WRITEFLUSH */
+        HMMIO h =
+            mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+        if (!h || mmioWrite(h, "saved before the kill\n", 22) != 22 ||
+            mmioFlush(h, 0) != 0)
+            _exit(1);
+        mmioWrite(h, "lost", 4);
+        raise(SIGKILL);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert(WIFSIGNALED(st));
+    ck_assert_int_eq(
+        shell("zcat '%s' 2>/dev/null | grep -q 'saved before the kill'%s", gz,
+              ""),
+        0);
+}
+END_TEST
+
+Suite *suite_gz(void)
+{
+    Suite *s = suite_create("gz");
+    TCase *tc = tcase_create("gz");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, written_by_us_read_by_gzip_and_back);
+    tcase_add_test(tc, seeks_back_and_forth_match_the_plain_file);
+    tcase_add_test(tc, damaged_streams_are_errors_not_ends);
+    tcase_add_test(tc, flushed_data_survives_a_kill);
+    suite_add_tcase(s, tc);
+    return s;
+}
