@@ -71,17 +71,21 @@ static int provide_route(const struct mmio_route *rt, const char *options)
     pthread_mutex_lock(&host.lock);
     struct mmio_plugin *p = find_provider_locked(0, KIND_PLUGIN, rt->plugin);
     pthread_mutex_unlock(&host.lock);
-    if (!p || !load_global(p))
+    if (!p)
         return 0;
-    /* p stays listed while loaded; its procs were filled by its install */
+    MMRESULT rc = mmio_plugin_load(p, 1, NULL);
+    /* still referenced here: its procs were filled by its install */
     pthread_mutex_lock(&host.lock);
     LPMMIOPROC target = NULL;
-    for (size_t k = 0; p->procs && p->chk.fourccs[k]; k++)
+    for (size_t k = 0;
+         (rc == 0 || rc == MMSYSERR_ALLOCATED) && p->procs && p->chk.fourccs[k];
+         k++)
         if (!rt->target || p->chk.fourccs[k] == rt->target) {
             target = p->procs[k];
             break;
         }
     char *name = strdup(p->chk.name ? p->chk.name : "route");
+    mmio_plugin_unref_locked(p);
     pthread_mutex_unlock(&host.lock);
     struct route_ctx *ctx = calloc(1, sizeof *ctx);
     if (!target || !name || !ctx) {
