@@ -252,10 +252,23 @@ END_TEST
 
 /* The environment's failures: a checker that cannot run, a time limit
  * too short for a plugin that is merely slow.  Neither may stick. */
+/* The scratch host's configuration with another time limit. */
+static void with_timeout(const char *seconds)
+{
+    char text[600];
+    snprintf(text, sizeof text,
+             "[host]\nplugin_dir = plugins\ncache = cache/scan.cache\n"
+             "state = state/user.state\nsystem_state = state/machine.state\n"
+             "scan_timeout = %s\n",
+             seconds);
+    tu_write(conf, text, strlen(text));
+    ck_assert_uint_eq(mmioExtConfigure(conf), 0);
+}
+
 START_TEST(environment_failures_are_not_cached)
 {
     const char *kinds[] = {"good", "slow", NULL};
-    make_host(kinds, "scan_timeout = 0.1\n");
+    make_host(kinds, NULL);
     setenv("FIXTURE_SLOW_MS", "400", 1);
     const char *wrapper = getenv("MMIO_SCANNER");
     char saved[700];
@@ -267,21 +280,22 @@ START_TEST(environment_failures_are_not_cached)
     ck_assert_msg(strstr(f.reason, "cannot run the checker"), "%s", f.reason);
     /* the next process (here: a new configuration) has a checker */
     setenv("MMIO_SCANNER", saved, 1);
-    ck_assert_uint_eq(mmioExtConfigure(conf), 0);
+    with_timeout("10");
     ck_assert_uint_eq(mmioExtScan(), 0);
-    ck_assert_uint_eq(plugin("good").d.uState, MMIO_PLUGIN_AVAILABLE);
+    f = plugin("good");
+    ck_assert_msg(f.d.uState == MMIO_PLUGIN_AVAILABLE, "%s", f.reason);
+    /* a limit too short for a slow plugin: hung, for that process... */
+    add_plugin("slow", NULL); /* a new file: checked again */
+    with_timeout("0.1");
+    ck_assert_uint_eq(mmioExtScan(), 0);
     f = plugin("slow");
-    ck_assert_uint_eq(f.d.uState, MMIO_PLUGIN_BROKEN); /* hung at 0.1 s */
-    /* a process with a longer limit checks it again */
-    char text[600];
-    snprintf(text, sizeof text,
-             "[host]\nplugin_dir = plugins\ncache = cache/scan.cache\n"
-             "state = state/user.state\nsystem_state = state/machine.state\n"
-             "scan_timeout = 3\n");
-    tu_write(conf, text, strlen(text));
-    ck_assert_uint_eq(mmioExtConfigure(conf), 0);
+    ck_assert_uint_eq(f.d.uState, MMIO_PLUGIN_BROKEN);
+    ck_assert_msg(strstr(f.reason, "hung"), "%s", f.reason);
+    /* ...and a process with a longer limit checks it again */
+    with_timeout("10");
     ck_assert_uint_eq(mmioExtScan(), 0);
-    ck_assert_uint_eq(plugin("slow").d.uState, MMIO_PLUGIN_AVAILABLE);
+    f = plugin("slow");
+    ck_assert_msg(f.d.uState == MMIO_PLUGIN_AVAILABLE, "%s", f.reason);
     /* and scan --force checks everything again */
     int before = scans_total();
     ck_assert_uint_eq(mmioExtRescan(MMIO_RESCAN_FORCE), 0);
