@@ -141,7 +141,8 @@ typedef int (*mmio_state_edit)(struct mmio_state *st, void *ctx);
 int mmio_state_update(const char *file, mmio_state_edit edit, void *ctx,
                       char *why, size_t whycap);
 
-/* ---- plugins.c: the plugin list ------------------------------------------ */
+/* ---- plugins.c: the plugin list (built by rebuild.c) -----------------------
+ */
 enum { KIND_PLUGIN = MMIO_KIND_PLUGIN, KIND_PROC = MMIO_KIND_PROC };
 
 struct mmio_plugin {
@@ -194,6 +195,8 @@ void mmio_host_refresh(int force);
 /* Whether a state file or plugin directory changed since the list was
  * built (one stat each); host.lock held. */
 int mmio_host_stale_locked(void);
+/* stat, or a zeroed struct when it fails (compared for staleness). */
+void mmio_stat_or_zero(const char *path, struct stat *st);
 /* Makes sure the list exists (lock not held). */
 void mmio_host_ensure_listed(void);
 void mmio_plugin_unref_locked(struct mmio_plugin *p);

@@ -1,0 +1,434 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rebuild.c - building the plugin list: the plugin directories, the
+ * registry states (the machine's, then the user's) and the scan cache.
+ * Unchanged files cost one stat and a cache look-up; changed ones are
+ * checked (check.c).  Building runs without host.lock (it waits for
+ * checkers); host.refreshing keeps it to one thread at a time, and the new
+ * list is swapped in under the lock, keeping what is loaded.
+ */
+#define _GNU_SOURCE
+#include "loader.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- rebuilding ---------------------------------------------------------- */
+
+/* What a rebuild works from: copied under the lock, used without it. */
+struct build {
+    char **dirs;
+    size_t ndirs;
+    char *cache_path, *state_path[2];
+    int timeout_ms;
+    int force;
+    struct mmio_plugin **old; /* referenced */
+    size_t nold;
+    struct mmio_cache cache;
+    struct mmio_cache fresh; /* what goes back to the cache file */
+    int checked;             /* files checked this time */
+    struct mmio_plugin **out;
+    unsigned *layers;
+    size_t n, cap, caplayers;
+    struct stat *dirs_seen;
+    struct stat state_seen[2];
+    struct mmio_trust_memo memo;
+    size_t cache_hint, old_hint;
+};
+
+static int is_entry(const struct mmio_plugin *p, const char *path,
+                    const char *symbol)
+{
+    return !strcmp(p->path, path) &&
+           !strcmp(p->symbol ? p->symbol : "", symbol ? symbol : "");
+}
+
+/* The entry for path (and symbol) in list; *hint is where to look first
+ * (the list is walked in the order it was built). */
+static struct mmio_plugin *find_in(struct mmio_plugin **list, size_t n,
+                                   const char *path, const char *symbol,
+                                   size_t *hint)
+{
+    if (*hint < n && is_entry(list[*hint], path, symbol))
+        return list[(*hint)++];
+    for (size_t i = 0; i < n; i++)
+        if (is_entry(list[i], path, symbol)) {
+            *hint = i + 1;
+            return list[i];
+        }
+    return NULL;
+}
+
+/* Marks a list entry taken over from the old list (layers' top bit). */
+#define REUSED (1u << 31)
+
+static int push_out(struct build *b, struct mmio_plugin *p, unsigned layer)
+{
+    if (mmio_vec_reserve(&b->layers, &b->caplayers, b->n + 1,
+                         sizeof *b->layers) != 0 ||
+        mmio_ptrs_push(&b->out, &b->n, &b->cap, p) != 0)
+        return -1;
+    b->layers[b->n - 1] = 1u << layer;
+    return 0;
+}
+
+/* Remembers a verdict for the cache file (environment faults never). */
+static void remember(struct build *b, const struct mmio_plugin *p)
+{
+    if (p->chk.fault == FAULT_ENV || !p->chk.reason ||
+        mmio_vec_reserve(&b->fresh.e, &b->fresh.cap, b->fresh.n + 1,
+                         sizeof *b->fresh.e) != 0)
+        return;
+    struct mmio_cache_entry *e = &b->fresh.e[b->fresh.n];
+    memset(e, 0, sizeof *e);
+    e->path = strdup(p->path);
+    e->symbol = p->symbol ? strdup(p->symbol) : NULL;
+    e->key = p->key;
+    if (!e->path || mmio_check_copy(&e->chk, &p->chk) != 0) {
+        free(e->path);
+        free(e->symbol);
+        return;
+    }
+    b->fresh.n++;
+}
+
+/* Whether a cached verdict still stands for this process: a hang found
+ * under a shorter time limit than ours is checked again. */
+static int verdict_usable(const struct mmio_check *c, int timeout_ms)
+{
+    if (c->state == MMIO_PLUGIN_BROKEN && strncmp(c->reason, "hung", 4) == 0)
+        return c->timeout_ms >= timeout_ms;
+    return c->fault != FAULT_ENV;
+}
+
+/* One file (a plugin, or a library with a procedure symbol) found in
+ * `layer`: reused, taken from the cache, or checked now. */
+static void take(struct build *b, const char *path, const char *symbol,
+                 FOURCC proc_fcc, unsigned layer)
+{
+    char real[4096], why[4400];
+    struct stat st;
+    int trusted = mmio_trust_file(path, real, sizeof real, &st, &b->memo, why,
+                                  sizeof why);
+    const char *key_path = trusted == 0 ? real : path;
+    /* Found twice (in a state and a directory, or through a symlink): one
+     * entry.  Files of one directory listing are distinct already. */
+    int may_repeat = layer != MMIO_LAYER_PATH || strcmp(key_path, path) != 0;
+    for (size_t i = 0; may_repeat && i < b->n; i++)
+        if (is_entry(b->out[i], key_path, symbol)) {
+            b->layers[i] |= 1u << layer;
+            return;
+        }
+    struct mmio_plugin *old =
+        find_in(b->old, b->nold, key_path, symbol, &b->old_hint);
+    struct mmio_key key;
+    if (trusted == 0)
+        mmio_key_of(&key, &st);
+    if (old && trusted == 0 && !b->force && mmio_key_eq(&old->key, &key) &&
+        verdict_usable(&old->chk, b->timeout_ms)) {
+        if (push_out(b, old, layer) == 0) {
+            b->layers[b->n - 1] |= REUSED; /* referenced when swapped in */
+            remember(b, old);
+        }
+        return;
+    }
+    struct mmio_plugin *p = mmio_plugin_new(key_path, symbol);
+    if (!p)
+        return;
+    p->proc_fcc = proc_fcc;
+    if (trusted != 0) {
+        /* not checked, not cached: a refusal of this kind is cheap and
+         * may be mended (a chmod) at any time */
+        mmio_check_set(&p->chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
+    } else {
+        p->key = key;
+        const struct mmio_cache_entry *hit =
+            b->force ? NULL
+                     : mmio_cache_find(&b->cache, real, symbol, &b->cache_hint);
+        if (!(hit && mmio_key_eq(&hit->key, &key) &&
+              verdict_usable(&hit->chk, b->timeout_ms) &&
+              mmio_check_copy(&p->chk, &hit->chk) == 0)) {
+            mmio_check_run(real, symbol, b->timeout_ms, &p->chk);
+            b->checked++;
+        }
+        if (symbol) { /* a procedure has no descriptor: describe it */
+            free(p->chk.name);
+            p->chk.name = strdup(symbol);
+            free(p->chk.fourccs);
+            p->chk.fourccs = calloc(2, sizeof(FOURCC));
+            if (p->chk.fourccs)
+                p->chk.fourccs[0] = proc_fcc;
+        }
+        remember(b, p);
+    }
+    if (push_out(b, p, layer) != 0) {
+        mmio_check_free(&p->chk);
+        free(p->path);
+        free(p->symbol);
+        free(p);
+    }
+}
+
+static void take_dirs(struct build *b)
+{
+    b->dirs_seen = calloc(b->ndirs ? b->ndirs : 1, sizeof *b->dirs_seen);
+    for (size_t d = 0; d < b->ndirs; d++) {
+        char why[700];
+        if (b->dirs_seen)
+            mmio_stat_or_zero(b->dirs[d], &b->dirs_seen[d]);
+        int t = mmio_trust_dir(b->dirs[d], why, sizeof why);
+        if (t == 1)
+            continue; /* does not exist: holds no plugins */
+        if (t != 0) {
+            struct mmio_plugin *p = mmio_plugin_new(b->dirs[d], NULL);
+            if (p) {
+                mmio_check_set(&p->chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
+                if (push_out(b, p, MMIO_LAYER_PATH) != 0) {
+                    mmio_check_free(&p->chk);
+                    free(p->path);
+                    free(p);
+                }
+            }
+            continue;
+        }
+        char **paths = NULL, canon[4096];
+        size_t n = 0;
+        /* listed under its canonical name: its files' paths are canonical */
+        const char *dir = realpath(b->dirs[d], canon) ? canon : b->dirs[d];
+        int again = 0;
+        for (size_t e = 0; e < d && !again; e++) {
+            char other[4096];
+            again = realpath(b->dirs[e], other) && !strcmp(other, dir);
+        }
+        if (again)
+            continue; /* the same directory named twice */
+        if (mmio_list_dir(dir, &paths, &n) != 0)
+            mmio_msg("%s: cannot list: %s", dir, strerror(errno));
+        for (size_t i = 0; i < n; i++) {
+            take(b, paths[i], NULL, 0, MMIO_LAYER_PATH);
+            free(paths[i]);
+        }
+        free(paths);
+    }
+}
+
+static void take_states(struct build *b)
+{
+    for (int m = 1; m >= 0; m--) { /* the machine's first */
+        const char *file = b->state_path[m];
+        mmio_stat_or_zero(file, &b->state_seen[m]);
+        struct mmio_state st;
+        char why[700];
+        if (mmio_state_read(file, &st, why, sizeof why) != 0) {
+            mmio_msg("%s", why);
+            continue;
+        }
+        unsigned layer = m ? MMIO_LAYER_MACHINE : MMIO_LAYER_USER;
+        for (size_t i = 0; i < st.nplugins; i++)
+            take(b, st.plugins[i].path, NULL, 0, layer);
+        for (size_t i = 0; i < st.nprocs; i++)
+            take(b, st.procs[i].lib, st.procs[i].symbol, st.procs[i].fcc,
+                 layer);
+        mmio_state_free(&st);
+    }
+}
+
+static void free_build(struct build *b)
+{
+    for (size_t i = 0; i < b->ndirs; i++)
+        free(b->dirs[i]);
+    free(b->dirs);
+    free(b->cache_path);
+    free(b->state_path[0]);
+    free(b->state_path[1]);
+    mmio_cache_free(&b->cache);
+    mmio_cache_free(&b->fresh);
+    free(b->out);
+    free(b->layers);
+    free(b->dirs_seen);
+    free(b->old);
+}
+
+static char *dup_opt(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Copies what a rebuild needs; host.lock held. */
+static int start_build(struct build *b, int force)
+{
+    memset(b, 0, sizeof *b);
+    b->force = force;
+    b->timeout_ms = host.cfg.scan_timeout_ms;
+    b->cache_path = dup_opt(host.cfg.cache_path);
+    b->state_path[0] = dup_opt(host.cfg.state_path);
+    b->state_path[1] = dup_opt(host.cfg.system_state_path);
+    b->dirs = calloc(host.cfg.ndirs ? host.cfg.ndirs : 1, sizeof *b->dirs);
+    b->old = calloc(host.n ? host.n : 1, sizeof(struct mmio_plugin *));
+    if (!b->dirs || !b->old)
+        return -1;
+    for (size_t i = 0; i < host.cfg.ndirs; i++)
+        if ((b->dirs[b->ndirs] = strdup(host.cfg.dirs[i])) != NULL)
+            b->ndirs++;
+    for (size_t i = 0; i < host.n; i++) {
+        b->old[b->nold++] = host.list[i];
+        host.list[i]->refs++;
+    }
+    return 0;
+}
+
+/* The available plugin files of the list, ordered by name, then by place
+ * in the list (qsort over indices). */
+static int by_name_then_place(const void *a, const void *b)
+{
+    const struct mmio_plugin *p = host.list[*(const size_t *)a];
+    const struct mmio_plugin *q = host.list[*(const size_t *)b];
+    int c = strcmp(p->chk.name, q->chk.name);
+    if (c)
+        return c;
+    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static int nameable(const struct mmio_plugin *p)
+{
+    return p->kind == KIND_PLUGIN && p->chk.name &&
+           p->chk.state == MMIO_PLUGIN_AVAILABLE;
+}
+
+/* Applies plugins.conf and the first-name-wins rule; host.lock held. */
+static void apply_config_locked(void)
+{
+    size_t *order = calloc(host.n ? host.n : 1, sizeof *order), k = 0;
+    for (size_t i = 0; i < host.n; i++) {
+        struct mmio_plugin *p = host.list[i];
+        const struct mmio_plugin_conf *pc =
+            p->kind == KIND_PLUGIN ? mmio_config_plugin(&host.cfg, p->chk.name)
+                                   : NULL;
+        p->disabled = pc && pc->enabled == 0;
+        free(p->shadowed);
+        p->shadowed = NULL;
+        if (order && nameable(p))
+            order[k++] = i;
+    }
+    if (!order)
+        return;
+    qsort(order, k, sizeof *order, by_name_then_place);
+    for (size_t i = 1; i < k; i++) {
+        struct mmio_plugin *first = NULL, *p = host.list[order[i]];
+        for (size_t j = i; j > 0; j--) /* the first of this name */
+            if (strcmp(host.list[order[j - 1]]->chk.name, p->chk.name) == 0)
+                first = host.list[order[j - 1]];
+            else
+                break;
+        if (!first || p->ntargets)
+            continue; /* loaded already: it stays what it is */
+        char why[4400];
+        snprintf(why, sizeof why, "another plugin named '%s' (%s) comes first",
+                 p->chk.name, first->path);
+        p->shadowed = strdup(why);
+    }
+    free(order);
+}
+
+/* Swaps the new list in; host.lock held. */
+static void finish_build_locked(struct build *b)
+{
+    /* Loaded plugins stay (their names label registry entries), and so do
+     * those being loaded and those an application asked for. */
+    for (size_t i = 0; i < host.n; i++) {
+        struct mmio_plugin *p = host.list[i];
+        if (!(p->ntargets || p->loading ||
+              (p->layers & (1u << MMIO_LAYER_APP))))
+            continue;
+        size_t k = 0;
+        while (k < b->n && b->out[k] != p)
+            k++;
+        if (k < b->n)
+            b->layers[k] |= p->layers & (1u << MMIO_LAYER_APP);
+        else if (push_out(b, p, MMIO_LAYER_APP) == 0)
+            b->layers[b->n - 1] = p->layers | REUSED;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->layers[i] & REUSED)
+            b->out[i]->refs++; /* the new list's reference */
+        b->out[i]->layers = b->layers[i] & ~REUSED;
+    }
+    for (size_t i = 0; i < host.n; i++)
+        mmio_plugin_unref_locked(host.list[i]);
+    free(host.list);
+    host.list = b->out;
+    host.n = host.cap = b->n;
+    b->out = NULL;
+    b->n = 0;
+    apply_config_locked();
+    free(host.dirs_seen);
+    host.dirs_seen = b->dirs_seen;
+    host.ndirs_seen = b->dirs_seen ? b->ndirs : 0;
+    b->dirs_seen = NULL;
+    host.state_seen[0] = b->state_seen[0];
+    host.state_seen[1] = b->state_seen[1];
+    for (size_t i = 0; i < b->nold; i++)
+        mmio_plugin_unref_locked(b->old[i]);
+    b->nold = 0;
+}
+
+void mmio_host_refresh(int force)
+{
+    pthread_mutex_lock(&host.lock);
+    mmio_host_config_locked();
+    if (host.refreshing) {
+        while (host.refreshing)
+            pthread_cond_wait(&host.cond, &host.lock);
+        if (!force && host.listed) { /* the other thread's list will do */
+            pthread_mutex_unlock(&host.lock);
+            return;
+        }
+    }
+    struct build b;
+    if (start_build(&b, force) != 0) {
+        for (size_t i = 0; i < b.nold; i++)
+            mmio_plugin_unref_locked(b.old[i]);
+        b.nold = 0;
+        pthread_mutex_unlock(&host.lock);
+        free_build(&b);
+        return;
+    }
+    host.refreshing = 1;
+    host.stale = 0;
+    unsigned gen = host.config_gen;
+    pthread_mutex_unlock(&host.lock);
+
+    mmio_cache_read(b.cache_path, &b.cache);
+    b.fresh.frozen = b.cache.frozen;
+    take_dirs(&b);
+    take_states(&b);
+    if (b.checked || b.fresh.n != b.cache.n)
+        mmio_cache_write(b.cache_path, &b.fresh);
+
+    pthread_mutex_lock(&host.lock);
+    if (gen == host.config_gen) {
+        finish_build_locked(&b);
+        host.listed = 1;
+    }
+    for (size_t i = 0; i < b.n; i++) /* a configuration change overtook it */
+        if (!(b.layers[i] & REUSED))
+            mmio_plugin_unref_locked(b.out[i]);
+    for (size_t i = 0; i < b.nold; i++)
+        mmio_plugin_unref_locked(b.old[i]);
+    host.refreshing = 0;
+    pthread_cond_broadcast(&host.cond);
+    pthread_mutex_unlock(&host.lock);
+    free_build(&b);
+}
+
+void mmio_host_ensure_listed(void)
+{
+    pthread_mutex_lock(&host.lock);
+    mmio_host_config_locked();
+    int need = mmio_host_stale_locked();
+    pthread_mutex_unlock(&host.lock);
+    if (need)
+        mmio_host_refresh(0);
+}
