@@ -177,13 +177,18 @@ void CALLBACK collect(LPCSTR msg, void *ctx)
 
 void use_bundled_plugins(void)
 {
-    char text[1024];
+    use_bundled_plugins_with("");
+}
+
+void use_bundled_plugins_with(const char *extra)
+{
+    char text[2048];
     const char *cfg = tu_path("bundled.conf");
     snprintf(text, sizeof text,
              "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
-             "system_state = %s\n",
+             "system_state = %s\n%s",
              BUNDLED_PLUGIN_DIR, tu_path("scan.cache"), tu_path("state"),
-             tu_path("machine.state"));
+             tu_path("machine.state"), extra);
     tu_write(cfg, text, strlen(text));
     unsetenv("MMIO_SCANNER");
     unsetenv("MMIO_PLUGIN_PATH");

@@ -41,6 +41,8 @@ int run_host(const char *args, char *out, size_t cap);
 
 /* The build's bundled plugins (zip, gz) on the path of a fresh host. */
 void use_bundled_plugins(void);
+/* The same, with extra lines at the end of plugins.conf. */
+void use_bundled_plugins_with(const char *extra);
 
 /* Seconds on a monotonic clock. */
 double now_s(void);

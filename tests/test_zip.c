@@ -180,6 +180,27 @@ START_TEST(archive_keeps_its_mode)
 }
 END_TEST
 
+START_TEST(options_from_plugins_conf_reach_the_plugin)
+{
+    use_bundled_plugins_with("[plugin zip]\noptions = store\n");
+    char archive[600], name[700];
+    snprintf(archive, sizeof archive, "%s", tu_path("stored.zip"));
+    snprintf(name, sizeof name, "%s+s.txt", archive);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(mmioWrite(h, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 32), 32);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    char cmd[1500];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
+             "sys.exit(0 if z.getinfo('s.txt').compress_type==0 else 1)\"",
+             archive);
+    int st = system(cmd);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+                  "options = store did not reach the plugin");
+}
+END_TEST
+
 Suite *suite_zip(void)
 {
     Suite *s = suite_create("zip");
@@ -190,6 +211,7 @@ Suite *suite_zip(void)
     tcase_add_test(tc, delete_rename_exist_and_flush_do_what_they_say);
     tcase_add_test(tc, concurrent_writers_keep_every_member);
     tcase_add_test(tc, archive_keeps_its_mode);
+    tcase_add_test(tc, options_from_plugins_conf_reach_the_plugin);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,6 +32,15 @@
 
 static const FOURCC fourccs[] = {FOURCC_GZ, 0};
 
+static char install_options[256];
+
+/* The options in force: a route's, else plugins.conf's at install. */
+static const char *options(void)
+{
+    const char *o = mmioExtPluginOptions();
+    return *o ? o : install_options;
+}
+
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     MMIO_PLUGIN_ABI, "gz",   "1.0.0", "gzip streams as files (zlib)",
     "MIT",           fourccs};
@@ -74,7 +83,7 @@ static char *file_of(const char *name)
 
 static int level_option(void)
 {
-    const char *o = strstr(mmioExtPluginOptions(), "level=");
+    const char *o = strstr(options(), "level=");
     int level = o ? (int)strtol(o + 6, NULL, 10) : Z_DEFAULT_COMPRESSION;
     return level >= 0 && level <= 9 ? level : Z_DEFAULT_COMPRESSION;
 }
@@ -390,6 +399,10 @@ static LRESULT CALLBACK gz_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 
 MMIOAPI MMRESULT mmioPluginInstall(void)
 {
+    /* plugins.conf's options reach a procedure through a [route] only;
+     * otherwise those given at install hold */
+    snprintf(install_options, sizeof install_options, "%s",
+             mmioExtPluginOptions());
     return mmioInstallIOProc(FOURCC_GZ, gz_proc, MMIO_INSTALLPROC)
                ? MMSYSERR_NOERROR
                : MMSYSERR_ERROR;

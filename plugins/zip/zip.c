@@ -31,6 +31,15 @@
 
 static const FOURCC fourccs[] = {FOURCC_ZIP, 0};
 
+static char install_options[256];
+
+/* The options in force: a route's, else plugins.conf's at install. */
+static const char *options(void)
+{
+    const char *o = mmioExtPluginOptions();
+    return *o ? o : install_options;
+}
+
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     MMIO_PLUGIN_ABI, "zip",  "1.0.0", "Members of ZIP archives (libzip)",
     "MIT",           fourccs};
@@ -255,7 +264,7 @@ static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
         return MMIOERR_OUTOFMEMORY;
     m->archive = strndup(fullname, (size_t)(plus - fullname));
     m->name = strdup(plus + 1);
-    m->store = strstr(mmioExtPluginOptions(), "store") != NULL;
+    m->store = strstr(options(), "store") != NULL;
     DWORD rw = mi->dwFlags & MMIO_RWMODE;
     MMRESULT rc = (!m->archive || !m->name) ? MMIOERR_OUTOFMEMORY : 0;
     if (rc == 0 && (mi->dwFlags & MMIO_CREATE))
@@ -352,6 +361,10 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 
 MMIOAPI MMRESULT mmioPluginInstall(void)
 {
+    /* plugins.conf's options reach a procedure through a [route] only;
+     * otherwise those given at install hold */
+    snprintf(install_options, sizeof install_options, "%s",
+             mmioExtPluginOptions());
     return mmioInstallIOProc(FOURCC_ZIP, zip_proc, MMIO_INSTALLPROC)
                ? MMSYSERR_NOERROR
                : MMSYSERR_ERROR;
