@@ -45,6 +45,18 @@ out=$(MMIO_CONFIG="$work/plugins.conf" "$work/prog" "x.rot+$work/secret.txt")
   || { echo "install test: the bundled zip plugin is not on the installed path"; exit 1; }
 test -f "$work/prefix/etc/mmio/plugins.conf"
 
+# Every exported symbol carries the MMIO_1.0 version, and nothing but the
+# API (names starting with mmio) is exported.
+lib=$(find "$work/prefix" -name libmmio.so.1)
+syms=$(objdump -T "$lib" | grep -v -e '[*]UND[*]' -e '[*]ABS[*]' | grep -E ' D[FO] ' | awk '{print $NF, $(NF-1)}')
+[ -n "$syms" ] || { echo "install test: no exported symbols"; exit 1; }
+if echo "$syms" | grep -v "^mmio" | grep -q .; then
+  echo "install test: exported beyond the API: $(echo "$syms" | grep -v '^mmio')"; exit 1
+fi
+if echo "$syms" | grep -v "MMIO_1.0" | grep -q .; then
+  echo "install test: symbols without the MMIO_1.0 version"; exit 1
+fi
+
 # A client built with an rpath only (no LD_LIBRARY_PATH) uses the bundled
 # zip plugin through the installed configuration: the checker must find
 # the client's libmmio by itself.
