@@ -22,20 +22,7 @@ mkdir -m 755 "$work/plugins"
 cp "$work/rot13/rot13.so" "$work/plugins/"
 printf '[host]\nplugin_dir = plugins\n' > "$work/plugins.conf"
 
-cat > "$work/prog.c" <<'C'
-#include <mmsystem.h>
-#include <stdio.h>
-int main(int argc, char **argv) {
-    char buf[64] = "";
-    HMMIO h = mmioOpen(argv[1], NULL, MMIO_READ);
-    if (!h) return 1;
-    LONG n = mmioRead(h, buf, sizeof buf - 1);
-    buf[n > 0 ? n : 0] = 0;
-    printf("%s\n", buf);
-    return mmioClose(h, 0) == 0 && argc == 2 ? 0 : 1;
-}
-C
-cc ${MMIO_TEST_CFLAGS:-} "$work/prog.c" $(pkg-config --cflags --libs mmio) -o "$work/prog"
+cc ${MMIO_TEST_CFLAGS:-} "$src/tests/compat/read_name.c" $(pkg-config --cflags --libs mmio) -o "$work/prog"
 printf 'Uryyb, jbeyq' > "$work/secret.txt"
 out=$(MMIO_CONFIG="$work/plugins.conf" "$work/prog" "x.rot+$work/secret.txt")
 [ "$out" = "Hello, world" ] || { echo "install test: got '$out'"; exit 1; }
@@ -61,7 +48,7 @@ fi
 # zip plugin through the installed configuration: the checker must find
 # the client's libmmio by itself.
 if [ -f "$work/prefix/lib/mmio/plugins/zip.so" ]; then
-  cc ${MMIO_TEST_CFLAGS:-} "$work/prog.c" $(pkg-config --cflags --libs mmio) \
+  cc ${MMIO_TEST_CFLAGS:-} "$src/tests/compat/read_name.c" $(pkg-config --cflags --libs mmio) \
     -Wl,-rpath,"$work/prefix/lib" -o "$work/prog-rpath"
   python3 - "$work/a.zip" <<'PY'
 import sys, zipfile

@@ -13,19 +13,6 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/home"
 printf 'Hello from a zip member' > "$work/in.txt"
-cat > "$work/prog.c" <<'C'
-#include <mmsystem.h>
-#include <stdio.h>
-int main(int argc, char **argv) {
-    char buf[64] = "";
-    HMMIO h = mmioOpen(argv[1], NULL, MMIO_READ);
-    if (!h) return 1;
-    LONG n = mmioRead(h, buf, sizeof buf - 1);
-    buf[n > 0 ? n : 0] = 0;
-    printf("%s\n", buf);
-    return mmioClose(h, 0) == 0 && argc == 2 ? 0 : 1;
-}
-C
 clean() { env -i HOME="$work/home" PATH=/usr/bin:/bin "$@"; }
 
 # check ROOT PREFIX CONFDIR: the installed tree at ROOT (staging or not)
@@ -52,7 +39,7 @@ check() {
   got=$(clean "$host" cat "$work/a.zip+m.txt" 2>/dev/null)
   [ "$got" = "Hello from a zip member" ] \
     || { echo "prefix test ($label): zip read gave '$got'"; exit 1; }
-  cc ${MMIO_TEST_CFLAGS:-} "$work/prog.c" -I"$root$prefix/include/mmio" -L"$libdir" -lmmio \
+  cc ${MMIO_TEST_CFLAGS:-} "$src/tests/compat/read_name.c" -I"$root$prefix/include/mmio" -L"$libdir" -lmmio \
     -Wl,-rpath,"$libdir" -o "$work/prog-$label"
   got=$(clean "$work/prog-$label" "$work/a.zip+m.txt")
   [ "$got" = "Hello from a zip member" ] \
