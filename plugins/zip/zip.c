@@ -4,28 +4,28 @@
  *
  *   mmioOpen("songs.zip+intro.wav", NULL, MMIO_READ)
  *
- * The member is read into memory at open (libzip cannot seek in compressed
- * data) and, when written, stored back into the archive at close (and at
- * mmioFlush), replacing a member of the same name.  Writers of one archive,
- * in any process, take turns under a lock on ARCHIVE.lock, so none loses
- * another's members.  Options (plugins.conf [plugin zip] options):
- * "store" writes members uncompressed.
+ * Reading streams the member in place (reader.c): memory stays bounded
+ * whatever its size, and seeks work.  Writing goes to an unnamed temporary
+ * file next to the archive, committed into the archive at close (and at
+ * mmioFlush) under the archive's writer lock (archive.c), so concurrent
+ * writers in any process lose nothing and a killed writer leaves the old
+ * archive or the new one.  A member name is the text after the last '+';
+ * '\' separators become '/'; names that are absolute or climb with ".."
+ * are refused (MMIOERR_INVALIDFILE).  Members of 2 GiB or more are
+ * refused with MMSYSERR_NOTSUPPORTED: a LONG offset cannot reach past it.
+ *
+ * Options (plugins.conf [plugin zip] options): "store" writes members
+ * uncompressed; "level=N" (1-9) sets the deflate level.
  */
 #define _GNU_SOURCE
-#include <mmio_plugin.h>
+#include "zip_plugin.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zip.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define FOURCC_ZIP mmioFOURCC('Z', 'I', 'P', ' ')
 
@@ -41,16 +41,16 @@ static const char *options(void)
 }
 
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
-    MMIO_PLUGIN_ABI, "zip",  "1.0.0", "Members of ZIP archives (libzip)",
+    MMIO_PLUGIN_ABI, "zip",  "2.0.0", "Members of ZIP archives (libzip)",
     "MIT",           fourccs};
 
 struct member {
     char *archive; /* the name up to the last '+' */
     char *name;    /* the member: after it */
-    char *data;
-    size_t len, cap;
+    zreader *rd;   /* opened for reading */
+    int fd;        /* opened for writing: the member's bytes */
+    int64_t len;   /* ... and how many */
     int dirty;
-    int store; /* write uncompressed */
 };
 
 static struct member *member_of(const MMIOINFO *mi)
@@ -62,106 +62,31 @@ static void free_member(struct member *m)
 {
     if (!m)
         return;
+    zreader_close(m->rd);
+    if (m->fd >= 0)
+        close(m->fd);
     free(m->archive);
     free(m->name);
-    free(m->data);
     free(m);
 }
 
-static MMRESULT load(struct member *m)
+/* A member name extracting tools could not turn into a path outside their
+ * directory: relative, no ".." component. */
+static int safe_name(const char *name)
 {
-    int err = 0;
-    zip_t *z = zip_open(m->archive, ZIP_RDONLY, &err);
-    if (!z)
-        return err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
-    zip_stat_t st;
-    MMRESULT rc = MMIOERR_FILENOTFOUND;
-    if (zip_stat(z, m->name, 0, &st) == 0 && (st.valid & ZIP_STAT_SIZE) &&
-        st.size < INT32_MAX) {
-        zip_file_t *f = zip_fopen(z, m->name, 0);
-        m->cap = (size_t)st.size + 1;
-        m->data = malloc(m->cap);
-        rc = MMIOERR_CANNOTREAD;
-        if (f && m->data &&
-            zip_fread(f, m->data, st.size) == (zip_int64_t)st.size) {
-            m->len = (size_t)st.size;
-            rc = 0;
-        }
-        if (f)
-            zip_fclose(f);
+    if (!*name || name[0] == '/')
+        return 0;
+    for (const char *p = name; p;) {
+        const char *next = strchr(p, '/');
+        size_t n = next ? (size_t)(next - p) : strlen(p);
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        p = next ? next + 1 : NULL;
     }
-    zip_discard(z);
-    return rc;
+    return 1;
 }
 
-/* Writers of one archive take turns: each re-reads the archive inside an
- * exclusive lock on ARCHIVE.lock (a file that stays put, unlike the archive,
- * which libzip replaces by rename), so no member written by another
- * process is lost.  -1 when the lock cannot be had within 10 s. */
-static int lock_archive(const char *archive)
-{
-    size_t n = strlen(archive) + 6;
-    char *path = malloc(n);
-    if (!path)
-        return -1;
-    snprintf(path, n, "%s.lock", archive);
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    free(path);
-    if (fd < 0)
-        return -1;
-    for (int waited = 0; waited < 10000; waited += 5) {
-        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-            return fd;
-        if (errno != EWOULDBLOCK && errno != EINTR)
-            break;
-        struct timespec ts = {0, 5000000};
-        nanosleep(&ts, NULL);
-    }
-    close(fd);
-    return -1;
-}
-
-static MMRESULT store_locked(struct member *m);
-
-static MMRESULT store(struct member *m)
-{
-    int lock = lock_archive(m->archive);
-    if (lock < 0)
-        return MMIOERR_CANNOTWRITE;
-    MMRESULT rc = store_locked(m);
-    close(lock); /* releases the lock */
-    return rc;
-}
-
-static MMRESULT store_locked(struct member *m)
-{
-    int err = 0;
-    /* the archive keeps its permission bits (libzip's new file would not) */
-    struct stat before;
-    int existed = stat(m->archive, &before) == 0;
-    zip_t *z = zip_open(m->archive, ZIP_CREATE, &err);
-    if (!z)
-        return MMIOERR_CANNOTWRITE;
-    /* m->data outlives zip_close, which is when libzip reads it */
-    zip_source_t *src = zip_source_buffer(z, m->data ? m->data : "", m->len, 0);
-    zip_int64_t idx =
-        src ? zip_file_add(z, m->name, src, ZIP_FL_OVERWRITE) : -1;
-    if (idx < 0) {
-        if (src)
-            zip_source_free(src);
-        zip_discard(z);
-        return MMIOERR_CANNOTWRITE;
-    }
-    if (m->store)
-        zip_set_file_compression(z, (zip_uint64_t)idx, ZIP_CM_STORE, 0);
-    if (zip_close(z) != 0)
-        return MMIOERR_CANNOTWRITE;
-    if (existed)
-        chmod(m->archive, before.st_mode & 07777);
-    return 0;
-}
-
-/* Splits "archive+member" (at the last '+'); 0 or an MMIOERR_ code. */
+/* Splits "archive+member" at the last '+': 0 or an MMIOERR_ code. */
 static MMRESULT split(const char *fullname, char **archive, char **name)
 {
     const char *plus = fullname ? strrchr(fullname, '+') : NULL;
@@ -170,48 +95,122 @@ static MMRESULT split(const char *fullname, char **archive, char **name)
         return MMIOERR_INVALIDFILE;
     *archive = strndup(fullname, (size_t)(plus - fullname));
     *name = strdup(plus + 1);
-    if (*archive && *name)
-        return 0;
-    free(*archive);
-    free(*name);
-    return MMIOERR_OUTOFMEMORY;
+    if (!*archive || !*name) {
+        free(*archive);
+        free(*name);
+        *archive = *name = NULL;
+        return MMIOERR_OUTOFMEMORY;
+    }
+    for (char *p = *name; *p; p++)
+        if (*p == '\\')
+            *p = '/'; /* Windows code's separators; ZIP's is '/' */
+    if (!safe_name(*name)) {
+        free(*archive);
+        free(*name);
+        *archive = *name = NULL;
+        return MMIOERR_INVALIDFILE;
+    }
+    return 0;
 }
 
-/* MMIO_EXIST: looks the name up, decompressing nothing.  MMIO_DELETE:
- * deletes the member.  Either way nothing stays open. */
-static LRESULT zip_exist_or_delete(const char *fullname, int delete)
+static int level_option(void)
 {
-    char *archive, *name;
-    MMRESULT rc = split(fullname, &archive, &name);
-    if (rc != 0)
+    const char *o = strstr(options(), "level=");
+    int level = o ? (int)strtol(o + 6, NULL, 10) : 0;
+    return level >= 1 && level <= 9 ? level : 0; /* 0: libzip's default */
+}
+
+/* Adds the member's bytes to the archive (replacing one of that name),
+ * with the archive's permission bits.  Call with the lock held. */
+static MMRESULT commit_locked(struct member *m)
+{
+    MMRESULT rc;
+    mode_t mode = zarchive_mode(m->archive);
+    zip_t *z = zarchive_open(m->archive, 1, &rc);
+    if (!z)
         return rc;
-    int err = 0, lock = delete ? lock_archive(archive) : -1;
-    if (delete &&lock < 0) {
-        free(archive);
-        free(name);
+    int fd = dup(m->fd);
+    FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
+    if (!fp && fd >= 0)
+        close(fd);
+    /* the source owns fp from here */
+    zip_source_t *src = fp ? zip_source_filep(z, fp, 0, m->len) : NULL;
+    if (!src && fp)
+        fclose(fp);
+    zip_int64_t idx = src ? zip_file_add(z, m->name, src,
+                                         ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8)
+                          : -1;
+    if (idx < 0) {
+        if (src)
+            zip_source_free(src);
+        zip_discard(z);
         return MMIOERR_CANNOTWRITE;
     }
-    zip_t *z = zip_open(archive, delete ? 0 : ZIP_RDONLY, &err);
-    if (!z) {
-        rc = err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
-    } else {
-        zip_int64_t idx = zip_name_locate(z, name, 0);
-        if (idx < 0)
-            rc = MMIOERR_FILENOTFOUND;
-        else if (delete &&(zip_delete(z, (zip_uint64_t)idx) != 0 ||
-                           zip_close(z) != 0))
-            rc = MMIOERR_CANNOTWRITE;
-        if (!delete || rc != 0)
-            zip_discard(z);
+    zip_uint64_t i = (zip_uint64_t)idx;
+    int ok = zip_file_set_external_attributes(
+                 z, i, 0, ZIP_OPSYS_UNIX,
+                 ((zip_uint32_t)(mode & 0777) | S_IFREG) << 16) == 0;
+    if (strstr(options(), "store"))
+        ok &= zip_set_file_compression(z, i, ZIP_CM_STORE, 0) == 0;
+    else
+        ok &= zip_set_file_compression(z, i, ZIP_CM_DEFLATE,
+                                       (zip_uint32_t)level_option()) == 0;
+    if (!ok || zip_close(z) != 0) {
+        zip_discard(z);
+        return MMIOERR_CANNOTWRITE;
     }
-    if (lock >= 0)
-        close(lock);
-    free(archive);
-    free(name);
+    return 0;
+}
+
+static MMRESULT commit(struct member *m)
+{
+    int lock = zarchive_lock(m->archive);
+    if (lock < 0)
+        return MMIOERR_CANNOTWRITE;
+    MMRESULT rc = commit_locked(m);
+    zarchive_unlock(lock);
+    if (rc == 0)
+        m->dirty = 0;
     return rc;
 }
 
-/* MMIOM_RENAME: a member renamed within its archive. */
+/* MMIO_EXIST: looks the name up, inflating nothing. */
+static LRESULT exist(const char *archive, const char *name)
+{
+    int err = 0;
+    zip_t *z = zip_open(archive, ZIP_RDONLY, &err);
+    if (!z)
+        return err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
+    LRESULT rc = zip_name_locate(z, name, 0) < 0 ? MMIOERR_FILENOTFOUND : 0;
+    zip_discard(z);
+    return rc;
+}
+
+/* Under the lock: MMIO_DELETE of a member (to == NULL) or mmioRename. */
+static LRESULT change(const char *archive, const char *name, const char *to)
+{
+    int lock = zarchive_lock(archive);
+    if (lock < 0)
+        return MMIOERR_CANNOTWRITE;
+    MMRESULT rc;
+    zip_t *z = zarchive_open(archive, 0, &rc);
+    if (z) {
+        zip_int64_t idx = zip_name_locate(z, name, 0);
+        zip_uint64_t i = (zip_uint64_t)idx;
+        if (idx < 0)
+            rc = MMIOERR_FILENOTFOUND;
+        else if (to ? zip_file_rename(z, i, to, ZIP_FL_ENC_UTF_8) != 0
+                    : zip_delete(z, i) != 0)
+            rc = MMIOERR_CANNOTWRITE;
+        else
+            rc = zip_close(z) == 0 ? 0 : MMIOERR_CANNOTWRITE;
+        if (rc != 0)
+            zip_discard(z);
+    }
+    zarchive_unlock(lock);
+    return rc;
+}
+
 static LRESULT rename_member(const char *from, const char *to)
 {
     char *archive, *name, *archive2, *name2;
@@ -219,60 +218,68 @@ static LRESULT rename_member(const char *from, const char *to)
     if (rc != 0)
         return rc;
     rc = split(to, &archive2, &name2);
-    if (rc != 0) {
-        free(archive);
-        free(name);
-        return rc;
+    if (rc == 0) {
+        /* moving between archives is a copy, not a rename: not done here */
+        rc = strcmp(archive, archive2) != 0 ? MMSYSERR_NOTSUPPORTED
+                                            : change(archive, name, name2);
+        free(archive2);
+        free(name2);
     }
-    int err = 0;
-    int same = strcmp(archive, archive2) == 0;
-    int lock = same ? lock_archive(archive) : -1;
-    zip_t *z = same && lock >= 0 ? zip_open(archive, 0, &err) : NULL;
-    if (!z) {
-        rc = !same                 ? MMSYSERR_NOTSUPPORTED
-             : lock < 0            ? MMIOERR_CANNOTWRITE
-             : err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND
-                                   : MMIOERR_CANNOTOPEN;
-    } else {
-        zip_int64_t idx = zip_name_locate(z, name, 0);
-        if (idx < 0)
-            rc = MMIOERR_FILENOTFOUND;
-        else if (zip_file_rename(z, (zip_uint64_t)idx, name2, 0) != 0 ||
-                 zip_close(z) != 0)
-            rc = MMIOERR_CANNOTWRITE;
-        if (rc != 0)
-            zip_discard(z);
-    }
-    if (lock >= 0)
-        close(lock);
     free(archive);
     free(name);
-    free(archive2);
-    free(name2);
+    return rc;
+}
+
+/* Opened for writing: the member's bytes go to a temporary next to the
+ * archive, starting as the member's current bytes unless MMIO_CREATE. */
+static MMRESULT open_for_writing(struct member *m, DWORD flags)
+{
+    m->fd = zarchive_scratch(m->archive);
+    if (m->fd < 0)
+        return errno == ENOENT ? MMIOERR_PATHNOTFOUND : MMIOERR_CANNOTWRITE;
+    if (flags & MMIO_CREATE) {
+        m->dirty = 1; /* a new, empty member, even if nothing is written */
+        return 0;
+    }
+    zreader *r;
+    MMRESULT rc = zreader_open(m->archive, m->name, &r);
+    if (rc != 0)
+        return rc;
+    m->len = zreader_size(r);
+    if (zreader_copy_to(r, m->fd) != 0)
+        rc = MMIOERR_CANNOTREAD;
+    zreader_close(r);
     return rc;
 }
 
 static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
 {
-    if (mi->dwFlags & (MMIO_EXIST | MMIO_DELETE))
-        return zip_exist_or_delete(fullname, (mi->dwFlags & MMIO_DELETE) != 0);
-    const char *plus = fullname ? strrchr(fullname, '+') : NULL;
-    if (!plus || plus == fullname || !plus[1])
-        return MMIOERR_INVALIDFILE;
+    char *archive, *name;
+    MMRESULT rc = split(fullname, &archive, &name);
+    if (rc != 0)
+        return rc;
+    DWORD fl = mi->dwFlags, rw = fl & MMIO_RWMODE;
+    if (fl & (MMIO_EXIST | MMIO_DELETE)) {
+        rc = (fl & MMIO_DELETE) ? change(archive, name, NULL)
+                                : exist(archive, name);
+        free(archive);
+        free(name);
+        return rc;
+    }
     struct member *m = calloc(1, sizeof *m);
-    if (!m)
+    if (!m) {
+        free(archive);
+        free(name);
         return MMIOERR_OUTOFMEMORY;
-    m->archive = strndup(fullname, (size_t)(plus - fullname));
-    m->name = strdup(plus + 1);
-    m->store = strstr(options(), "store") != NULL;
-    DWORD rw = mi->dwFlags & MMIO_RWMODE;
-    MMRESULT rc = (!m->archive || !m->name) ? MMIOERR_OUTOFMEMORY : 0;
-    if (rc == 0 && (mi->dwFlags & MMIO_CREATE))
-        m->dirty = 1; /* a new, empty member */
-    else if (rc == 0)
-        rc = load(m);
-    if (rc == 0 && rw == MMIO_READ && (mi->dwFlags & MMIO_CREATE))
-        rc = MMIOERR_ACCESSDENIED;
+    }
+    m->archive = archive;
+    m->name = name;
+    m->fd = -1;
+    if (rw == MMIO_READ)
+        rc = (fl & MMIO_CREATE) ? MMIOERR_ACCESSDENIED
+                                : zreader_open(archive, name, &m->rd);
+    else
+        rc = open_for_writing(m, fl);
     if (rc != 0) {
         free_member(m);
         return rc;
@@ -282,30 +289,55 @@ static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
     return 0;
 }
 
-static LRESULT zip_write(MMIOINFO *mi, const char *src, LONG n)
+static LRESULT zip_read(MMIOINFO *mi, struct member *m, char *dst, LONG n)
 {
-    struct member *m = member_of(mi);
-    size_t end = (size_t)mi->lDiskOffset + (size_t)n;
-    if (end > INT32_MAX)
-        return -1;
-    if (end > m->cap) {
-        size_t cap = m->cap ? m->cap : 4096;
-        while (cap < end)
-            cap *= 2;
-        char *grown = realloc(m->data, cap);
-        if (!grown)
-            return -1;
-        m->data = grown;
-        m->cap = cap;
+    long got;
+    if (m->rd) {
+        got = zreader_read(m->rd, mi->lDiskOffset, dst, n);
+    } else {
+        if (mi->lDiskOffset >= m->len)
+            return 0;
+        do
+            got = pread(m->fd, dst, (size_t)n, mi->lDiskOffset);
+        while (got < 0 && errno == EINTR);
     }
-    if ((size_t)mi->lDiskOffset > m->len) /* a gap reads as zeros */
-        memset(m->data + m->len, 0, (size_t)mi->lDiskOffset - m->len);
-    memcpy(m->data + mi->lDiskOffset, src, (size_t)n);
+    if (got > 0)
+        mi->lDiskOffset += (LONG)got;
+    return got;
+}
+
+static LRESULT zip_write(MMIOINFO *mi, struct member *m, const char *src,
+                         LONG n)
+{
+    if (m->fd < 0 || n < 0 || (int64_t)mi->lDiskOffset + n > INT32_MAX)
+        return -1;
+    for (LONG done = 0; done < n;) { /* a gap before it reads as zeros */
+        ssize_t w = pwrite(m->fd, src + done, (size_t)(n - done),
+                           (off_t)mi->lDiskOffset + done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        done += (LONG)w;
+    }
     mi->lDiskOffset += n;
-    if (end > m->len)
-        m->len = end;
+    if (mi->lDiskOffset > m->len)
+        m->len = mi->lDiskOffset;
     m->dirty = 1;
     return n;
+}
+
+static LRESULT zip_seek(MMIOINFO *mi, struct member *m, LONG off, int how)
+{
+    int64_t size = m->rd ? zreader_size(m->rd) : m->len;
+    int64_t pos = how == SEEK_SET   ? (int64_t)off
+                  : how == SEEK_CUR ? (int64_t)mi->lDiskOffset + off
+                  : how == SEEK_END ? size - off /* counts back */
+                                    : -1;
+    if (pos < 0 || pos > INT32_MAX)
+        return -1;
+    mi->lDiskOffset = (LONG)pos;
+    return (LRESULT)pos;
 }
 
 static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
@@ -318,42 +350,26 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_CLOSE: {
         if (!m) /* after an EXIST or DELETE open: nothing was kept */
             return 0;
-        MMRESULT rc = (m->dirty && (mi->dwFlags & MMIO_RWMODE) != MMIO_READ)
-                          ? store(m)
-                          : 0;
+        MMRESULT rc = m->dirty ? commit(m) : 0;
         free_member(m);
+        mmioPluginSetFileState(mi, NULL);
         return rc;
     }
-    case MMIOM_READ: {
-        LONG left = (LONG)m->len - mi->lDiskOffset;
-        LONG n = left < (LONG)b ? left : (LONG)b;
-        if (n <= 0)
-            return 0;
-        memcpy((char *)a, m->data + mi->lDiskOffset, (size_t)n);
-        mi->lDiskOffset += n;
-        return n;
-    }
+    case MMIOM_READ:
+        return b < 0 ? -1 : zip_read(mi, m, (char *)a, (LONG)b);
     case MMIOM_WRITE:
-        return zip_write(mi, (const char *)a, (LONG)b);
+        return zip_write(mi, m, (const char *)a, (LONG)b);
     case MMIOM_WRITEFLUSH: {
         /* mmioFlush: what was written so far goes into the archive now */
-        LRESULT n = zip_write(mi, (const char *)a, (LONG)b);
-        if (n >= 0 && m->dirty && store(m) != 0)
-            return -1;
-        return n;
+        if (m->rd)
+            return b == 0 ? 0 : -1; /* opened for reading: nothing to do */
+        LRESULT n = zip_write(mi, m, (const char *)a, (LONG)b);
+        return n >= 0 && m->dirty && commit(m) != 0 ? -1 : n;
     }
     case MMIOM_RENAME:
         return rename_member((const char *)a, (const char *)b);
-    case MMIOM_SEEK: {
-        int64_t pos = b == SEEK_SET   ? (int64_t)a
-                      : b == SEEK_CUR ? (int64_t)mi->lDiskOffset + (LONG)a
-                      : b == SEEK_END ? (int64_t)m->len - (LONG)a
-                                      : -1;
-        if (pos < 0 || pos > INT32_MAX)
-            return -1;
-        mi->lDiskOffset = (LONG)pos;
-        return (LRESULT)pos;
-    }
+    case MMIOM_SEEK:
+        return zip_seek(mi, m, (LONG)a, (int)b);
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }

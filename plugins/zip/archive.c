@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * archive.c - changing a ZIP archive without losing anything.
+ *
+ * Writers of one archive, in any process, take turns under an exclusive
+ * flock on ARCHIVE.lock (a file that stays put, unlike the archive, which
+ * is replaced by rename).  libzip writes the new archive through our own
+ * source, so its temporary is ARCHIVE.mmiotmp.XXXXXX, created only while
+ * the lock is held: a writer that holds the lock and finds such a file
+ * knows its maker is gone (killed mid-commit) and removes it.  A writer
+ * killed at any point leaves the old archive or the new one, complete.
+ */
+#define _GNU_SOURCE
+#include "zip_plugin.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TMP_INFIX ".mmiotmp."
+
+/* "dir" and "base" of a path ("." when it has no slash). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
+static const char *base_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static char *with_suffix(const char *path, const char *suffix)
+{
+    size_t n = strlen(path) + strlen(suffix) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s", path, suffix);
+    return s;
+}
+
+int zarchive_lock(const char *archive)
+{
+    char *path = with_suffix(archive, ".lock");
+    if (!path)
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+    free(path);
+    if (fd < 0)
+        return -1;
+    for (int waited = 0; waited < 10000; waited += 5) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            zarchive_clean(archive);
+            return fd;
+        }
+        if (errno != EWOULDBLOCK && errno != EINTR)
+            break;
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    close(fd);
+    return -1;
+}
+
+void zarchive_unlock(int lock)
+{
+    if (lock >= 0)
+        close(lock); /* releases the flock */
+}
+
+unsigned zarchive_clean(const char *archive)
+{
+    char *dir = dir_of(archive);
+    char *prefix = with_suffix(base_of(archive), TMP_INFIX);
+    DIR *d = dir && prefix ? opendir(dir) : NULL;
+    unsigned removed = 0;
+    if (d) {
+        size_t plen = strlen(prefix);
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            struct stat st;
+            /* ours by name, a regular file, and its owner's: a temporary
+             * made under the lock we now hold, so its maker is gone */
+            if (strncmp(e->d_name, prefix, plen) != 0 ||
+                fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+                !S_ISREG(st.st_mode) || st.st_uid != geteuid())
+                continue;
+            if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+                removed++;
+        }
+        closedir(d);
+    }
+    free(dir);
+    free(prefix);
+    return removed;
+}
+
+/* The process umask, read without changing it (umask() would race with
+ * other threads). */
+static mode_t current_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    unsigned mask = 022;
+    char line[128];
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Umask: %o", &mask) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return (mode_t)mask;
+}
+
+mode_t zarchive_mode(const char *archive)
+{
+    struct stat st;
+    if (stat(archive, &st) == 0)
+        return st.st_mode & 07777;
+    return 0666 & ~current_umask();
+}
+
+int zarchive_scratch(const char *archive)
+{
+    char *dir = dir_of(archive);
+    if (!dir)
+        return -1;
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+        /* no unnamed files here: a named one, unlinked at once */
+        char *path = with_suffix(archive, TMP_INFIX "XXXXXX");
+        fd = path ? mkostemp(path, O_CLOEXEC) : -1;
+        if (fd >= 0)
+            unlink(path);
+        free(path);
+    }
+    free(dir);
+    return fd;
+}
+
+/* The archive as a libzip source whose writes go to our temporary. */
+struct source {
+    char *path;
+    int rfd;
+    int64_t rpos, rsize;
+    int wfd;
+    char *tmp;
+    int64_t wpos;
+    zip_error_t error;
+};
+
+static zip_int64_t fail(struct source *s, int ze)
+{
+    zip_error_set(&s->error, ze, errno);
+    return -1;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* A new temporary next to the archive, with the archive's mode. */
+static int begin_write(struct source *s)
+{
+    free(s->tmp);
+    s->tmp = with_suffix(s->path, TMP_INFIX "XXXXXX");
+    if (!s->tmp)
+        return -1;
+    s->wfd = mkostemp(s->tmp, O_CLOEXEC);
+    if (s->wfd < 0)
+        return -1;
+    s->wpos = 0;
+    if (fchmod(s->wfd, zarchive_mode(s->path)) != 0) {
+        close(s->wfd);
+        unlink(s->tmp);
+        s->wfd = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static void rollback(struct source *s)
+{
+    if (s->wfd < 0)
+        return;
+    close(s->wfd);
+    s->wfd = -1;
+    unlink(s->tmp);
+}
+
+static int commit(struct source *s)
+{
+    int ok = fsync(s->wfd) == 0;
+    ok &= close(s->wfd) == 0;
+    s->wfd = -1;
+    ok = ok && rename(s->tmp, s->path) == 0;
+    if (!ok)
+        unlink(s->tmp);
+    return ok ? 0 : -1;
+}
+
+static zip_int64_t stat_archive(struct source *s, zip_stat_t *zst)
+{
+    struct stat st;
+    if ((s->rfd >= 0 ? fstat(s->rfd, &st) : stat(s->path, &st)) != 0)
+        return fail(s, ZIP_ER_READ); /* ENOENT: libzip makes a new one */
+    if (!S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        return fail(s, ZIP_ER_OPEN);
+    }
+    zip_stat_init(zst);
+    zst->size = (zip_uint64_t)st.st_size;
+    zst->mtime = st.st_mtime;
+    zst->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+    return sizeof *zst;
+}
+
+static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
+                             zip_source_cmd_t cmd)
+{
+    struct source *s = ud;
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN: {
+        struct stat st;
+        s->rfd = open(s->path, O_RDONLY | O_CLOEXEC);
+        if (s->rfd < 0)
+            return fail(s, ZIP_ER_OPEN);
+        if (fstat(s->rfd, &st) != 0)
+            return fail(s, ZIP_ER_READ);
+        s->rsize = st.st_size;
+        s->rpos = 0;
+        return 0;
+    }
+    case ZIP_SOURCE_READ: {
+        ssize_t r;
+        do
+            r = pread(s->rfd, data, len, s->rpos);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+            return fail(s, ZIP_ER_READ);
+        s->rpos += r;
+        return r;
+    }
+    case ZIP_SOURCE_SEEK: {
+        zip_int64_t at = zip_source_seek_compute_offset(
+            (zip_uint64_t)s->rpos, (zip_uint64_t)s->rsize, data, len,
+            &s->error);
+        if (at < 0)
+            return -1;
+        s->rpos = at;
+        return 0;
+    }
+    case ZIP_SOURCE_TELL:
+        return s->rpos;
+    case ZIP_SOURCE_CLOSE:
+        if (s->rfd >= 0)
+            close(s->rfd);
+        s->rfd = -1;
+        return 0;
+    case ZIP_SOURCE_STAT:
+        return len < sizeof(zip_stat_t) ? fail(s, ZIP_ER_INVAL)
+                                        : stat_archive(s, data);
+    case ZIP_SOURCE_BEGIN_WRITE:
+        return begin_write(s) == 0 ? 0 : fail(s, ZIP_ER_TMPOPEN);
+    case ZIP_SOURCE_WRITE:
+        if (write_all(s->wfd, data, len) != 0)
+            return fail(s, ZIP_ER_WRITE);
+        s->wpos += (int64_t)len;
+        return (zip_int64_t)len;
+    case ZIP_SOURCE_SEEK_WRITE: {
+        struct stat st;
+        if (fstat(s->wfd, &st) != 0)
+            return fail(s, ZIP_ER_SEEK);
+        zip_int64_t at = zip_source_seek_compute_offset(
+            (zip_uint64_t)s->wpos, (zip_uint64_t)st.st_size, data, len,
+            &s->error);
+        if (at < 0 || lseek(s->wfd, at, SEEK_SET) < 0)
+            return at < 0 ? -1 : fail(s, ZIP_ER_SEEK);
+        s->wpos = at;
+        return 0;
+    }
+    case ZIP_SOURCE_TELL_WRITE:
+        return s->wpos;
+    case ZIP_SOURCE_COMMIT_WRITE:
+        return commit(s) == 0 ? 0 : fail(s, ZIP_ER_RENAME);
+    case ZIP_SOURCE_ROLLBACK_WRITE:
+        rollback(s);
+        return 0;
+    case ZIP_SOURCE_REMOVE: /* the last member went: so does the archive */
+        return unlink(s->path) == 0 ? 0 : fail(s, ZIP_ER_REMOVE);
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->error, data, len);
+    case ZIP_SOURCE_FREE:
+        if (s->rfd >= 0)
+            close(s->rfd);
+        rollback(s);
+        zip_error_fini(&s->error);
+        free(s->tmp);
+        free(s->path);
+        free(s);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(
+            ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+            ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+            ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS,
+            ZIP_SOURCE_BEGIN_WRITE, ZIP_SOURCE_WRITE, ZIP_SOURCE_SEEK_WRITE,
+            ZIP_SOURCE_TELL_WRITE, ZIP_SOURCE_COMMIT_WRITE,
+            ZIP_SOURCE_ROLLBACK_WRITE, ZIP_SOURCE_REMOVE, -1);
+    default:
+        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+}
+
+zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
+{
+    struct source *s = calloc(1, sizeof *s);
+    *rc = MMIOERR_OUTOFMEMORY;
+    if (!s || !(s->path = strdup(archive))) {
+        free(s);
+        return NULL;
+    }
+    s->rfd = s->wfd = -1;
+    zip_error_init(&s->error);
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t *src = zip_source_function_create(source_cb, s, &err);
+    if (!src) {
+        zip_error_fini(&s->error);
+        free(s->path);
+        free(s);
+        zip_error_fini(&err);
+        return NULL;
+    }
+    zip_t *z = zip_open_from_source(src, create ? ZIP_CREATE : 0, &err);
+    if (!z) {
+        int ze = zip_error_code_zip(&err);
+        *rc = ze == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND
+              : ze == ZIP_ER_NOZIP || ze == ZIP_ER_INCONS ? MMIOERR_INVALIDFILE
+                                                          : MMIOERR_CANNOTOPEN;
+        zip_source_free(src); /* frees s */
+    }
+    zip_error_fini(&err);
+    return z;
+}
