@@ -13,36 +13,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int shell(const char *fmt, const char *a, const char *b)
-{
-    char cmd[2000];
-    snprintf(cmd, sizeof cmd, fmt, a, b);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* A text file of n bytes, not too compressible, and its gzip. */
+/* A text file of n bytes and its gzip. */
 static void make_pair(const char *plain, const char *gz, long n)
 {
-    unsigned char *b = malloc((size_t)n);
-    ck_assert_ptr_nonnull(b);
-    unsigned x = 12345;
-    for (long i = 0; i < n; i++) {
-        x = x * 1103515245u + 12345u;
-        b[i] = (unsigned char)('a' + (x >> 16) % 20);
-    }
-    tu_write(plain, b, (size_t)n);
-    free(b);
-    ck_assert_int_eq(shell("gzip -c '%s' > '%s'", plain, gz), 0);
-}
-
-static char *slurp(const char *path, long *n)
-{
-    *n = tu_size(path);
-    char *b = malloc((size_t)*n + 1);
-    ck_assert_ptr_nonnull(b);
-    ck_assert_uint_eq(tu_read(path, b, (size_t)*n), (size_t)*n);
-    return b;
+    tu_text_file(plain, n, 1);
+    ck_assert_int_eq(tu_shell("gzip -c '%s' > '%s'", plain, gz), 0);
 }
 
 START_TEST(written_by_us_read_by_gzip_and_back)
@@ -53,7 +28,7 @@ START_TEST(written_by_us_read_by_gzip_and_back)
     snprintf(gz, sizeof gz, "%s", tu_path("ours.gz"));
     make_pair(plain, tu_path("theirs.gz"), 3 << 20);
     long n;
-    char *data = slurp(plain, &n);
+    char *data = tu_slurp(plain, &n);
     snprintf(name, sizeof name, "%s+", gz);
     HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
     ck_assert_ptr_nonnull(h);
@@ -62,7 +37,7 @@ START_TEST(written_by_us_read_by_gzip_and_back)
         ck_assert_int_eq(mmioWrite(h, data + i, k), k);
     }
     ck_assert_uint_eq(mmioClose(h, 0), 0);
-    ck_assert_int_eq(shell("gzip -dc '%s' | cmp -s - '%s'", gz, plain), 0);
+    ck_assert_int_eq(tu_shell("gzip -dc '%s' | cmp -s - '%s'", gz, plain), 0);
     /* gzip's own file, and two members back to back, read by us */
     char multi[600];
     snprintf(multi, sizeof multi, "%s", tu_path("multi.gz"));
@@ -99,7 +74,7 @@ START_TEST(seeks_back_and_forth_match_the_plain_file)
     snprintf(gz, sizeof gz, "%s", tu_path("s.txt.gz"));
     make_pair(plain, gz, 6 << 20);
     long n;
-    char *data = slurp(plain, &n);
+    char *data = tu_slurp(plain, &n);
     snprintf(name, sizeof name, "%s+", gz);
     HMMIO h = mmioOpen(name, NULL, MMIO_READ);
     ck_assert_ptr_nonnull(h);
@@ -140,7 +115,7 @@ START_TEST(damaged_streams_are_errors_not_ends)
     snprintf(gz, sizeof gz, "%s", tu_path("d.gz"));
     make_pair(plain, gz, 200000);
     long n;
-    char *z = slurp(gz, &n);
+    char *z = tu_slurp(gz, &n);
     snprintf(name, sizeof name, "%s+", gz);
     ck_assert_int_eq(read_to_end(name), 0);
     z[n - 6] ^= 0x55; /* the CRC in the trailer */
@@ -175,8 +150,7 @@ START_TEST(flushed_data_survives_a_kill)
     waitpid(pid, &st, 0);
     ck_assert(WIFSIGNALED(st));
     ck_assert_int_eq(
-        shell("zcat '%s' 2>/dev/null | grep -q 'saved before the kill'%s", gz,
-              ""),
+        tu_shell("zcat '%s' 2>/dev/null | grep -q 'saved before the kill'", gz),
         0);
 }
 END_TEST

@@ -3,9 +3,11 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct tu_log tu_log;
@@ -137,4 +139,40 @@ LRESULT CALLBACK tu_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 LRESULT CALLBACK tu_proc2(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 {
     return tu_proc(info, msg, a, b);
+}
+
+void tu_text_file(const char *path, long n, unsigned seed)
+{
+    unsigned char *b = malloc((size_t)n + 1);
+    ck_assert_ptr_nonnull(b);
+    unsigned x = seed * 2654435761u + 12345u;
+    for (long i = 0; i < n; i++) {
+        x = x * 1103515245u + 12345u;
+        b[i] = (unsigned char)('a' + (x >> 16) % 20);
+    }
+    tu_write(path, b, (size_t)n);
+    free(b);
+}
+
+char *tu_slurp(const char *path, long *n)
+{
+    *n = tu_size(path);
+    ck_assert_int_ge(*n, 0);
+    char *b = malloc((size_t)*n + 1);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(tu_read(path, b, (size_t)*n), (size_t)*n);
+    b[*n] = 0;
+    return b;
+}
+
+int tu_shell(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    ck_assert_int_lt(len, (int)sizeof cmd);
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -16,6 +16,14 @@ size_t tu_read(const char *path, void *buf, size_t cap);
 /* Fills a file with bytes i % 251 for i in [0, len). */
 void tu_pattern_file(const char *path, size_t len);
 HMMIO tu_open(const char *path, MMIOINFO *info, DWORD flags);
+/* A text file of n bytes, compressible about 2:1 like real data, the same
+ * for the same seed. */
+void tu_text_file(const char *path, long n, unsigned seed);
+/* The whole file, NUL-terminated, its length in *n (malloc'd). */
+char *tu_slurp(const char *path, long *n);
+/* Runs a shell command made with printf's format: its exit status, -1 if
+ * it did not exit. */
+int tu_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The recording procedure: a memory-backed file that logs each message. */
 #define TU_CAP 65536
@@ -50,5 +58,6 @@ Suite *suite_fidelity(void);
 Suite *suite_cli(void);
 Suite *suite_gz(void);
 Suite *suite_zip(void);
+Suite *suite_zipread(void);
 
 #endif

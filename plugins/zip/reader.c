@@ -100,6 +100,12 @@ MMRESULT zreader_open(const char *archive, const char *name, zreader **out)
         rc = MMIOERR_INVALIDFILE;
     if (rc == 0)
         rc = open_file(r);
+    if (rc == 0 && r->method != OTHER && st.comp_size > 0) {
+        /* the member's bytes must all be in the archive */
+        unsigned char last;
+        if (raw_at(r, &last, 1, (int64_t)st.comp_size - 1) != 1)
+            rc = MMIOERR_INVALIDFILE;
+    }
     if (rc == 0 && r->method == DEFLATED &&
         !(r->zs = zseek_new(ZSEEK_RAW, raw_at, r, r->size, r->crc)))
         rc = MMIOERR_OUTOFMEMORY;
