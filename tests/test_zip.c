@@ -4,11 +4,14 @@
 #include "hostutil.h"
 #include "testutil.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 START_TEST(members_are_written_and_read_back)
@@ -201,17 +204,170 @@ START_TEST(options_from_plugins_conf_reach_the_plugin)
 }
 END_TEST
 
+/* Every file in dir whose name contains part. */
+static int files_named(const char *dir, const char *part)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        n += strstr(e->d_name, part) != NULL;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+START_TEST(written_members_pass_unzip_and_take_the_archive_mode)
+{
+    use_bundled_plugins();
+    char archive[600], name[700];
+    snprintf(archive, sizeof archive, "%s", tu_path("t.zip"));
+    /* a big member written out of order: a header patched at the end */
+    snprintf(name, sizeof name, "%s+dir\\big.bin", archive);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(mmioWrite(h, "XXXX", 4), 4);
+    char block[4096];
+    for (int i = 0; i < 1280; i++) { /* 5 MiB */
+        memset(block, 'a' + i % 26, sizeof block);
+        ck_assert_int_eq(mmioWrite(h, block, sizeof block), sizeof block);
+    }
+    ck_assert_int_eq(mmioSeek(h, 0, SEEK_SET), 0);
+    ck_assert_int_eq(mmioWrite(h, "HEAD", 4), 4);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(chmod(archive, 0640), 0);
+    snprintf(name, sizeof name, "%s+small.txt", archive);
+    h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_int_eq(mmioWrite(h, "small", 5), 5);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    /* 5 bytes changed in place: the rest of the member stays */
+    snprintf(name, sizeof name, "%s+dir/big.bin", archive);
+    h = mmioOpen(name, NULL, MMIO_READWRITE);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(mmioSeek(h, 4096, SEEK_SET), 4096);
+    ck_assert_int_eq(mmioWrite(h, "12345", 5), 5);
+    ck_assert_int_eq(mmioSeek(h, 0, SEEK_END), 4 + 1280 * 4096);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+
+    ck_assert_int_eq(tu_shell("unzip -tq '%s' >/dev/null && python3 -m "
+                              "zipfile -t '%s' >/dev/null",
+                              archive, archive),
+                     0);
+    ck_assert_int_eq(
+        tu_shell("python3 -c \"import zipfile,sys\n"
+                 "z=zipfile.ZipFile('%s')\n"
+                 "b=z.read('dir/big.bin')\n"
+                 "ok=b[:4]==b'HEAD' and b[4096:4101]==b'12345' and "
+                 "b[4101]==ord('b') and len(b)==4+1280*4096\n"
+                 "ok=ok and all(i.external_attr>>16&0o777==0o640 "
+                 "for i in z.infolist() if i.filename=='small.txt')\n"
+                 "sys.exit(0 if ok else 1)\"",
+                 archive),
+        0);
+    struct stat st;
+    ck_assert_int_eq(stat(archive, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0640);
+}
+END_TEST
+
+START_TEST(temporaries_of_dead_writers_are_removed_others_kept)
+{
+    use_bundled_plugins();
+    char archive[600], name[700], dir[600];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    snprintf(archive, sizeof archive, "%s", tu_path("c.zip"));
+    /* what a writer killed inside zip_close leaves, and a user's file */
+    ck_assert_int_eq(tu_shell("cd '%s' && echo x > c.zip.mmiotmp.Ab12Cd && "
+                              "echo mine > c.zip.backup && "
+                              "echo mine > c.zip.XYZ123",
+                              dir),
+                     0);
+    snprintf(name, sizeof name, "%s+m.txt", archive);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_int_eq(mmioWrite(h, "m", 1), 1);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(files_named(dir, ".mmiotmp."), 0);
+    ck_assert_int_eq(files_named(dir, "c.zip.backup"), 1);
+    ck_assert_int_eq(files_named(dir, "c.zip.XYZ123"), 1);
+}
+END_TEST
+
+START_TEST(a_killed_writer_leaves_a_whole_archive)
+{
+    use_bundled_plugins();
+    char archive[600], dir[600];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    snprintf(archive, sizeof archive, "%s", tu_path("k.zip"));
+    static char big[1 << 20];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (char)(i * 7 % 13 + 'a');
+    int committed = 0; /* members whose close returned 0, over all rounds */
+    for (int round = 0; round < 12; round++) {
+        int fds[2];
+        ck_assert_int_eq(pipe(fds), 0);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            close(fds[0]);
+            for (int i = 0;; i++) {
+                char name[700];
+                snprintf(name, sizeof name, "%s+r%02d-%03d", archive, round,
+                         i);
+                HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+                if (!h || mmioWrite(h, big, sizeof big) != sizeof big ||
+                    mmioClose(h, 0) != 0)
+                    _exit(1);
+                if (write(fds[1], "+", 1) != 1)
+                    _exit(1);
+            }
+        }
+        close(fds[1]);
+        struct timespec ts = {0, 30000000L + round * 17000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int st;
+        waitpid(pid, &st, 0);
+        ck_assert(WIFSIGNALED(st));
+        char c;
+        while (read(fds[0], &c, 1) == 1)
+            committed++;
+        close(fds[0]);
+        if (committed == 0)
+            continue;
+        /* the archive is whole and has every committed member */
+        ck_assert_int_eq(
+            tu_shell("python3 -c \"import zipfile,sys\n"
+                     "z=zipfile.ZipFile('%s')\n"
+                     "sys.exit(0 if z.testzip() is None and "
+                     "len(z.namelist())>=%d else 1)\"",
+                     archive, committed),
+            0);
+    }
+    ck_assert_int_gt(committed, 0);
+    /* the next writer leaves no temporary behind, its own or the dead's */
+    char name[700];
+    snprintf(name, sizeof name, "%s+last", archive);
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(files_named(dir, ".mmiotmp."), 0);
+    ck_assert_int_eq(tu_shell("unzip -tq '%s' >/dev/null", archive), 0);
+}
+END_TEST
+
 Suite *suite_zip(void)
 {
     Suite *s = suite_create("zip");
     TCase *tc = tcase_create("zip");
-    tcase_set_timeout(tc, 30);
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, members_are_written_and_read_back);
     tcase_add_test(tc, missing_member_or_archive);
     tcase_add_test(tc, delete_rename_exist_and_flush_do_what_they_say);
     tcase_add_test(tc, concurrent_writers_keep_every_member);
     tcase_add_test(tc, archive_keeps_its_mode);
     tcase_add_test(tc, options_from_plugins_conf_reach_the_plugin);
+    tcase_add_test(tc, written_members_pass_unzip_and_take_the_archive_mode);
+    tcase_add_test(tc, temporaries_of_dead_writers_are_removed_others_kept);
+    tcase_add_test(tc, a_killed_writer_leaves_a_whole_archive);
     suite_add_tcase(s, tc);
     return s;
 }
