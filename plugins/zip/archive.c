@@ -13,6 +13,8 @@
 #define _GNU_SOURCE
 #include "zip_plugin.h"
 
+#include "tmpfile.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,21 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TMP_INFIX ".mmiotmp."
-
-/* "dir" and "base" of a path ("." when it has no slash). */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    return strndup(path, slash == path ? 1 : (size_t)(slash - path));
-}
 
 static const char *base_of(const char *path)
 {
@@ -82,7 +74,7 @@ void zarchive_unlock(int lock)
 
 unsigned zarchive_clean(const char *archive)
 {
-    char *dir = dir_of(archive);
+    char *dir = tmp_dir_of(archive);
     char *prefix = with_suffix(base_of(archive), TMP_INFIX);
     DIR *d = dir && prefix ? opendir(dir) : NULL;
     unsigned removed = 0;
@@ -105,47 +97,6 @@ unsigned zarchive_clean(const char *archive)
     free(dir);
     free(prefix);
     return removed;
-}
-
-/* The process umask, read without changing it (umask() would race with
- * other threads). */
-static mode_t current_umask(void)
-{
-    FILE *f = fopen("/proc/self/status", "re");
-    unsigned mask = 022;
-    char line[128];
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Umask: %o", &mask) == 1)
-            break;
-    if (f)
-        fclose(f);
-    return (mode_t)mask;
-}
-
-mode_t zarchive_mode(const char *archive)
-{
-    struct stat st;
-    if (stat(archive, &st) == 0)
-        return st.st_mode & 07777;
-    return 0666 & ~current_umask();
-}
-
-int zarchive_scratch(const char *archive)
-{
-    char *dir = dir_of(archive);
-    if (!dir)
-        return -1;
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-        /* no unnamed files here: a named one, unlinked at once */
-        char *path = with_suffix(archive, TMP_INFIX "XXXXXX");
-        fd = path ? mkostemp(path, O_CLOEXEC) : -1;
-        if (fd >= 0)
-            unlink(path);
-        free(path);
-    }
-    free(dir);
-    return fd;
 }
 
 /* The archive as a libzip source whose writes go to our temporary. */
@@ -190,7 +141,7 @@ static int begin_write(struct source *s)
     if (s->wfd < 0)
         return -1;
     s->wpos = 0;
-    if (fchmod(s->wfd, zarchive_mode(s->path)) != 0) {
+    if (fchmod(s->wfd, tmp_mode_for(s->path)) != 0) {
         close(s->wfd);
         unlink(s->tmp);
         s->wfd = -1;

@@ -20,6 +20,8 @@
 #define _GNU_SOURCE
 #include "zip_plugin.h"
 
+#include "tmpfile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +127,7 @@ static int level_option(void)
 static MMRESULT commit_locked(struct member *m)
 {
     MMRESULT rc;
-    mode_t mode = zarchive_mode(m->archive);
+    mode_t mode = tmp_mode_for(m->archive);
     zip_t *z = zarchive_open(m->archive, 1, &rc);
     if (!z)
         return rc;
@@ -234,7 +236,7 @@ static LRESULT rename_member(const char *from, const char *to)
  * archive, starting as the member's current bytes unless MMIO_CREATE. */
 static MMRESULT open_for_writing(struct member *m, DWORD flags)
 {
-    m->fd = zarchive_scratch(m->archive);
+    m->fd = tmp_beside(m->archive);
     if (m->fd < 0)
         return errno == ENOENT ? MMIOERR_PATHNOTFOUND : MMIOERR_CANNOTWRITE;
     if (flags & MMIO_CREATE) {

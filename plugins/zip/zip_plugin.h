@@ -35,13 +35,8 @@ void zarchive_unlock(int lock);
  * archive's permission bits.  Call with the lock held.  NULL with *rc set
  * to an MMIOERR_ code. */
 zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc);
-/* The permission bits the archive has, or would get if created now. */
-mode_t zarchive_mode(const char *archive);
 /* Removes the temporaries of writers that are no longer running; the
  * count.  Call with the lock held. */
 unsigned zarchive_clean(const char *archive);
-/* A temporary file in the archive's directory, already unlinked: the fd or
- * -1. */
-int zarchive_scratch(const char *archive);
 
 #endif /* MMIO_ZIP_PLUGIN_H */
