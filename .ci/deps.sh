@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages libmmio needs to build and test, when missing.
 set -euo pipefail
-pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev gzip sox python3
+pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev libsndfile1-dev
+      gzip sox libsox-fmt-base flac zip unzip python3
       clang libclang-rt-14-dev dpkg-dev fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do

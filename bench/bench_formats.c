@@ -116,7 +116,7 @@ static struct result ours(const char *self, const char *name)
         char line[64] = "";
         ssize_t n = read(fds[0], line, sizeof line - 1);
         close(fds[0]);
-        double first = n > 0 ? atof(line) : 1e9;
+        double first = n > 0 ? strtod(line, NULL) : 1e9;
         if (t < best.t)
             best.t = t;
         if (first < best.first_ms)
@@ -244,8 +244,8 @@ int main(int argc, char **argv)
         if (sh(cmd) == 0) {
             char fname[600];
             snprintf(fname, sizeof fname, "%s+", in_dir("song.flac"));
-            char *flac[] = {"flac", "-d", "-s", "-c",
-                            (char *)in_dir("song.flac"), NULL};
+            char *flac[] = {
+                "flac", "-d", "-s", "-c", (char *)in_dir("song.flac"), NULL};
             row("flac vs flac -d -c", ours(self, fname), theirs(flac));
         }
     }

@@ -311,8 +311,7 @@ START_TEST(a_killed_writer_leaves_a_whole_archive)
             close(fds[0]);
             for (int i = 0;; i++) {
                 char name[700];
-                snprintf(name, sizeof name, "%s+r%02d-%03d", archive, round,
-                         i);
+                snprintf(name, sizeof name, "%s+r%02d-%03d", archive, round, i);
                 HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
                 if (!h || mmioWrite(h, big, sizeof big) != sizeof big ||
                     mmioClose(h, 0) != 0)
@@ -335,13 +334,12 @@ START_TEST(a_killed_writer_leaves_a_whole_archive)
         if (committed == 0)
             continue;
         /* the archive is whole and has every committed member */
-        ck_assert_int_eq(
-            tu_shell("python3 -c \"import zipfile,sys\n"
-                     "z=zipfile.ZipFile('%s')\n"
-                     "sys.exit(0 if z.testzip() is None and "
-                     "len(z.namelist())>=%d else 1)\"",
-                     archive, committed),
-            0);
+        ck_assert_int_eq(tu_shell("python3 -c \"import zipfile,sys\n"
+                                  "z=zipfile.ZipFile('%s')\n"
+                                  "sys.exit(0 if z.testzip() is None and "
+                                  "len(z.namelist())>=%d else 1)\"",
+                                  archive, committed),
+                         0);
     }
     ck_assert_int_gt(committed, 0);
     /* the next writer leaves no temporary behind, its own or the dead's */

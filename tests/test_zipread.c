@@ -60,9 +60,8 @@ START_TEST(a_big_member_streams_and_seeks_like_unzip)
     snprintf(archive, sizeof archive, "%s", tu_path("big.zip"));
     long n = 64L << 20;
     tu_text_file(plain, n, 7);
-    ck_assert_int_eq(tu_shell("cd '%s' && zip -q -j '%s' big.txt",
-                              tu_path(""), archive),
-                     0);
+    ck_assert_int_eq(
+        tu_shell("cd '%s' && zip -q -j '%s' big.txt", tu_path(""), archive), 0);
     /* byte-identical to unzip -p */
     char dir[600];
     snprintf(dir, sizeof dir, "%s", tu_path(""));
@@ -148,7 +147,7 @@ START_TEST(zip64_archives_read_and_take_new_members)
     char got[13] = "";
     HMMIO h = mmioOpen(zname(archive, "a.txt"), NULL, MMIO_READ);
     ck_assert_ptr_nonnull(h);
-    ck_assert_int_eq(mmioSeek(h, 12 * 999, SEEK_SET), 12 * 999);
+    ck_assert_int_eq(mmioSeek(h, 11988, SEEK_SET), 11988); /* 999 copies in */
     ck_assert_int_eq(mmioRead(h, got, 12), 12);
     ck_assert_str_eq(got, "zip64 member");
     ck_assert_int_eq(mmioSeek(h, 0, SEEK_END), 12000);
@@ -208,19 +207,18 @@ START_TEST(damaged_archives_are_errors_not_crashes)
     snprintf(good, sizeof good, "%s", tu_path("good.zip"));
     snprintf(bad, sizeof bad, "%s", tu_path("bad.zip"));
     /* one stored member, one deflated */
-    ck_assert_int_eq(
-        tu_shell("python3 -c \"import zipfile\n"
-                 "with zipfile.ZipFile('%s','w') as z:\n"
-                 "  z.writestr('st.txt', b'stored bytes '*100)\n"
-                 "  z.writestr('df.txt', b'deflated bytes '*5000,"
-                 " zipfile.ZIP_DEFLATED)\"",
-                 good),
-        0);
+    ck_assert_int_eq(tu_shell("python3 -c \"import zipfile\n"
+                              "with zipfile.ZipFile('%s','w') as z:\n"
+                              "  z.writestr('st.txt', b'stored bytes '*100)\n"
+                              "  z.writestr('df.txt', b'deflated bytes '*5000,"
+                              " zipfile.ZIP_DEFLATED)\"",
+                              good),
+                     0);
     long n, total;
     char *z = tu_slurp(good, &n);
     ck_assert_int_eq(read_to_end(zname(good, "st.txt"), &total), 0);
     ck_assert_int_eq(read_to_end(zname(good, "df.txt"), &total), 0);
-    ck_assert_int_eq(total, 15 * 5000);
+    ck_assert_int_eq(total, 15L * 5000);
 
     /* truncated: no directory left */
     tu_write(bad, z, (size_t)n / 2);
@@ -244,7 +242,7 @@ START_TEST(damaged_archives_are_errors_not_crashes)
     /* sizes beyond the file: the directory's compressed size, enlarged */
     memcpy(c, z, (size_t)n);
     long cd = find(c, n, "PK\x01\x02"); /* df.txt's directory entry */
-    c[cd + 20 + 2] = 0x7f;             /* compressed size byte 2 */
+    c[cd + 20 + 2] = 0x7f;              /* compressed size byte 2 */
     tu_write(bad, c, (size_t)n);
     MMRESULT rc = open_error(zname(bad, "df.txt"));
     if (rc == 0)
@@ -274,24 +272,22 @@ START_TEST(members_that_climb_out_are_refused)
     snprintf(dir, sizeof dir, "%s", tu_path("inner"));
     ck_assert_int_eq(tu_shell("mkdir -p '%s'", dir), 0);
     snprintf(archive, sizeof archive, "%s/evil.zip", dir);
-    ck_assert_int_eq(
-        tu_shell("python3 -c \"import zipfile\n"
-                 "with zipfile.ZipFile('%s','w') as z:\n"
-                 "  z.writestr('../x', b'out')\n"
-                 "  z.writestr('/abs', b'out')\"",
-                 archive),
-        0);
+    ck_assert_int_eq(tu_shell("python3 -c \"import zipfile\n"
+                              "with zipfile.ZipFile('%s','w') as z:\n"
+                              "  z.writestr('../x', b'out')\n"
+                              "  z.writestr('/abs', b'out')\"",
+                              archive),
+                     0);
     ck_assert_uint_eq(open_error(zname(archive, "../x")), MMIOERR_INVALIDFILE);
     int before = entries_in(tu_path("")); /* the host's cache is made */
     ck_assert_uint_eq(open_error(zname(archive, "..\\x")), MMIOERR_INVALIDFILE);
     ck_assert_uint_eq(open_error(zname(archive, "/abs")), MMIOERR_INVALIDFILE);
     MMIOINFO info = {0};
-    ck_assert_ptr_null(mmioOpen(zname(archive, "a/../../y"), &info,
-                                MMIO_WRITE | MMIO_CREATE));
+    ck_assert_ptr_null(
+        mmioOpen(zname(archive, "a/../../y"), &info, MMIO_WRITE | MMIO_CREATE));
     ck_assert_uint_eq(info.wErrorRet, MMIOERR_INVALIDFILE);
-    ck_assert_uint_ne(mmioRename(zname(archive, "../x"),
-                                 zname(archive, "fine"), NULL, 0),
-                      0);
+    ck_assert_uint_ne(
+        mmioRename(zname(archive, "../x"), zname(archive, "fine"), NULL, 0), 0);
     ck_assert_int_eq(entries_in(tu_path("")), before); /* nothing outside */
     ck_assert_int_eq(entries_in(dir), 3); /* ".", ".." and evil.zip */
 }

@@ -59,5 +59,6 @@ Suite *suite_cli(void);
 Suite *suite_gz(void);
 Suite *suite_zip(void);
 Suite *suite_zipread(void);
+Suite *suite_sndfile(void);
 
 #endif

@@ -36,8 +36,7 @@ int tmp_beside(const char *target)
         return -1;
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
     free(dir);
-    if (fd >= 0 ||
-        (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
         return fd;
     /* no unnamed files on this filesystem: a named one, unlinked at once */
     char *path = pattern(target, ".mmioscratch.");
@@ -54,11 +53,13 @@ mode_t tmp_mode_for(const char *target)
     if (stat(target, &st) == 0)
         return st.st_mode & 07777;
     FILE *f = fopen("/proc/self/status", "re");
-    unsigned mask = 022;
+    unsigned long mask = 022;
     char line[128];
     while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "Umask: %o", &mask) == 1)
+        if (strncmp(line, "Umask:", 6) == 0) {
+            mask = strtoul(line + 6, NULL, 8);
             break;
+        }
     if (f)
         fclose(f);
     return 0666 & ~(mode_t)mask;

@@ -213,9 +213,9 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
         return r;
     }
     case ZIP_SOURCE_SEEK: {
-        zip_int64_t at = zip_source_seek_compute_offset(
-            (zip_uint64_t)s->rpos, (zip_uint64_t)s->rsize, data, len,
-            &s->error);
+        zip_int64_t at = zip_source_seek_compute_offset((zip_uint64_t)s->rpos,
+                                                        (zip_uint64_t)s->rsize,
+                                                        data, len, &s->error);
         if (at < 0)
             return -1;
         s->rpos = at;
@@ -272,12 +272,12 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
         return 0;
     case ZIP_SOURCE_SUPPORTS:
         return zip_source_make_command_bitmap(
-            ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
-            ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
-            ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL, ZIP_SOURCE_SUPPORTS,
-            ZIP_SOURCE_BEGIN_WRITE, ZIP_SOURCE_WRITE, ZIP_SOURCE_SEEK_WRITE,
-            ZIP_SOURCE_TELL_WRITE, ZIP_SOURCE_COMMIT_WRITE,
-            ZIP_SOURCE_ROLLBACK_WRITE, ZIP_SOURCE_REMOVE, -1);
+            ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+            ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
+            ZIP_SOURCE_SUPPORTS, ZIP_SOURCE_BEGIN_WRITE, ZIP_SOURCE_WRITE,
+            ZIP_SOURCE_SEEK_WRITE, ZIP_SOURCE_TELL_WRITE,
+            ZIP_SOURCE_COMMIT_WRITE, ZIP_SOURCE_ROLLBACK_WRITE,
+            ZIP_SOURCE_REMOVE, -1);
     default:
         zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
         return -1;
@@ -307,7 +307,7 @@ zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
     zip_t *z = zip_open_from_source(src, create ? ZIP_CREATE : 0, &err);
     if (!z) {
         int ze = zip_error_code_zip(&err);
-        *rc = ze == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND
+        *rc = ze == ZIP_ER_NOENT                          ? MMIOERR_FILENOTFOUND
               : ze == ZIP_ER_NOZIP || ze == ZIP_ER_INCONS ? MMIOERR_INVALIDFILE
                                                           : MMIOERR_CANNOTOPEN;
         zip_source_free(src); /* frees s */

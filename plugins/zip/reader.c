@@ -24,13 +24,13 @@ enum method { STORED, DEFLATED, OTHER };
 struct zreader {
     zip_t *z;
     zip_uint64_t idx;
-    zip_file_t *f;  /* raw bytes (STORED, DEFLATED) or libzip's output */
-    int64_t f_pos;  /* where f is */
+    zip_file_t *f; /* raw bytes (STORED, DEFLATED) or libzip's output */
+    int64_t f_pos; /* where f is */
     enum method method;
-    zseek *zs;      /* DEFLATED */
+    zseek *zs; /* DEFLATED */
     int64_t size;
-    uint32_t crc;   /* the directory's */
-    uint32_t run;   /* STORED: CRC of [0, run_pos) */
+    uint32_t crc; /* the directory's */
+    uint32_t run; /* STORED: CRC of [0, run_pos) */
     int64_t run_pos;
     unsigned char skip[16384];
 };
@@ -67,9 +67,10 @@ MMRESULT zreader_open(const char *archive, const char *name, zreader **out)
     int err = 0;
     zip_t *z = zip_open(archive, ZIP_RDONLY, &err);
     if (!z)
-        return err == ZIP_ER_NOENT                           ? MMIOERR_FILENOTFOUND
-               : err == ZIP_ER_NOZIP || err == ZIP_ER_INCONS ? MMIOERR_INVALIDFILE
-                                                             : MMIOERR_CANNOTOPEN;
+        return err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND
+               : err == ZIP_ER_NOZIP || err == ZIP_ER_INCONS
+                   ? MMIOERR_INVALIDFILE
+                   : MMIOERR_CANNOTOPEN;
     zip_stat_t st;
     zip_int64_t idx = zip_name_locate(z, name, 0);
     MMRESULT rc = 0;
@@ -137,7 +138,7 @@ static long read_stored(zreader *r, int64_t pos, unsigned char *dst, long n)
 {
     long got = raw_at(r, dst, n, pos);
     if (got < 0 || (got == 0 && n > 0))
-        return -1; /* the archive ends inside the member */
+        return -1;           /* the archive ends inside the member */
     if (pos == r->run_pos) { /* read in order so far: keep the CRC */
         r->run = (uint32_t)crc32(r->run, dst, (uInt)got);
         r->run_pos += got;
@@ -154,9 +155,10 @@ static long read_other(zreader *r, int64_t pos, unsigned char *dst, long n)
         return -1;
     while (r->f_pos < pos) {
         int64_t left = pos - r->f_pos;
-        zip_int64_t got = zip_fread(
-            r->f, r->skip,
-            left < (int64_t)sizeof r->skip ? (zip_uint64_t)left : sizeof r->skip);
+        zip_int64_t got =
+            zip_fread(r->f, r->skip,
+                      left < (int64_t)sizeof r->skip ? (zip_uint64_t)left
+                                                     : sizeof r->skip);
         if (got <= 0)
             return -1;
         r->f_pos += got;
@@ -195,7 +197,8 @@ int zreader_copy_to(zreader *r, int fd)
         if (got <= 0)
             return -1;
         for (long done = 0; done < got;) {
-            ssize_t w = pwrite(fd, buf + done, (size_t)(got - done), pos + done);
+            ssize_t w =
+                pwrite(fd, buf + done, (size_t)(got - done), pos + done);
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0)

@@ -139,9 +139,9 @@ static MMRESULT commit_locked(struct member *m)
     zip_source_t *src = fp ? zip_source_filep(z, fp, 0, m->len) : NULL;
     if (!src && fp)
         fclose(fp);
-    zip_int64_t idx = src ? zip_file_add(z, m->name, src,
-                                         ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8)
-                          : -1;
+    zip_int64_t idx =
+        src ? zip_file_add(z, m->name, src, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8)
+            : -1;
     if (idx < 0) {
         if (src)
             zip_source_free(src);
