@@ -225,7 +225,7 @@ int main(int argc, char **argv)
         return 1;
     self[n] = 0;
 
-    printf("64 MiB, read to the end     ours     theirs  ratio   ours RSS  "
+    printf("read to the end             ours     theirs  ratio   ours RSS  "
            "their RSS   first 4 KiB\n");
     char zname[600], gzname[600];
     snprintf(zname, sizeof zname, "%s+big.txt", in_dir("big.zip"));
