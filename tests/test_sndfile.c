@@ -356,7 +356,7 @@ START_TEST(the_compression_level_option_reaches_the_encoder)
             continue;
         }
         use_bundled_plugins_with(opts[k]);
-        char name[700];
+        char name[800];
         snprintf(name, sizeof name, "%s+", files[k]);
         /* a smooth signal that compresses well */
         LONG len = 4 * 100000;
