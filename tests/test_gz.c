@@ -93,20 +93,6 @@ START_TEST(seeks_back_and_forth_match_the_plain_file)
 }
 END_TEST
 
-/* Reads to the end; the last answer (0 at a clean end, -1 on an error). */
-static LONG read_to_end(const char *name)
-{
-    char copy[700], buf[65536];
-    snprintf(copy, sizeof copy, "%s", name);
-    HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
-    ck_assert_ptr_nonnull(h);
-    LONG r;
-    while ((r = mmioRead(h, buf, sizeof buf)) > 0)
-        ;
-    mmioClose(h, 0);
-    return r;
-}
-
 START_TEST(damaged_streams_are_errors_not_ends)
 {
     use_bundled_plugins();
@@ -117,12 +103,12 @@ START_TEST(damaged_streams_are_errors_not_ends)
     long n;
     char *z = tu_slurp(gz, &n);
     snprintf(name, sizeof name, "%s+", gz);
-    ck_assert_int_eq(read_to_end(name), 0);
+    ck_assert_int_eq(tu_read_to_end(name, NULL), 0);
     z[n - 6] ^= 0x55; /* the CRC in the trailer */
     tu_write(gz, z, (size_t)n);
-    ck_assert_int_eq(read_to_end(name), -1);
+    ck_assert_int_eq(tu_read_to_end(name, NULL), -1);
     tu_write(gz, z, (size_t)n / 2); /* truncated */
-    ck_assert_int_eq(read_to_end(name), -1);
+    ck_assert_int_eq(tu_read_to_end(name, NULL), -1);
     free(z);
 }
 END_TEST

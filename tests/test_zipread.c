@@ -22,23 +22,6 @@ static char *zname(const char *archive, const char *member)
     return name[turn];
 }
 
-/* Reads to the end in 64 KiB steps: the last answer (0 at a clean end, -1
- * on an error); the bytes read in *total. */
-static LONG read_to_end(const char *name, long *total)
-{
-    char copy[800];
-    static char buf[65536];
-    snprintf(copy, sizeof copy, "%s", name);
-    HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
-    ck_assert_ptr_nonnull(h);
-    LONG r;
-    *total = 0;
-    while ((r = mmioRead(h, buf, sizeof buf)) > 0)
-        *total += r;
-    mmioClose(h, 0);
-    return r;
-}
-
 static MMRESULT open_error(const char *name)
 {
     char copy[800];
@@ -125,7 +108,7 @@ START_TEST(stored_members_and_other_methods_read_right)
         }
         mmioClose(h, 0);
         long total;
-        ck_assert_int_eq(read_to_end(zname(archive, members[k]), &total), 0);
+        ck_assert_int_eq(tu_read_to_end(zname(archive, members[k]), &total), 0);
         ck_assert_int_eq(total, n);
     }
     free(want);
@@ -216,8 +199,8 @@ START_TEST(damaged_archives_are_errors_not_crashes)
                      0);
     long n, total;
     char *z = tu_slurp(good, &n);
-    ck_assert_int_eq(read_to_end(zname(good, "st.txt"), &total), 0);
-    ck_assert_int_eq(read_to_end(zname(good, "df.txt"), &total), 0);
+    ck_assert_int_eq(tu_read_to_end(zname(good, "st.txt"), &total), 0);
+    ck_assert_int_eq(tu_read_to_end(zname(good, "df.txt"), &total), 0);
     ck_assert_int_eq(total, 15L * 5000);
 
     /* truncated: no directory left */
@@ -231,13 +214,13 @@ START_TEST(damaged_archives_are_errors_not_crashes)
     memcpy(c, z, (size_t)n);
     c[30 + 6 + 50] ^= 1; /* local header, name "st.txt", into the data */
     tu_write(bad, c, (size_t)n);
-    ck_assert_int_eq(read_to_end(zname(bad, "st.txt"), &total), -1);
+    ck_assert_int_eq(tu_read_to_end(zname(bad, "st.txt"), &total), -1);
     /* ... and of the deflated data: bad codes or a bad CRC */
     memcpy(c, z, (size_t)n);
     long df = find(c, n, "PK\x03\x04");
     c[df + 30 + 6 + 40] ^= 0x10;
     tu_write(bad, c, (size_t)n);
-    ck_assert_int_eq(read_to_end(zname(bad, "df.txt"), &total), -1);
+    ck_assert_int_eq(tu_read_to_end(zname(bad, "df.txt"), &total), -1);
 
     /* sizes beyond the file: the directory's compressed size, enlarged */
     memcpy(c, z, (size_t)n);
@@ -246,7 +229,7 @@ START_TEST(damaged_archives_are_errors_not_crashes)
     tu_write(bad, c, (size_t)n);
     MMRESULT rc = open_error(zname(bad, "df.txt"));
     if (rc == 0)
-        ck_assert_int_eq(read_to_end(zname(bad, "df.txt"), &total), -1);
+        ck_assert_int_eq(tu_read_to_end(zname(bad, "df.txt"), &total), -1);
     else
         ck_assert_uint_eq(rc, MMIOERR_INVALIDFILE);
     free(c);

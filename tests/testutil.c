@@ -176,3 +176,20 @@ int tu_shell(const char *fmt, ...)
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+LONG tu_read_to_end(const char *name, long *total)
+{
+    char copy[1024];
+    static char buf[65536];
+    snprintf(copy, sizeof copy, "%s", name);
+    HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
+    ck_assert_msg(h != NULL, "cannot open %s", name);
+    LONG r;
+    long n = 0;
+    while ((r = mmioRead(h, buf, sizeof buf)) > 0)
+        n += r;
+    mmioClose(h, 0);
+    if (total)
+        *total = n;
+    return r;
+}

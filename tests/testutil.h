@@ -21,6 +21,10 @@ HMMIO tu_open(const char *path, MMIOINFO *info, DWORD flags);
 void tu_text_file(const char *path, long n, unsigned seed);
 /* The whole file, NUL-terminated, its length in *n (malloc'd). */
 char *tu_slurp(const char *path, long *n);
+/* Opens name for reading and reads it to its end in 64 KiB requests: the
+ * last answer (0 at a clean end, -1 on an error); the bytes read in *total
+ * (if not NULL). */
+LONG tu_read_to_end(const char *name, long *total);
 /* Runs a shell command made with printf's format: its exit status, -1 if
  * it did not exit. */
 int tu_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

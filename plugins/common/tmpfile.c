@@ -19,13 +19,12 @@ char *tmp_dir_of(const char *path)
     return strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-/* target + suffix + "XXXXXX", for mkstemp. */
-static char *pattern(const char *target, const char *suffix)
+char *tmp_name(const char *path, const char *suffix)
 {
-    size_t n = strlen(target) + strlen(suffix) + 7;
+    size_t n = strlen(path) + strlen(suffix) + 1;
     char *s = malloc(n);
     if (s)
-        snprintf(s, n, "%s%sXXXXXX", target, suffix);
+        snprintf(s, n, "%s%s", path, suffix);
     return s;
 }
 
@@ -39,7 +38,7 @@ int tmp_beside(const char *target)
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
         return fd;
     /* no unnamed files on this filesystem: a named one, unlinked at once */
-    char *path = pattern(target, ".mmioscratch.");
+    char *path = tmp_name(target, ".mmioscratch.XXXXXX");
     fd = path ? mkostemp(path, O_CLOEXEC) : -1;
     if (fd >= 0)
         unlink(path);
@@ -69,7 +68,7 @@ int tmp_commit(int fd, const char *target)
 {
     if (fchmod(fd, tmp_mode_for(target)) != 0 || fsync(fd) != 0)
         return -1;
-    char *name = pattern(target, ".mmiolink.");
+    char *name = tmp_name(target, ".mmiolink.XXXXXX");
     if (!name)
         return -1;
     char proc[64];

@@ -15,6 +15,9 @@
 /* The directory part of path ("." when it has none), malloc'd. */
 char *tmp_dir_of(const char *path);
 
+/* path followed by suffix (malloc'd). */
+char *tmp_name(const char *path, const char *suffix);
+
 /* A read-write temporary in target's directory: an fd, or -1 (errno). */
 int tmp_beside(const char *target);
 

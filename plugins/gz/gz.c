@@ -25,21 +25,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "procutil.h"
 #include "zseek.h"
 
 #define FOURCC_GZ mmioFOURCC('G', 'Z', ' ', ' ')
 #define CHUNK 65536
 
 static const FOURCC fourccs[] = {FOURCC_GZ, 0};
-
-static char install_options[256];
-
-/* The options in force: a route's, else plugins.conf's at install. */
-static const char *options(void)
-{
-    const char *o = mmioExtPluginOptions();
-    return *o ? o : install_options;
-}
 
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     MMIO_PLUGIN_ABI, "gz",   "1.0.0", "gzip streams as files (zlib)",
@@ -59,18 +51,10 @@ static struct gz *gz_of(const MMIOINFO *mi)
     return mmioPluginGetFileState(mi);
 }
 
-/* The file a name names: up to the last '+', or all of it. */
-static char *file_of(const char *name)
-{
-    const char *plus = name ? strrchr(name, '+') : NULL;
-    return name ? strndup(name, plus ? (size_t)(plus - name) : strlen(name))
-                : NULL;
-}
-
 static int level_option(void)
 {
-    const char *o = strstr(options(), "level=");
-    int level = o ? (int)strtol(o + 6, NULL, 10) : Z_DEFAULT_COMPRESSION;
+    const char *o = plug_option("level");
+    int level = o ? (int)strtol(o, NULL, 10) : Z_DEFAULT_COMPRESSION;
     return level >= 0 && level <= 9 ? level : Z_DEFAULT_COMPRESSION;
 }
 
@@ -99,7 +83,7 @@ static long read_at(void *ctx, unsigned char *buf, long n, int64_t at)
 
 static LRESULT gz_open(MMIOINFO *mi, const char *name)
 {
-    char *file = file_of(name);
+    char *file = plug_file_of(name);
     if (!file || !*file) {
         free(file);
         return MMIOERR_INVALIDFILE;
@@ -248,16 +232,8 @@ static LRESULT CALLBACK gz_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         mi->lDiskOffset = (LONG)target;
         return (LRESULT)target;
     }
-    case MMIOM_RENAME: {
-        char *from = file_of((const char *)a), *to = file_of((const char *)b);
-        int ok = from && to && rename(from, to) == 0;
-        int err = errno;
-        free(from);
-        free(to);
-        return ok              ? 0
-               : err == ENOENT ? MMIOERR_FILENOTFOUND
-                               : MMIOERR_CANNOTWRITE;
-    }
+    case MMIOM_RENAME:
+        return plug_rename_files((const char *)a, (const char *)b);
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }
@@ -265,10 +241,7 @@ static LRESULT CALLBACK gz_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 
 MMIOAPI MMRESULT mmioPluginInstall(void)
 {
-    /* plugins.conf's options reach a procedure through a [route] only;
-     * otherwise those given at install hold */
-    snprintf(install_options, sizeof install_options, "%s",
-             mmioExtPluginOptions());
+    plug_keep_options();
     return mmioInstallIOProc(FOURCC_GZ, gz_proc, MMIO_INSTALLPROC)
                ? MMSYSERR_NOERROR
                : MMSYSERR_ERROR;

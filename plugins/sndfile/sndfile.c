@@ -18,6 +18,8 @@
 #define _GNU_SOURCE
 #include "sndfile_plugin.h"
 
+#include "procutil.h"
+
 #include <errno.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -59,19 +61,10 @@ MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     "MIT",
     fourccs};
 
-static char install_options[256];
-
-/* The options in force: a route's, else plugins.conf's at install. */
-static const char *options(void)
-{
-    const char *o = mmioExtPluginOptions();
-    return *o ? o : install_options;
-}
-
 static double level_option(void)
 {
-    const char *o = strstr(options(), "level=");
-    double level = o ? strtod(o + 6, NULL) : -1;
+    const char *o = plug_option("level");
+    double level = o ? strtod(o, NULL) : -1;
     return level >= 0 && level <= 1 ? level : -1;
 }
 
@@ -79,14 +72,6 @@ struct sound {
     sreader *rd;
     swriter *wr;
 };
-
-/* The file a name names: up to the last '+', or all of it. */
-static char *file_of(const char *name)
-{
-    const char *plus = name ? strrchr(name, '+') : NULL;
-    return name ? strndup(name, plus ? (size_t)(plus - name) : strlen(name))
-                : NULL;
-}
 
 /* The format a file of this name is written as, from its extension; 0 if
  * none of ours. */
@@ -111,7 +96,7 @@ static MMRESULT errno_result(int err)
 
 static LRESULT sound_open(MMIOINFO *mi, const char *name)
 {
-    char *file = file_of(name);
+    char *file = plug_file_of(name);
     if (!file || !*file) {
         free(file);
         return MMIOERR_INVALIDFILE;
@@ -145,20 +130,6 @@ static LRESULT sound_open(MMIOINFO *mi, const char *name)
     return 0;
 }
 
-static LRESULT sound_seek(MMIOINFO *mi, const struct sound *s, LONG off,
-                          int how)
-{
-    int64_t size = s->rd ? sreader_size(s->rd) : swriter_size(s->wr);
-    int64_t pos = how == SEEK_SET   ? (int64_t)off
-                  : how == SEEK_CUR ? (int64_t)mi->lDiskOffset + off
-                  : how == SEEK_END ? size - off /* counts back */
-                                    : -1;
-    if (pos < 0 || pos > INT32_MAX)
-        return -1;
-    mi->lDiskOffset = (LONG)pos;
-    return (LRESULT)pos;
-}
-
 static LRESULT CALLBACK sound_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 {
     MMIOINFO *mi = (MMIOINFO *)(void *)info;
@@ -189,17 +160,10 @@ static LRESULT CALLBACK sound_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
                           (long)b);
         break;
     case MMIOM_SEEK:
-        return sound_seek(mi, s, (LONG)a, (int)b);
-    case MMIOM_RENAME: {
-        char *from = file_of((const char *)a), *to = file_of((const char *)b);
-        int ok = from && to && rename(from, to) == 0;
-        int err = errno;
-        free(from);
-        free(to);
-        return ok              ? 0
-               : err == ENOENT ? MMIOERR_FILENOTFOUND
-                               : MMIOERR_CANNOTWRITE;
-    }
+        return plug_seek(mi, s->rd ? sreader_size(s->rd) : swriter_size(s->wr),
+                         (LONG)a, (int)b);
+    case MMIOM_RENAME:
+        return plug_rename_files((const char *)a, (const char *)b);
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }
@@ -210,10 +174,7 @@ static LRESULT CALLBACK sound_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 
 MMIOAPI MMRESULT mmioPluginInstall(void)
 {
-    /* plugins.conf's options reach a procedure through a [route] only;
-     * otherwise those given at install hold */
-    snprintf(install_options, sizeof install_options, "%s",
-             mmioExtPluginOptions());
+    plug_keep_options();
     for (size_t i = 0; i < NFORMATS; i++)
         if (!mmioInstallIOProc(fourccs[i], sound_proc, MMIO_INSTALLPROC))
             return MMSYSERR_ERROR;

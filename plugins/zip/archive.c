@@ -34,18 +34,9 @@ static const char *base_of(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static char *with_suffix(const char *path, const char *suffix)
-{
-    size_t n = strlen(path) + strlen(suffix) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s%s", path, suffix);
-    return s;
-}
-
 int zarchive_lock(const char *archive)
 {
-    char *path = with_suffix(archive, ".lock");
+    char *path = tmp_name(archive, ".lock");
     if (!path)
         return -1;
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
@@ -75,7 +66,7 @@ void zarchive_unlock(int lock)
 unsigned zarchive_clean(const char *archive)
 {
     char *dir = tmp_dir_of(archive);
-    char *prefix = with_suffix(base_of(archive), TMP_INFIX);
+    char *prefix = tmp_name(base_of(archive), TMP_INFIX);
     DIR *d = dir && prefix ? opendir(dir) : NULL;
     unsigned removed = 0;
     if (d) {
@@ -134,7 +125,7 @@ static int write_all(int fd, const char *p, size_t n)
 static int begin_write(struct source *s)
 {
     free(s->tmp);
-    s->tmp = with_suffix(s->path, TMP_INFIX "XXXXXX");
+    s->tmp = tmp_name(s->path, TMP_INFIX "XXXXXX");
     if (!s->tmp)
         return -1;
     s->wfd = mkostemp(s->tmp, O_CLOEXEC);

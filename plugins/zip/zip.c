@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include "zip_plugin.h"
 
+#include "procutil.h"
 #include "tmpfile.h"
 
 #include <errno.h>
@@ -32,15 +33,6 @@
 #define FOURCC_ZIP mmioFOURCC('Z', 'I', 'P', ' ')
 
 static const FOURCC fourccs[] = {FOURCC_ZIP, 0};
-
-static char install_options[256];
-
-/* The options in force: a route's, else plugins.conf's at install. */
-static const char *options(void)
-{
-    const char *o = mmioExtPluginOptions();
-    return *o ? o : install_options;
-}
 
 MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     MMIO_PLUGIN_ABI, "zip",  "2.0.0", "Members of ZIP archives (libzip)",
@@ -117,8 +109,8 @@ static MMRESULT split(const char *fullname, char **archive, char **name)
 
 static int level_option(void)
 {
-    const char *o = strstr(options(), "level=");
-    int level = o ? (int)strtol(o + 6, NULL, 10) : 0;
+    const char *o = plug_option("level");
+    int level = o ? (int)strtol(o, NULL, 10) : 0;
     return level >= 1 && level <= 9 ? level : 0; /* 0: libzip's default */
 }
 
@@ -152,7 +144,7 @@ static MMRESULT commit_locked(struct member *m)
     int ok = zip_file_set_external_attributes(
                  z, i, 0, ZIP_OPSYS_UNIX,
                  ((zip_uint32_t)(mode & 0777) | S_IFREG) << 16) == 0;
-    if (strstr(options(), "store"))
+    if (plug_flag("store"))
         ok &= zip_set_file_compression(z, i, ZIP_CM_STORE, 0) == 0;
     else
         ok &= zip_set_file_compression(z, i, ZIP_CM_DEFLATE,
@@ -329,19 +321,6 @@ static LRESULT zip_write(MMIOINFO *mi, struct member *m, const char *src,
     return n;
 }
 
-static LRESULT zip_seek(MMIOINFO *mi, struct member *m, LONG off, int how)
-{
-    int64_t size = m->rd ? zreader_size(m->rd) : m->len;
-    int64_t pos = how == SEEK_SET   ? (int64_t)off
-                  : how == SEEK_CUR ? (int64_t)mi->lDiskOffset + off
-                  : how == SEEK_END ? size - off /* counts back */
-                                    : -1;
-    if (pos < 0 || pos > INT32_MAX)
-        return -1;
-    mi->lDiskOffset = (LONG)pos;
-    return (LRESULT)pos;
-}
-
 static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 {
     MMIOINFO *mi = (MMIOINFO *)(void *)info;
@@ -371,7 +350,8 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_RENAME:
         return rename_member((const char *)a, (const char *)b);
     case MMIOM_SEEK:
-        return zip_seek(mi, m, (LONG)a, (int)b);
+        return plug_seek(mi, m->rd ? zreader_size(m->rd) : m->len, (LONG)a,
+                         (int)b);
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }
@@ -379,10 +359,7 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 
 MMIOAPI MMRESULT mmioPluginInstall(void)
 {
-    /* plugins.conf's options reach a procedure through a [route] only;
-     * otherwise those given at install hold */
-    snprintf(install_options, sizeof install_options, "%s",
-             mmioExtPluginOptions());
+    plug_keep_options();
     return mmioInstallIOProc(FOURCC_ZIP, zip_proc, MMIO_INSTALLPROC)
                ? MMSYSERR_NOERROR
                : MMSYSERR_ERROR;

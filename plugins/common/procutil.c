@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* procutil.c - what the bundled procedures do alike (procutil.h). */
+#define _GNU_SOURCE
+#include "procutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char install_options[256];
+
+void plug_keep_options(void)
+{
+    snprintf(install_options, sizeof install_options, "%s",
+             mmioExtPluginOptions());
+}
+
+static const char *options(void)
+{
+    const char *o = mmioExtPluginOptions();
+    return *o ? o : install_options;
+}
+
+/* Where word starts a whole word of the options, or NULL. */
+static const char *find_word(const char *opts, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = strstr(opts, word); p; p = strstr(p + 1, word))
+        if ((p == opts || p[-1] == ' ' || p[-1] == ',') &&
+            (word[n - 1] == '=' || p[n] == 0 || p[n] == ' ' || p[n] == ','))
+            return p;
+    return NULL;
+}
+
+const char *plug_option(const char *key)
+{
+    char word[64];
+    snprintf(word, sizeof word, "%s=", key);
+    const char *p = find_word(options(), word);
+    return p ? p + strlen(word) : NULL;
+}
+
+int plug_flag(const char *word)
+{
+    return find_word(options(), word) != NULL;
+}
+
+char *plug_file_of(const char *name)
+{
+    const char *plus = name ? strrchr(name, '+') : NULL;
+    return name ? strndup(name, plus ? (size_t)(plus - name) : strlen(name))
+                : NULL;
+}
+
+LRESULT plug_rename_files(const char *from, const char *to)
+{
+    char *a = plug_file_of(from), *b = plug_file_of(to);
+    int ok = a && b && rename(a, b) == 0;
+    int err = errno;
+    free(a);
+    free(b);
+    return ok ? 0 : err == ENOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTWRITE;
+}
+
+LRESULT plug_seek(MMIOINFO *mi, int64_t size, LONG off, int how)
+{
+    int64_t pos = how == SEEK_SET   ? (int64_t)off
+                  : how == SEEK_CUR ? (int64_t)mi->lDiskOffset + off
+                  : how == SEEK_END ? size - off /* counts back */
+                                    : -1;
+    if (pos < 0 || pos > INT32_MAX)
+        return -1;
+    mi->lDiskOffset = (LONG)pos;
+    return (LRESULT)pos;
+}

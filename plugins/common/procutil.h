@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * procutil.h - what the bundled procedures do alike.
+ *
+ * Linked into each plugin (each keeps its own copy of the options).
+ */
+#ifndef MMIO_PLUGIN_PROCUTIL_H
+#define MMIO_PLUGIN_PROCUTIL_H
+
+#include <mmio_plugin.h>
+
+#include <stdint.h>
+
+/* Keeps the options the plugin is being installed with; call it from
+ * mmioPluginInstall.  (plugins.conf's options reach a procedure through a
+ * [route] only; otherwise those given at install hold.) */
+void plug_keep_options(void);
+/* The text after "key=" in the options in force, or NULL. */
+const char *plug_option(const char *key);
+/* Whether a bare word (e.g. "store") is among the options in force. */
+int plug_flag(const char *word);
+
+/* The file a name names: up to its last '+', or all of it (malloc'd). */
+char *plug_file_of(const char *name);
+/* MMIOM_RENAME of the files two names name. */
+LRESULT plug_rename_files(const char *from, const char *to);
+/* MMIOM_SEEK in a file of size bytes: SEEK_END counts back from the end;
+ * positions stay within a LONG.  The new position, or -1. */
+LRESULT plug_seek(MMIOINFO *mi, int64_t size, LONG off, int how);
+
+#endif /* MMIO_PLUGIN_PROCUTIL_H */
