@@ -238,6 +238,10 @@ START_TEST(share_modes_between_handles)
     ck_assert_ptr_nonnull(dw);
     HMMIO r = tu_open(tu_path("s"), NULL, MMIO_READ);
     ck_assert_ptr_nonnull(r);
+    /* handles that deny the same thing do not exclude each other */
+    HMMIO dw2 = tu_open(tu_path("s"), NULL, MMIO_READ | MMIO_DENYWRITE);
+    ck_assert_ptr_nonnull(dw2);
+    mmioClose(dw2, 0);
     ck_assert_ptr_null(tu_open(tu_path("s"), &info, MMIO_WRITE));
     ck_assert_uint_eq(info.wErrorRet, MMIOERR_SHARINGVIOLATION);
     ck_assert_ptr_null(tu_open(tu_path("s"), &info, MMIO_READWRITE));
@@ -257,6 +261,11 @@ START_TEST(share_modes_between_handles)
     ck_assert_ptr_null(tu_open(tu_path("s"), &info, MMIO_READ));
     HMMIO w2 = tu_open(tu_path("s"), NULL, MMIO_WRITE | MMIO_DENYNONE);
     ck_assert_ptr_nonnull(w2);
+    HMMIO dr2 = tu_open(tu_path("s"), NULL, MMIO_WRITE | MMIO_DENYREAD);
+    ck_assert_ptr_nonnull(dr2);
+    ck_assert_ptr_null(tu_open(tu_path("s"), &info, MMIO_READWRITE));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_SHARINGVIOLATION);
+    mmioClose(dr2, 0);
     mmioClose(w2, 0);
     mmioClose(dr, 0);
 
