@@ -22,9 +22,22 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
        -I"$src/host/core" -I"$src/host/loader"
        -DMMIO_LIBEXECDIR_REL='"../libexec/mmio"' -DMMIO_SYSCONFDIR_REL='"../etc/mmio"'
        -DMMIO_PLUGINDIR_REL='"mmio/plugins"' -DMMIO_STATEDIR_REL='"../var/lib/mmio"')
+# The bundled plugins' readers and parsers, from their sources.
+plugin_flags=(-I"$src/plugins/common" -I"$src/plugins/zip"
+              -I"$src/plugins/sndfile")
+zip_src=("$src"/plugins/zip/reader.c "$src"/plugins/common/zseek.c)
+wave_src=("$src"/plugins/sndfile/writer.c "$src"/plugins/sndfile/wave.c
+          "$src"/plugins/common/tmpfile.c)
 status=0
-for t in riff names config; do
-  clang "${flags[@]}" "$src/tests/fuzz/fuzz_$t.c" "${lib[@]}" \
+for t in riff names config zip wave; do
+  extra=()
+  case $t in
+    zip) pkg-config --exists libzip zlib || { echo "fuzz: zip: no libzip: skipped"; continue; }
+         extra=("${plugin_flags[@]}" "${zip_src[@]}" $(pkg-config --cflags --libs libzip zlib)) ;;
+    wave) pkg-config --exists sndfile || { echo "fuzz: wave: no libsndfile: skipped"; continue; }
+          extra=("${plugin_flags[@]}" "${wave_src[@]}" $(pkg-config --cflags --libs sndfile)) ;;
+  esac
+  clang "${flags[@]}" "$src/tests/fuzz/fuzz_$t.c" "${lib[@]}" "${extra[@]}" \
     $(pkg-config --cflags --libs libffi) -lpthread -ldl -o "$out/fuzz_$t"
   mkdir -p "$out/corpus_$t"
   cp "$src"/tests/fuzz/seeds/$t/* "$out/corpus_$t/" 2>/dev/null || true
