@@ -31,6 +31,14 @@ lacks libmmio-dev "usr/include/mmsystem.h"
 has mmio-tools "usr/bin/mmiohost"
 has mmio-tools "usr/libexec/mmio/mmio-scan"
 has mmio-tools "usr/$multi/mmio/plugins/zip.so"
+has mmio-tools "usr/$multi/mmio/plugins/gz.so"
+tools_deps=$(dpkg-deb -f "$work/b/mmio-tools_"*.deb Depends)
+echo "$tools_deps" | grep -q "libzip" || fail "mmio-tools does not depend on libzip"
+if pkg-config --exists sndfile; then
+  has mmio-tools "usr/$multi/mmio/plugins/sndfile.so"
+  echo "$tools_deps" | grep -q "libsndfile1" \
+    || fail "mmio-tools does not depend on libsndfile1"
+fi
 has mmio-tools "etc/mmio/plugins.conf"
 has mmio-tools "usr/share/man/man1/mmiohost.1.gz"
 has mmio-tools "usr/share/man/man5/plugins.conf.5.gz"
