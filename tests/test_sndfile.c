@@ -112,6 +112,32 @@ START_TEST(flac_reads_as_the_samples_sox_decodes)
 }
 END_TEST
 
+START_TEST(a_flac_that_does_not_say_its_length_reads_whole)
+{
+    use_bundled_plugins();
+    char dir[600], name[700], raw[700];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    /* flac writing to a pipe cannot go back to fill in the total samples */
+    ck_assert_int_eq(
+        tu_shell("cd '%s' && sox -V1 -q -n -r 44100 -c 2 -b 16 -t raw p.raw "
+                 "synth 2 sine 440 && flac -s --force-raw-format "
+                 "--endian=little --sign=signed --channels=2 --bps=16 "
+                 "--sample-rate=44100 - < p.raw 2>/dev/null | cat > p.flac && "
+                 "test \"$(metaflac --show-total-samples p.flac)\" = 0",
+                 dir),
+        0);
+    snprintf(name, sizeof name, "%sp.flac+", dir);
+    snprintf(raw, sizeof raw, "%sp.raw", dir);
+    struct walked w = walk(name); /* 0 samples before the fix */
+    long n;
+    char *want = tu_slurp(raw, &n);
+    ck_assert_int_eq(w.data_len, n);
+    ck_assert(memcmp(w.data, want, (size_t)n) == 0);
+    free(want);
+    free(w.data);
+}
+END_TEST
+
 START_TEST(many_channels_and_lossy_sources_get_their_wave_formats)
 {
     use_bundled_plugins();
@@ -410,6 +436,7 @@ Suite *suite_sndfile(void)
     TCase *tc = tcase_create("sndfile");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, flac_reads_as_the_samples_sox_decodes);
+    tcase_add_test(tc, a_flac_that_does_not_say_its_length_reads_whole);
     tcase_add_test(tc, many_channels_and_lossy_sources_get_their_wave_formats);
     tcase_add_test(tc, waves_written_through_it_are_encoded);
     tcase_add_test(tc,

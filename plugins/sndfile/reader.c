@@ -58,6 +58,26 @@ static enum kind kind_of(int format)
     }
 }
 
+/* A stream that does not say how long it is (a FLAC written to a pipe
+ * has 0 in STREAMINFO): the WAVE header needs the length, so this one file
+ * is decoded once to count its frames. */
+static MMRESULT count_frames(sreader *r)
+{
+    enum { CHUNK_FRAMES = 4096 };
+    float *scratch =
+        malloc(sizeof(float) * CHUNK_FRAMES * (size_t)r->info.channels);
+    if (!scratch)
+        return MMIOERR_OUTOFMEMORY;
+    sf_count_t total = 0, got;
+    while ((got = sf_readf_float(r->sf, scratch, CHUNK_FRAMES)) > 0)
+        total += got;
+    free(scratch);
+    if (sf_error(r->sf) != SF_ERR_NO_ERROR || sf_seek(r->sf, 0, SEEK_SET) != 0)
+        return MMIOERR_INVALIDFILE;
+    r->info.frames = total;
+    return 0;
+}
+
 MMRESULT sreader_open(const char *path, sreader **out)
 {
     *out = NULL;
@@ -74,6 +94,8 @@ MMRESULT sreader_open(const char *path, sreader **out)
     if (!r->sf || r->info.channels <= 0 || r->info.channels > 64 ||
         r->info.samplerate <= 0 || r->info.frames < 0)
         rc = MMIOERR_INVALIDFILE;
+    if (rc == 0 && (r->info.frames == 0 || r->info.frames == SF_COUNT_MAX))
+        rc = count_frames(r);
     if (rc == 0) {
         r->kind = kind_of(r->info.format);
         static const unsigned bits[] = {16, 24, 32, 32};
