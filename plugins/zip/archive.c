@@ -43,7 +43,7 @@ int zarchive_lock(const char *archive)
     free(path);
     if (fd < 0)
         return -1;
-    for (int waited = 0; waited < 10000; waited += 5) {
+    for (int waited = 0; waited < 60000; waited += 5) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
             zarchive_clean(archive);
             return fd;

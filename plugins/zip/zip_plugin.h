@@ -26,7 +26,7 @@ int zreader_copy_to(zreader *r, int fd);
 
 /* archive.c: changing an archive, safely against other writers. */
 
-/* Takes the archive's writer lock (ARCHIVE.lock), waiting up to 10 s, and
+/* Takes the archive's writer lock (ARCHIVE.lock), waiting up to 60 s, and
  * removes temporaries that dead writers left: the lock fd, or -1. */
 int zarchive_lock(const char *archive);
 void zarchive_unlock(int lock);
