@@ -4,7 +4,6 @@
 #include "hostutil.h"
 #include "testutil.h"
 
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,19 +203,6 @@ START_TEST(options_from_plugins_conf_reach_the_plugin)
 }
 END_TEST
 
-/* Every file in dir whose name contains part. */
-static int files_named(const char *dir, const char *part)
-{
-    DIR *d = opendir(dir);
-    int n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        n += strstr(e->d_name, part) != NULL;
-    if (d)
-        closedir(d);
-    return n;
-}
-
 START_TEST(written_members_pass_unzip_and_take_the_archive_mode)
 {
     use_bundled_plugins();
@@ -286,9 +272,9 @@ START_TEST(temporaries_of_dead_writers_are_removed_others_kept)
     HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
     ck_assert_int_eq(mmioWrite(h, "m", 1), 1);
     ck_assert_uint_eq(mmioClose(h, 0), 0);
-    ck_assert_int_eq(files_named(dir, ".mmiotmp."), 0);
-    ck_assert_int_eq(files_named(dir, "c.zip.backup"), 1);
-    ck_assert_int_eq(files_named(dir, "c.zip.XYZ123"), 1);
+    ck_assert_int_eq(tu_dir_count(dir, ".mmiotmp."), 0);
+    ck_assert_int_eq(tu_dir_count(dir, "c.zip.backup"), 1);
+    ck_assert_int_eq(tu_dir_count(dir, "c.zip.XYZ123"), 1);
 }
 END_TEST
 
@@ -347,7 +333,7 @@ START_TEST(a_killed_writer_leaves_a_whole_archive)
     snprintf(name, sizeof name, "%s+last", archive);
     HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
     ck_assert_uint_eq(mmioClose(h, 0), 0);
-    ck_assert_int_eq(files_named(dir, ".mmiotmp."), 0);
+    ck_assert_int_eq(tu_dir_count(dir, ".mmiotmp."), 0);
     ck_assert_int_eq(tu_shell("unzip -tq '%s' >/dev/null", archive), 0);
 }
 END_TEST
