@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char install_options[256];
 
@@ -73,4 +75,44 @@ LRESULT plug_seek(MMIOINFO *mi, int64_t size, LONG off, int how)
         return -1;
     mi->lDiskOffset = (LONG)pos;
     return (LRESULT)pos;
+}
+
+MMRESULT plug_errno_result(int err)
+{
+    return err == ENOENT                   ? MMIOERR_FILENOTFOUND
+           : err == EACCES || err == EPERM ? MMIOERR_ACCESSDENIED
+                                           : MMIOERR_CANNOTOPEN;
+}
+
+LRESULT plug_exist_or_delete(const char *file, DWORD flags)
+{
+    struct stat st;
+    int ok = (flags & MMIO_DELETE) ? unlink(file) == 0 : stat(file, &st) == 0;
+    return ok ? 0 : plug_errno_result(errno);
+}
+
+long plug_pread(int fd, void *buf, size_t n, int64_t at)
+{
+    ssize_t r;
+    do
+        r = pread(fd, buf, n, (off_t)at);
+    while (r < 0 && errno == EINTR);
+    return (long)r;
+}
+
+int plug_write_all(int fd, const void *buf, size_t n, int64_t at)
+{
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = at < 0 ? write(fd, p, n) : pwrite(fd, p, n, (off_t)at);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+        if (at >= 0)
+            at += w;
+    }
+    return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <mmio_plugin.h>
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Keeps the options the plugin is being installed with; call it from
@@ -24,6 +25,18 @@ int plug_flag(const char *word);
 char *plug_file_of(const char *name);
 /* MMIOM_RENAME of the files two names name. */
 LRESULT plug_rename_files(const char *from, const char *to);
+/* The MMIOERR_ code of an errno from opening or finding a file. */
+MMRESULT plug_errno_result(int err);
+/* MMIO_EXIST (looks the file up) or MMIO_DELETE (unlinks it) of a plain
+ * file: 0 or an MMIOERR_ code. */
+LRESULT plug_exist_or_delete(const char *file, DWORD flags);
+
+/* pread, retried after a signal: the count, 0 at the end, -1 (errno). */
+long plug_pread(int fd, void *buf, size_t n, int64_t at);
+/* Writes all n bytes at offset at (or, when at < 0, at the file's
+ * position), retried after a signal: 0, or -1 (errno). */
+int plug_write_all(int fd, const void *buf, size_t n, int64_t at);
+
 /* MMIOM_SEEK in a file of size bytes: SEEK_END counts back from the end;
  * positions stay within a LONG.  The new position, or -1. */
 LRESULT plug_seek(MMIOINFO *mi, int64_t size, LONG off, int how);

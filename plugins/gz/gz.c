@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -74,11 +73,7 @@ static void free_gz(struct gz *g)
 static long read_at(void *ctx, unsigned char *buf, long n, int64_t at)
 {
     const struct gz *g = ctx;
-    ssize_t r;
-    do
-        r = pread(g->fd, buf, (size_t)n, (off_t)at);
-    while (r < 0 && errno == EINTR);
-    return (long)r;
+    return plug_pread(g->fd, buf, (size_t)n, at);
 }
 
 static LRESULT gz_open(MMIOINFO *mi, const char *name)
@@ -91,13 +86,9 @@ static LRESULT gz_open(MMIOINFO *mi, const char *name)
     DWORD fl = mi->dwFlags, rw = fl & MMIO_RWMODE;
     LRESULT rc = 0;
     if (fl & (MMIO_EXIST | MMIO_DELETE)) {
-        struct stat st;
-        rc = (fl & MMIO_DELETE) ? (unlink(file) == 0 ? 0 : errno)
-                                : (stat(file, &st) == 0 ? 0 : errno);
+        rc = plug_exist_or_delete(file, fl);
         free(file);
-        return rc == 0        ? 0
-               : rc == ENOENT ? MMIOERR_FILENOTFOUND
-                              : MMIOERR_ACCESSDENIED;
+        return rc;
     }
     if (rw == MMIO_READWRITE) {
         free(file);
@@ -136,16 +127,7 @@ static LRESULT gz_open(MMIOINFO *mi, const char *name)
 
 static int write_out(struct gz *g, size_t n)
 {
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(g->fd, g->out + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        done += (size_t)w;
-    }
-    return 0;
+    return plug_write_all(g->fd, g->out, n, -1);
 }
 
 /* Deflates src with flush; 0 or -1. */

@@ -20,13 +20,10 @@
 
 #include "procutil.h"
 
-#include <errno.h>
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* The extensions taken (as the FOURCCs mmioOpen makes of them) and, in the
  * same order, what a file of each is written as. */
@@ -87,13 +84,6 @@ static int major_for(const char *file)
     return 0;
 }
 
-static MMRESULT errno_result(int err)
-{
-    return err == ENOENT                   ? MMIOERR_FILENOTFOUND
-           : err == EACCES || err == EPERM ? MMIOERR_ACCESSDENIED
-                                           : MMIOERR_CANNOTOPEN;
-}
-
 static LRESULT sound_open(MMIOINFO *mi, const char *name)
 {
     char *file = plug_file_of(name);
@@ -104,11 +94,9 @@ static LRESULT sound_open(MMIOINFO *mi, const char *name)
     DWORD fl = mi->dwFlags, rw = fl & MMIO_RWMODE;
     MMRESULT rc = 0;
     struct sound *s = NULL;
-    struct stat st;
-    if (fl & MMIO_DELETE)
-        rc = unlink(file) == 0 ? 0 : errno_result(errno);
-    else if (fl & MMIO_EXIST)
-        rc = stat(file, &st) == 0 ? 0 : errno_result(errno);
+    int major = major_for(file);
+    if (fl & (MMIO_EXIST | MMIO_DELETE))
+        rc = (MMRESULT)plug_exist_or_delete(file, fl);
     else if (rw == MMIO_READWRITE)
         rc = MMSYSERR_NOTSUPPORTED; /* decoded and encoded: one way only */
     else if (!(s = calloc(1, sizeof *s)))
@@ -116,10 +104,10 @@ static LRESULT sound_open(MMIOINFO *mi, const char *name)
     else if (rw == MMIO_READ)
         rc = (fl & MMIO_CREATE) ? MMIOERR_ACCESSDENIED
                                 : sreader_open(file, &s->rd);
-    else if (!major_for(file))
+    else if (!major)
         rc = MMIOERR_INVALIDFILE; /* no extension to choose the format */
     else
-        rc = swriter_open(file, major_for(file), level_option(), &s->wr);
+        rc = swriter_open(file, major, level_option(), &s->wr);
     free(file);
     if (rc != 0 || !s) {
         free(s);

@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "zip_plugin.h"
 
+#include "procutil.h"
 #include "tmpfile.h"
 
 #include <dirent.h>
@@ -107,20 +108,6 @@ static zip_int64_t fail(struct source *s, int ze)
     return -1;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 /* A new temporary next to the archive, with the archive's mode. */
 static int begin_write(struct source *s)
 {
@@ -194,10 +181,7 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
         return 0;
     }
     case ZIP_SOURCE_READ: {
-        ssize_t r;
-        do
-            r = pread(s->rfd, data, len, s->rpos);
-        while (r < 0 && errno == EINTR);
+        long r = plug_pread(s->rfd, data, len, s->rpos);
         if (r < 0)
             return fail(s, ZIP_ER_READ);
         s->rpos += r;
@@ -225,7 +209,7 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
     case ZIP_SOURCE_BEGIN_WRITE:
         return begin_write(s) == 0 ? 0 : fail(s, ZIP_ER_TMPOPEN);
     case ZIP_SOURCE_WRITE:
-        if (write_all(s->wfd, data, len) != 0)
+        if (plug_write_all(s->wfd, data, len, -1) != 0)
             return fail(s, ZIP_ER_WRITE);
         s->wpos += (int64_t)len;
         return (zip_int64_t)len;
@@ -275,6 +259,22 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
     }
 }
 
+/* The MMIOERR_ code of a libzip error from opening an archive. */
+static MMRESULT open_error(int ze)
+{
+    return ze == ZIP_ER_NOENT                          ? MMIOERR_FILENOTFOUND
+           : ze == ZIP_ER_NOZIP || ze == ZIP_ER_INCONS ? MMIOERR_INVALIDFILE
+                                                       : MMIOERR_CANNOTOPEN;
+}
+
+zip_t *zarchive_open_read(const char *archive, MMRESULT *rc)
+{
+    int ze = 0;
+    zip_t *z = zip_open(archive, ZIP_RDONLY, &ze);
+    *rc = z ? 0 : open_error(ze);
+    return z;
+}
+
 zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
 {
     struct source *s = calloc(1, sizeof *s);
@@ -297,10 +297,7 @@ zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
     }
     zip_t *z = zip_open_from_source(src, create ? ZIP_CREATE : 0, &err);
     if (!z) {
-        int ze = zip_error_code_zip(&err);
-        *rc = ze == ZIP_ER_NOENT                          ? MMIOERR_FILENOTFOUND
-              : ze == ZIP_ER_NOZIP || ze == ZIP_ER_INCONS ? MMIOERR_INVALIDFILE
-                                                          : MMIOERR_CANNOTOPEN;
+        *rc = open_error(zip_error_code_zip(&err));
         zip_source_free(src); /* frees s */
     }
     zip_error_fini(&err);

@@ -11,12 +11,11 @@
 #define _GNU_SOURCE
 #include "zip_plugin.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zlib.h>
 
+#include "procutil.h"
 #include "zseek.h"
 
 enum method { STORED, DEFLATED, OTHER };
@@ -64,16 +63,12 @@ static MMRESULT open_file(zreader *r)
 MMRESULT zreader_open(const char *archive, const char *name, zreader **out)
 {
     *out = NULL;
-    int err = 0;
-    zip_t *z = zip_open(archive, ZIP_RDONLY, &err);
+    MMRESULT rc;
+    zip_t *z = zarchive_open_read(archive, &rc);
     if (!z)
-        return err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND
-               : err == ZIP_ER_NOZIP || err == ZIP_ER_INCONS
-                   ? MMIOERR_INVALIDFILE
-                   : MMIOERR_CANNOTOPEN;
+        return rc;
     zip_stat_t st;
     zip_int64_t idx = zip_name_locate(z, name, 0);
-    MMRESULT rc = 0;
     if (idx < 0 || zip_stat_index(z, (zip_uint64_t)idx, 0, &st) != 0)
         rc = MMIOERR_FILENOTFOUND;
     else if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_CRC))
@@ -196,15 +191,8 @@ int zreader_copy_to(zreader *r, int fd)
         long got = zreader_read(r, pos, buf, sizeof buf);
         if (got <= 0)
             return -1;
-        for (long done = 0; done < got;) {
-            ssize_t w =
-                pwrite(fd, buf + done, (size_t)(got - done), pos + done);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                return -1;
-            done += w;
-        }
+        if (plug_write_all(fd, buf, (size_t)got, pos) != 0)
+            return -1;
         pos += got;
     }
     return 0;

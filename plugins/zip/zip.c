@@ -171,11 +171,11 @@ static MMRESULT commit(struct member *m)
 /* MMIO_EXIST: looks the name up, inflating nothing. */
 static LRESULT exist(const char *archive, const char *name)
 {
-    int err = 0;
-    zip_t *z = zip_open(archive, ZIP_RDONLY, &err);
+    MMRESULT rc;
+    zip_t *z = zarchive_open_read(archive, &rc);
     if (!z)
-        return err == ZIP_ER_NOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
-    LRESULT rc = zip_name_locate(z, name, 0) < 0 ? MMIOERR_FILENOTFOUND : 0;
+        return rc;
+    rc = zip_name_locate(z, name, 0) < 0 ? MMIOERR_FILENOTFOUND : 0;
     zip_discard(z);
     return rc;
 }
@@ -291,9 +291,7 @@ static LRESULT zip_read(MMIOINFO *mi, struct member *m, char *dst, LONG n)
     } else {
         if (mi->lDiskOffset >= m->len)
             return 0;
-        do
-            got = pread(m->fd, dst, (size_t)n, mi->lDiskOffset);
-        while (got < 0 && errno == EINTR);
+        got = plug_pread(m->fd, dst, (size_t)n, mi->lDiskOffset);
     }
     if (got > 0)
         mi->lDiskOffset += (LONG)got;
@@ -305,15 +303,9 @@ static LRESULT zip_write(MMIOINFO *mi, struct member *m, const char *src,
 {
     if (m->fd < 0 || n < 0 || (int64_t)mi->lDiskOffset + n > INT32_MAX)
         return -1;
-    for (LONG done = 0; done < n;) { /* a gap before it reads as zeros */
-        ssize_t w = pwrite(m->fd, src + done, (size_t)(n - done),
-                           (off_t)mi->lDiskOffset + done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        done += (LONG)w;
-    }
+    /* a gap before it reads as zeros */
+    if (plug_write_all(m->fd, src, (size_t)n, mi->lDiskOffset) != 0)
+        return -1;
     mi->lDiskOffset += n;
     if (mi->lDiskOffset > m->len)
         m->len = mi->lDiskOffset;

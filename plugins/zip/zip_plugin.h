@@ -24,7 +24,11 @@ void zreader_close(zreader *r);
 /* Copies the whole member into fd (from its start): 0 or -1. */
 int zreader_copy_to(zreader *r, int fd);
 
-/* archive.c: changing an archive, safely against other writers. */
+/* archive.c: opening archives, and changing them safely against other
+ * writers. */
+
+/* Opens the archive read-only: NULL with *rc set to an MMIOERR_ code. */
+zip_t *zarchive_open_read(const char *archive, MMRESULT *rc);
 
 /* Takes the archive's writer lock (ARCHIVE.lock), waiting up to 60 s, and
  * removes temporaries that dead writers left: the lock fd, or -1. */
