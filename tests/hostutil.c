@@ -142,15 +142,8 @@ void read_name(const char *name, char *out, size_t cap)
 
 int run_host(const char *args, char *out, size_t cap)
 {
-    char cmd[2000];
-    snprintf(cmd, sizeof cmd, "'%s' --config '%s' %s 2>&1", MMIOHOST, conf,
-             args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return tu_capture(out, cap, "'%s' --config '%s' %s 2>&1", MMIOHOST, conf,
+                      args);
 }
 
 int scans_total(void)

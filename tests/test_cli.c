@@ -15,25 +15,14 @@
  * combined output. */
 static int host(const char *args, char *out, size_t cap)
 {
-    char cmd[3000];
-    snprintf(cmd, sizeof cmd, "'%s' %s 2>&1", MMIOHOST, args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return tu_capture(out, cap, "'%s' %s 2>&1", MMIOHOST, args);
 }
 
 static int json_ok(const char *args, const char *check)
 {
-    char cmd[3000];
-    snprintf(cmd, sizeof cmd,
-             "'%s' %s 2>/dev/null | python3 -c \"import json,sys; "
-             "d=json.load(sys.stdin); sys.exit(0 if (%s) else 1)\"",
-             MMIOHOST, args, check);
-    int st = system(cmd);
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return tu_shell("'%s' %s 2>/dev/null | python3 -c \"import json,sys; "
+                    "d=json.load(sys.stdin); sys.exit(0 if (%s) else 1)\"",
+                    MMIOHOST, args, check) == 0;
 }
 
 START_TEST(error_texts_cover_every_code)
@@ -136,19 +125,11 @@ END_TEST
 START_TEST(output_errors_and_usage)
 {
     char out[4096];
-    char full[1200];
-    snprintf(full, sizeof full, "'%s' list 2>&1 >/dev/full", MMIOHOST);
-    FILE *p = popen(full, "r");
-    ck_assert_ptr_nonnull(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    ck_assert_int_eq(
+        tu_capture(out, sizeof out, "'%s' list 2>&1 >/dev/full", MMIOHOST), 1);
     ck_assert_msg(strstr(out, "cannot write the output"), "%s", out);
-    snprintf(full, sizeof full, "'%s' --version >/dev/full 2>/dev/null",
-             MMIOHOST);
-    st = system(full);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    ck_assert_int_eq(
+        tu_shell("'%s' --version >/dev/full 2>/dev/null", MMIOHOST), 1);
     ck_assert_int_eq(host("--config", out, sizeof out), 2);
     ck_assert_msg(strstr(out, "--config needs a FILE"), "%s", out);
     ck_assert_int_eq(host("cat --help", out, sizeof out), 0);
@@ -162,13 +143,11 @@ START_TEST(output_errors_and_usage)
     char big[600];
     snprintf(big, sizeof big, "%s", tu_path("big.bin"));
     tu_pattern_file(big, 4 << 20);
-    char cmd[3000];
-    snprintf(cmd, sizeof cmd,
-             "bash -c '\"%s\" cat \"%s\" 2>/dev/null | head -c 1 >/dev/null; "
-             "exit ${PIPESTATUS[0]}'",
-             MMIOHOST, big);
-    st = system(cmd);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    ck_assert_int_eq(
+        tu_shell("bash -c '\"%s\" cat \"%s\" 2>/dev/null | head -c 1 "
+                 ">/dev/null; exit ${PIPESTATUS[0]}'",
+                 MMIOHOST, big),
+        1);
 }
 END_TEST
 

@@ -11,8 +11,7 @@
 
 static int run(const char *cmd)
 {
-    int st = system(cmd);
-    return st == -1 ? -1 : WEXITSTATUS(st);
+    return tu_shell("%s", cmd);
 }
 
 /* 16-bit stereo, 8000 Hz, `frames` frames of a ramp. */
@@ -93,12 +92,8 @@ START_TEST(we_walk_wavs_that_sox_and_python_write)
     snprintf(cmd, sizeof cmd,
              "sox -n -r 11025 -c 1 -b 16 '%s' synth 0.25 sine 440", sox);
     ck_assert_int_eq(run(cmd), 0);
-    snprintf(cmd, sizeof cmd, "soxi -s '%s'", sox);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
     char line[64] = "";
-    ck_assert_ptr_nonnull(fgets(line, sizeof line, p));
-    pclose(p);
+    ck_assert_int_eq(tu_capture(line, sizeof line, "soxi -s '%s'", sox), 0);
     unsigned long samples = strtoul(line, NULL, 10);
     ck_assert_uint_gt(samples, 2000);
     ck_assert_uint_eq(walk_wav(sox, &ch, &rate), samples * 2);

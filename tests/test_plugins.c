@@ -385,14 +385,11 @@ START_TEST(mmiohost_json_and_exit_codes)
                              "d['reason'] and d['fourccs']==['SEGV']"},
     };
     for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
-        char cmd[3000];
-        snprintf(cmd, sizeof cmd,
-                 "'%s' --config '%s' %s %s | python3 -c \"import json,sys; "
-                 "%s; sys.exit(0 if ok else 1)\"",
-                 MMIOHOST, conf, checks[i][0], i == 0 ? wav : "", checks[i][1]);
-        int st = system(cmd);
-        ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s",
-                      checks[i][0]);
+        int st = tu_shell("'%s' --config '%s' %s %s | python3 -c \"import "
+                          "json,sys; %s; sys.exit(0 if ok else 1)\"",
+                          MMIOHOST, conf, checks[i][0], i == 0 ? wav : "",
+                          checks[i][1]);
+        ck_assert_msg(st == 0, "%s", checks[i][0]);
     }
     ck_assert_int_eq(run_host("info nosuch", out, sizeof out), 1);
     ck_assert_int_eq(run_host("frobnicate", out, sizeof out), 2);

@@ -30,14 +30,12 @@ START_TEST(members_are_written_and_read_back)
     ck_assert_int_eq(mmioWrite(h, "second", 6), 6);
     ck_assert_uint_eq(mmioClose(h, 0), 0);
 
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
-             "sys.exit(0 if z.read('sub/one.txt')==b'hello, zip' and "
-             "z.read('two.txt')==b'second' else 1)\"",
-             tu_path("a.zip"));
-    int st = system(cmd);
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_int_eq(
+        tu_shell("python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
+                 "sys.exit(0 if z.read('sub/one.txt')==b'hello, zip' and "
+                 "z.read('two.txt')==b'second' else 1)\"",
+                 tu_path("a.zip")),
+        0);
 
     snprintf(name, sizeof name, "%s+sub/one.txt", tu_path("a.zip"));
     h = mmioOpen(name, NULL, MMIO_READ);
@@ -72,14 +70,10 @@ END_TEST
  * literal). */
 static int members_are(const char *archive, const char *set)
 {
-    char cmd[1500];
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import zipfile,sys; "
-             "sys.exit(0 if set(zipfile.ZipFile('%s').namelist())==%s "
-             "else 1)\"",
-             archive, set);
-    int st = system(cmd);
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    return tu_shell("python3 -c \"import zipfile,sys; "
+                    "sys.exit(0 if set(zipfile.ZipFile('%s').namelist())==%s "
+                    "else 1)\"",
+                    archive, set) == 0;
 }
 
 START_TEST(delete_rename_exist_and_flush_do_what_they_say)
@@ -150,15 +144,12 @@ START_TEST(concurrent_writers_keep_every_member)
         wait(&st);
         ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
-    char cmd[1500];
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
-             "n=z.namelist(); sys.exit(0 if len(n)==%d and z.testzip() is None "
-             "else 1)\"",
-             archive, WRITERS * EACH);
-    int st = system(cmd);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "members were lost between writers");
+    ck_assert_msg(
+        tu_shell("python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
+                 "n=z.namelist(); sys.exit(0 if len(n)==%d and z.testzip() is "
+                 "None else 1)\"",
+                 archive, WRITERS * EACH) == 0,
+        "members were lost between writers");
 }
 END_TEST
 
@@ -192,14 +183,11 @@ START_TEST(options_from_plugins_conf_reach_the_plugin)
     ck_assert_ptr_nonnull(h);
     ck_assert_int_eq(mmioWrite(h, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 32), 32);
     ck_assert_uint_eq(mmioClose(h, 0), 0);
-    char cmd[1500];
-    snprintf(cmd, sizeof cmd,
-             "python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
-             "sys.exit(0 if z.getinfo('s.txt').compress_type==0 else 1)\"",
-             archive);
-    int st = system(cmd);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-                  "options = store did not reach the plugin");
+    ck_assert_msg(
+        tu_shell("python3 -c \"import zipfile,sys; z=zipfile.ZipFile('%s'); "
+                 "sys.exit(0 if z.getinfo('s.txt').compress_type==0 else 1)\"",
+                 archive) == 0,
+        "options = store did not reach the plugin");
 }
 END_TEST
 

@@ -166,6 +166,11 @@ char *tu_slurp(const char *path, long *n)
     return b;
 }
 
+static int status_of(int st)
+{
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 int tu_shell(const char *fmt, ...)
 {
     char cmd[4096];
@@ -174,8 +179,22 @@ int tu_shell(const char *fmt, ...)
     int len = vsnprintf(cmd, sizeof cmd, fmt, ap);
     va_end(ap);
     ck_assert_int_lt(len, (int)sizeof cmd);
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return status_of(system(cmd));
+}
+
+int tu_capture(char *out, size_t cap, const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    ck_assert_int_lt(len, (int)sizeof cmd);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    return status_of(pclose(p));
 }
 
 LONG tu_read_to_end(const char *name, long *total)

@@ -25,6 +25,11 @@ char *tu_slurp(const char *path, long *n);
  * last answer (0 at a clean end, -1 on an error); the bytes read in *total
  * (if not NULL). */
 LONG tu_read_to_end(const char *name, long *total);
+/* Runs a shell command made with printf's format, its standard output
+ * (at most cap - 1 bytes, NUL-terminated) in out: its exit status, -1 if
+ * it did not exit. */
+int tu_capture(char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* How many entries of dir ("." and ".." included) have part in their
  * names ("" counts them all). */
 int tu_dir_count(const char *dir, const char *part);
