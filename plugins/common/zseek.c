@@ -20,15 +20,15 @@ struct zseek {
     enum zseek_kind kind;
     zseek_input *input;
     void *ctx;
-    int64_t want_size; /* ZSEEK_RAW: what the stream must come to */
-    uint32_t want_crc;
+    uint32_t want_crc; /* ZSEEK_RAW: the CRC the stream must come to */
     z_stream zs;
     int live;        /* zs initialised and usable from out_pos */
     int64_t in_pos;  /* input offset after what was given to zs */
     int64_t out_pos; /* uncompressed offset of the stream */
     uint32_t crc;
     int eof;      /* the stream (the last gzip member) ended */
-    int64_t size; /* uncompressed size once known, else -1 */
+    int64_t size; /* uncompressed size once known, else -1; ZSEEK_RAW: the
+                     directory's, which the stream must come to */
     struct checkpoint *cp[ZSEEK_MAX_CHECKPOINTS];
     unsigned ncp;
     int64_t spacing, next_cp;
@@ -44,7 +44,6 @@ zseek *zseek_new(enum zseek_kind kind, zseek_input *input, void *ctx,
     z->kind = kind;
     z->input = input;
     z->ctx = ctx;
-    z->want_size = size;
     z->want_crc = crc;
     z->size = kind == ZSEEK_RAW ? size : -1;
     z->spacing = ZSEEK_SPACING;
@@ -172,7 +171,7 @@ static long inflate_some(zseek *z, unsigned char *dst, long n)
     long done = 0;
     /* a raw stream that reached the directory's size is inflated on to its
      * end code, so its CRC is checked by whoever reads its last byte */
-    while ((done < n || (z->kind == ZSEEK_RAW && z->out_pos == z->want_size)) &&
+    while ((done < n || (z->kind == ZSEEK_RAW && z->out_pos == z->size)) &&
            !z->eof) {
         if (z->zs.avail_in == 0) {
             long r = z->input(z->ctx, z->in, CHUNK, z->in_pos);
@@ -196,13 +195,13 @@ static long inflate_some(zseek *z, unsigned char *dst, long n)
             z->crc = (uint32_t)crc32(z->crc, out, (uInt)made);
         done += made;
         z->out_pos += made;
-        if (z->kind == ZSEEK_RAW && z->out_pos > z->want_size)
+        if (z->kind == ZSEEK_RAW && z->out_pos > z->size)
             goto dead; /* more than the directory says */
         if (rc == Z_STREAM_END) {
             if (z->kind == ZSEEK_GZIP) {
                 if (next_member(z) != 0)
                     goto dead;
-            } else if (z->out_pos != z->want_size || z->crc != z->want_crc) {
+            } else if (z->out_pos != z->size || z->crc != z->want_crc) {
                 goto dead; /* short, or a bad CRC */
             } else {
                 z->eof = 1;
