@@ -25,7 +25,9 @@ flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 # The bundled plugins' readers and parsers, from their sources.
 plugin_flags=(-I"$src/plugins/common" -I"$src/plugins/zip"
               -I"$src/plugins/sndfile")
-zip_src=("$src"/plugins/zip/reader.c "$src"/plugins/common/zseek.c)
+zip_src=("$src"/plugins/zip/reader.c "$src"/plugins/zip/archive.c
+         "$src"/plugins/common/zseek.c "$src"/plugins/common/tmpfile.c
+         "$src"/plugins/common/procutil.c)
 wave_src=("$src"/plugins/sndfile/writer.c "$src"/plugins/sndfile/wave.c
           "$src"/plugins/common/tmpfile.c)
 status=0
