@@ -176,18 +176,20 @@ START_TEST(many_channels_and_lossy_sources_get_their_wave_formats)
 }
 END_TEST
 
-/* Writes a WAVE file the way Windows code does. */
-static MMRESULT write_wave(const char *name, unsigned chans, unsigned rate,
-                           unsigned bits, const char *data, LONG len)
+/* Opens name for writing and writes a WAVE header up to the data chunk's
+ * (created in *data); the RIFF chunk in *riff. */
+static HMMIO begin_wave(const char *name, unsigned chans, unsigned rate,
+                        unsigned bits, MMCKINFO *riff, MMCKINFO *data)
 {
     char copy[800];
     snprintf(copy, sizeof copy, "%s", name);
     HMMIO h = mmioOpen(copy, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
     if (!h)
-        return MMIOERR_CANNOTOPEN;
-    MMCKINFO riff = {0}, ck = {0};
-    riff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
-    ck_assert_uint_eq(mmioCreateChunk(h, &riff, MMIO_CREATERIFF), 0);
+        return NULL;
+    MMCKINFO ck = {0};
+    memset(riff, 0, sizeof *riff);
+    riff->fccType = mmioFOURCC('W', 'A', 'V', 'E');
+    ck_assert_uint_eq(mmioCreateChunk(h, riff, MMIO_CREATERIFF), 0);
     ck.ckid = mmioFOURCC('f', 'm', 't', ' ');
     ck_assert_uint_eq(mmioCreateChunk(h, &ck, 0), 0);
     unsigned char fmt[16];
@@ -207,8 +209,20 @@ static MMRESULT write_wave(const char *name, unsigned chans, unsigned rate,
     fmt[15] = 0;
     ck_assert_int_eq(mmioWrite(h, (char *)fmt, 16), 16);
     ck_assert_uint_eq(mmioAscend(h, &ck, 0), 0);
-    ck.ckid = mmioFOURCC('d', 'a', 't', 'a');
-    ck_assert_uint_eq(mmioCreateChunk(h, &ck, 0), 0);
+    memset(data, 0, sizeof *data);
+    data->ckid = mmioFOURCC('d', 'a', 't', 'a');
+    ck_assert_uint_eq(mmioCreateChunk(h, data, 0), 0);
+    return h;
+}
+
+/* Writes a WAVE file the way Windows code does. */
+static MMRESULT write_wave(const char *name, unsigned chans, unsigned rate,
+                           unsigned bits, const char *data, LONG len)
+{
+    MMCKINFO riff, ck;
+    HMMIO h = begin_wave(name, chans, rate, bits, &riff, &ck);
+    if (!h)
+        return MMIOERR_CANNOTOPEN;
     for (LONG done = 0; done < len;) { /* in uneven pieces */
         LONG n = len - done < 999 ? len - done : 999;
         ck_assert_int_eq(mmioWrite(h, data + done, n), n);
@@ -303,25 +317,36 @@ START_TEST(what_cannot_be_encoded_is_an_error_and_keeps_the_old_file)
     /* nothing written at all */
     h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
     ck_assert_uint_eq(mmioClose(h, 0), MMIOERR_CANNOTWRITE);
-    /* a killed writer */
-    pid_t pid = fork();
-    if (pid == 0) {
-        char *d = samples(40000, 3);
-        HMMIO k = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
-        MMCKINFO riff = {0};
-        riff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
-        mmioCreateChunk(k, &riff, MMIO_CREATERIFF);
-        mmioWrite(k, d, 40000);
-        raise(SIGKILL);
+    /* a writer killed inside its header, and one killed after a successful
+     * mmioFlush of real samples: the file is put in place whole or not */
+    for (int flushed = 0; flushed < 2; flushed++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            char *d = samples(40000, 3);
+            MMCKINFO riff = {0}, ck;
+            HMMIO k;
+            if (flushed) {
+                k = begin_wave(name, 1, 8000, 16, &riff, &ck);
+                if (!k || mmioWrite(k, d, 40000) != 40000 ||
+                    mmioFlush(k, 0) != 0)
+                    _exit(1);
+            } else {
+                k = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+                riff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
+                mmioCreateChunk(k, &riff, MMIO_CREATERIFF);
+                mmioWrite(k, d, 40000);
+            }
+            raise(SIGKILL);
+        }
+        int st;
+        waitpid(pid, &st, 0);
+        ck_assert(WIFSIGNALED(st));
+        long after;
+        char *now = tu_slurp(path, &after);
+        ck_assert_int_eq(after, before);
+        ck_assert(memcmp(now, old, (size_t)before) == 0);
+        free(now);
     }
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert(WIFSIGNALED(st));
-    long after;
-    char *now = tu_slurp(path, &after);
-    ck_assert_int_eq(after, before);
-    ck_assert(memcmp(now, old, (size_t)before) == 0);
-    free(now);
     free(old);
     /* read-write, and reading from what it cannot read */
     MMIOINFO info = {0};

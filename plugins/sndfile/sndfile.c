@@ -9,7 +9,10 @@
  * mmioDescend reads it unchanged (reader.c).  Writing: a WAVE file written
  * through it (mmioCreateChunk RIFF WAVE, "fmt ", "data", mmioAscend) is
  * encoded to the format the name's extension selects (writer.c).  A file
- * is opened for reading or for writing, not both.
+ * is opened for reading or for writing, not both.  The encoded file
+ * replaces the target at close, whole: mmioFlush syncs the temporary it is
+ * encoded into, but a process killed after it leaves the old target, not
+ * a part of the new one (an encoder's header is only right at its end).
  *
  * Options (plugins.conf [plugin sndfile] options): "level=X", X from 0 to
  * 1, the compression level (FLAC: speed against size; Vorbis and Opus:
@@ -141,11 +144,15 @@ static LRESULT CALLBACK sound_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         n = sreader_read(s->rd, mi->lDiskOffset, (unsigned char *)a, (long)b);
         break;
     case MMIOM_WRITE:
-    case MMIOM_WRITEFLUSH: /* encoded as it comes: nothing held to flush */
+    case MMIOM_WRITEFLUSH:
         if (!s->wr)
             return b == 0 && msg == MMIOM_WRITEFLUSH ? 0 : -1;
         n = swriter_write(s->wr, mi->lDiskOffset, (const unsigned char *)a,
                           (long)b);
+        /* the file is put in place whole at close: a flush can only make
+         * the temporary current (see the header comment) */
+        if (n >= 0 && msg == MMIOM_WRITEFLUSH && swriter_flush(s->wr) != 0)
+            n = -1;
         break;
     case MMIOM_SEEK:
         return plug_seek(mi, s->rd ? sreader_size(s->rd) : swriter_size(s->wr),

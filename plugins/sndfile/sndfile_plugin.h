@@ -47,6 +47,9 @@ MMRESULT swriter_open(const char *path, int major, double level, swriter **out);
 /* Takes n bytes of the image at pos: n, or -1 for what cannot be encoded
  * (a header that is no WAVE, samples rewritten after they were encoded). */
 long swriter_write(swriter *w, int64_t pos, const unsigned char *src, long n);
+/* MMIOM_WRITEFLUSH: what the encoder holds goes to the temporary, synced.
+ * The target is still replaced only at close.  0 or -1. */
+int swriter_flush(swriter *w);
 /* The image's size so far (the end of what was written). */
 int64_t swriter_size(const swriter *w);
 /* Finishes the file and puts it in place: 0 or an MMIOERR_ code (nothing

@@ -267,6 +267,13 @@ long swriter_write(swriter *w, int64_t pos, const unsigned char *src, long n)
     return n;
 }
 
+int swriter_flush(swriter *w)
+{
+    if (w->sf)
+        sf_write_sync(w->sf);
+    return w->failed || fdatasync(w->fd) != 0 ? -1 : 0;
+}
+
 MMRESULT swriter_close(swriter *w)
 {
     MMRESULT rc = 0;
