@@ -14,6 +14,7 @@ int main(void)
     srunner_add_suite(sr, suite_threads());
     srunner_add_suite(sr, suite_interop());
     srunner_add_suite(sr, suite_plugins());
+    srunner_add_suite(sr, suite_loader());
     srunner_add_suite(sr, suite_hostile());
     srunner_add_suite(sr, suite_hostfiles());
     srunner_add_suite(sr, suite_unicode());

@@ -63,6 +63,7 @@ Suite *suite_registry(void);
 Suite *suite_threads(void);
 Suite *suite_interop(void);
 Suite *suite_plugins(void);
+Suite *suite_loader(void);
 Suite *suite_hostile(void);
 Suite *suite_hostfiles(void);
 Suite *suite_unicode(void);

@@ -14,9 +14,11 @@
 #include <stdint.h>
 
 struct mmio_core_hooks {
-    /* A lookup missed fcc: make whatever provides it available.  Nonzero
-     * when something may have been installed (the core looks again). */
-    int (*provide)(FOURCC fcc);
+    /* A lookup missed fcc: make whatever provides it available (the core
+     * then looks again).  0, or the error (an MMIOERR_ code) that kept a
+     * plugin claiming fcc from being installed now: such a name fails to
+     * open instead of falling back to the DOS procedure. */
+    UINT (*provide)(FOURCC fcc);
     /* An application installed (added) or removed a procedure with
      * MMIO_GLOBALPROC; called without any core lock held. */
     void (*global_changed)(FOURCC fcc, LPMMIOPROC proc, int added);
@@ -36,6 +38,7 @@ struct mmio_install_ctx {
     mmio_install_seen seen;
     void *seen_ctx;
     /* set by the core */
+    uint64_t id; /* what its installs are tagged with */
     uint64_t task_serial;
     int task_gone; /* an install found the task destroyed: it failed */
     struct mmio_install_ctx *outer;
@@ -43,6 +46,10 @@ struct mmio_install_ctx {
 /* MMSYSERR_INVALHANDLE when ctx->task names no live task. */
 MMRESULT mmio_install_push(struct mmio_install_ctx *ctx);
 void mmio_install_pop(struct mmio_install_ctx *ctx);
+/* Withdraws everything installed under ctx (a failed plugin install must
+ * leave nothing behind); entries open files use are freed by their last
+ * user.  Call before popping it. */
+void mmio_install_undo(struct mmio_install_ctx *ctx);
 /* Whether the context's task still lives (always true for global). */
 int mmio_install_target_alive(const struct mmio_install_ctx *ctx);
 /* The serial number of the task a context targets (0: global); two loads

@@ -86,7 +86,8 @@ BOOL mmio_name_gettemp(char *buf, size_t cap);
 /* ---- registry.c: installed procedures ------------------------------------ */
 /* The procedure mmioOpen uses for fcc (local, then global, then built-in),
  * pinned so it cannot be removed while the file is open.  NULL with *rc
- * MMSYSERR_INVALHANDLE for an htask that names no live task. */
+ * MMSYSERR_INVALHANDLE for an htask that names no live task, or with the
+ * error that kept a plugin claiming fcc from being installed (else 0). */
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
                                  struct mmio_proc_pin **pin, UINT *rc);
 void mmio_registry_release(struct mmio_proc_pin *pin);

@@ -18,19 +18,23 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BUCKETS 256
 
+/* One installed procedure (a registry entry); open files pin it. */
 struct mmio_proc_pin {
     FOURCC fcc;
     LPMMIOPROC proc;
     unsigned users; /* open files using this installation */
     unsigned builtin;
-    unsigned wide;              /* 0, or the WCHAR size of its names */
-    const char *source;         /* plugin name, "built-in" or "application" */
+    unsigned detached;  /* withdrawn while in use: freed by the last user */
+    unsigned wide;      /* 0, or the WCHAR size of its names */
+    const char *source; /* interned: plugin name, "built-in" or "application" */
+    uint64_t install_id;        /* the install context it came from, or 0 */
     struct mmio_task *task;     /* NULL: global */
     struct mmio_proc_pin *next; /* same bucket, older */
 };
@@ -39,6 +43,9 @@ struct registry {
     struct mmio_proc_pin *bucket[BUCKETS];
 };
 
+/* A task.  Its HTASK is its serial number, never its address: serials
+ * are never reused, so a handle to a destroyed task stays invalid even when
+ * a new task gets the same memory (the way HMMIO carries a generation). */
 struct mmio_task {
     struct registry local;
     uint64_t serial; /* never reused: a recreated task is another task */
@@ -49,9 +56,35 @@ static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct registry global_reg;
 static struct mmio_task default_task = {.serial = 1};
 static struct mmio_task *tasks = &default_task; /* every live task */
-static _Thread_local struct mmio_task *current_task;
+/* The calling thread's current task: its serial, 0 for the default. */
+static _Thread_local uint64_t current_serial;
 
-static uint64_t next_serial = 1; /* reg_lock */
+static uint64_t next_serial = 1;     /* reg_lock */
+static uint64_t next_install_id = 0; /* reg_lock */
+
+/* Source names are interned: an entry never borrows a plugin's memory (a
+ * plugin's descriptor is freed by a rescan while its entries live on).
+ * Few distinct names exist in a process; they are never freed. */
+struct interned {
+    struct interned *next;
+    char text[];
+};
+static struct interned *interned; /* reg_lock */
+
+static const char *intern_locked(const char *s)
+{
+    for (struct interned *i = interned; i; i = i->next)
+        if (!strcmp(i->text, s))
+            return i->text;
+    size_t n = strlen(s) + 1;
+    struct interned *i = malloc(sizeof *i + n);
+    if (!i)
+        return NULL;
+    memcpy(i->text, s, n);
+    i->next = interned;
+    interned = i;
+    return i->text;
+}
 
 /* The innermost install context of this thread (core.h). */
 static _Thread_local struct mmio_install_ctx *install_top;
@@ -89,20 +122,30 @@ static void add_builtins(void)
     global_reg.bucket[bucket_of(FOURCC_MEM)] = &builtin_mem;
 }
 
-/* The task a handle names; NULL for an unknown one.  reg_lock held. */
-static struct mmio_task *task_of(HTASK htask)
+static HTASK handle_of(const struct mmio_task *t)
 {
-    if (!htask) {
-        struct mmio_task *t = current_task;
-        for (struct mmio_task *i = tasks; t && i; i = i->next)
-            if (i == t)
-                return t;
-        return &default_task; /* none set, or destroyed meanwhile */
-    }
-    for (struct mmio_task *i = tasks; i; i = i->next)
-        if ((HTASK)i == htask)
+    return (HTASK)(uintptr_t)t->serial;
+}
+
+/* The live task with this serial (never the default one); reg_lock held. */
+static struct mmio_task *task_by_serial(uint64_t serial)
+{
+    for (struct mmio_task *i = tasks; serial && i; i = i->next)
+        if (i->serial == serial && i != &default_task)
             return i;
     return NULL;
+}
+
+/* The task a handle names (NULL: the thread's current one); NULL for an
+ * unknown or destroyed one.  reg_lock held. */
+static struct mmio_task *task_of(HTASK htask)
+{
+    uint64_t serial = htask ? (uint64_t)(uintptr_t)htask : current_serial;
+    if (!serial)
+        return &default_task;
+    /* a current task another thread destroyed is not silently replaced by
+     * the default one: what the thread does for it fails */
+    return task_by_serial(serial);
 }
 
 /* The newest entry for fcc (and proc, when given); reg_lock held. */
@@ -124,11 +167,13 @@ static struct mmio_proc_pin *lookup(FOURCC fcc, struct mmio_task *t)
     return pp ? *pp : NULL;
 }
 
-/* Looks fcc up for htask, asking the plugin host once on a miss. */
+/* Looks fcc up for htask, asking the plugin host once on a miss; *why
+ * gets the error that kept a plugin claiming fcc from being installed. */
 static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
-                                            int *bad_task, int pin)
+                                            int *bad_task, int pin, UINT *why)
 {
     struct mmio_proc_pin *e = NULL;
+    *why = 0;
     pthread_once(&builtins_once, add_builtins);
     for (int attempt = 0; attempt < 2; attempt++) {
         pthread_mutex_lock(&reg_lock);
@@ -144,8 +189,10 @@ static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
          * may have been loading the very plugin while this one waited. */
         if (!hooks || !hooks->provide)
             break;
-        hooks->provide(fcc);
+        *why = hooks->provide(fcc);
     }
+    if (e)
+        *why = 0;
     return e;
 }
 
@@ -153,9 +200,10 @@ LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
                                  struct mmio_proc_pin **pin, UINT *rc)
 {
     int bad_task;
-    struct mmio_proc_pin *e = lookup_or_load(fcc, task, &bad_task, 1);
+    UINT why;
+    struct mmio_proc_pin *e = lookup_or_load(fcc, task, &bad_task, 1, &why);
     *pin = (e && !e->builtin) ? e : NULL;
-    *rc = bad_task ? MMSYSERR_INVALHANDLE : 0;
+    *rc = bad_task ? MMSYSERR_INVALHANDLE : why;
     return e ? e->proc : NULL;
 }
 
@@ -172,8 +220,12 @@ void mmio_registry_release(struct mmio_proc_pin *pin)
     if (!pin)
         return;
     pthread_mutex_lock(&reg_lock);
+    assert(pin->users > 0);
     pin->users--;
+    int last = pin->detached && pin->users == 0;
     pthread_mutex_unlock(&reg_lock);
+    if (last)
+        free(pin); /* withdrawn while this file had it open */
 }
 
 /* The task a context targets, if it still lives; reg_lock held. */
@@ -195,6 +247,9 @@ MMRESULT mmio_install_push(struct mmio_install_ctx *c)
         return MMSYSERR_INVALHANDLE;
     c->task_serial = t ? t->serial : 0;
     c->task_gone = 0;
+    pthread_mutex_lock(&reg_lock);
+    c->id = ++next_install_id;
+    pthread_mutex_unlock(&reg_lock);
     c->outer = install_top;
     install_top = c;
     return MMSYSERR_NOERROR;
@@ -203,8 +258,39 @@ MMRESULT mmio_install_push(struct mmio_install_ctx *c)
 void mmio_install_pop(struct mmio_install_ctx *c)
 {
     /* Contexts are popped in the order pushed; anything else is a bug. */
+    assert(install_top == c);
     if (install_top == c)
         install_top = c->outer;
+}
+
+/* Unlinks every entry of r that came from install context id. */
+static void undo_in_locked(struct registry *r, uint64_t id)
+{
+    for (unsigned b = 0; b < BUCKETS; b++) {
+        struct mmio_proc_pin **pp = &r->bucket[b];
+        while (*pp) {
+            struct mmio_proc_pin *e = *pp;
+            if (e->builtin || e->install_id != id) {
+                pp = &e->next;
+                continue;
+            }
+            *pp = e->next;
+            if (e->users)
+                e->detached = 1; /* an open file still uses it */
+            else
+                free(e);
+        }
+    }
+}
+
+void mmio_install_undo(struct mmio_install_ctx *c)
+{
+    pthread_mutex_lock(&reg_lock);
+    undo_in_locked(&global_reg, c->id);
+    struct mmio_task *t = c->global ? NULL : ctx_task(c);
+    if (t)
+        undo_in_locked(&t->local, c->id);
+    pthread_mutex_unlock(&reg_lock);
 }
 
 int mmio_install_target_alive(const struct mmio_install_ctx *c)
@@ -234,8 +320,14 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
     struct mmio_install_ctx *c = install_top;
     e->fcc = fcc;
     e->proc = proc;
-    e->source = c ? c->source : "application";
+    e->install_id = c ? c->id : 0;
     pthread_mutex_lock(&reg_lock);
+    e->source = intern_locked(c && c->source ? c->source : "application");
+    if (!e->source) {
+        pthread_mutex_unlock(&reg_lock);
+        free(e);
+        return NULL;
+    }
     struct registry *r = &global_reg;
     if (!(flags & MMIO_GLOBALPROC) && !(c && c->global)) {
         e->task = c ? ctx_task(c) : task_of(NULL);
@@ -297,7 +389,9 @@ LPMMIOPROC mmio_install_io_proc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
         return remove_newest(fccIOProc, pIOProc, dwFlags);
     if (dwFlags & MMIO_FINDPROC) {
         int bad_task;
-        struct mmio_proc_pin *e = lookup_or_load(fccIOProc, NULL, &bad_task, 0);
+        UINT why;
+        struct mmio_proc_pin *e =
+            lookup_or_load(fccIOProc, NULL, &bad_task, 0, &why);
         return e ? e->proc : NULL;
     }
     return NULL;
@@ -330,14 +424,14 @@ HTASK mmioExtTaskCreate(void)
     t->next = tasks;
     tasks = t;
     pthread_mutex_unlock(&reg_lock);
-    return (HTASK)t;
+    return handle_of(t);
 }
 
 MMRESULT mmioExtTaskDestroy(HTASK htask)
 {
     pthread_mutex_lock(&reg_lock);
     struct mmio_task **pt = &tasks;
-    while (*pt && (HTASK)*pt != htask)
+    while (*pt && (handle_of(*pt) != htask || *pt == &default_task))
         pt = &(*pt)->next;
     if (!htask || !*pt || *pt == &default_task) {
         pthread_mutex_unlock(&reg_lock);
@@ -360,8 +454,8 @@ MMRESULT mmioExtTaskDestroy(HTASK htask)
             e = next;
         }
     }
-    if (current_task == t)
-        current_task = NULL;
+    if (current_serial == t->serial)
+        current_serial = 0;
     free(t);
     return MMSYSERR_NOERROR;
 }
@@ -369,13 +463,13 @@ MMRESULT mmioExtTaskDestroy(HTASK htask)
 HTASK mmioExtTaskSetCurrent(HTASK htask)
 {
     HTASK previous = mmioExtTaskGetCurrent();
-    current_task = (struct mmio_task *)htask;
+    current_serial = (uint64_t)(uintptr_t)htask;
     return previous;
 }
 
 HTASK mmioExtTaskGetCurrent(void)
 {
-    return current_task == &default_task ? NULL : (HTASK)current_task;
+    return (HTASK)(uintptr_t)current_serial;
 }
 
 /* ---- enumeration ------------------------------------------------------------
@@ -394,7 +488,7 @@ static size_t collect(const struct registry *r, MMIOPROCDESC *out, size_t cap,
                             : e->task  ? MMIO_SCOPE_LOCAL
                                        : MMIO_SCOPE_GLOBAL;
                 d->htask = (e->task && e->task != &default_task)
-                               ? (HTASK)e->task
+                               ? handle_of(e->task)
                                : NULL;
                 d->pszSource = e->source;
                 d->cOpen = e->users;

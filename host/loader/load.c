@@ -8,14 +8,51 @@
  * it: dlopen, the plugin's constructors and its install may call any mmio
  * function, load other plugins (contexts nest) or wait for other threads.
  * Others wanting the same plugin wait on host.cond; the thread already
- * loading it (a plugin asking for itself) is answered at once.
+ * loading it (a plugin asking for itself) is answered at once, and so is a
+ * thread whose wait would close a cycle (X's install waits for Y, loaded by
+ * a thread whose Y install waits for X): each waiting thread is listed with
+ * what it waits for, so the cycle is seen before anyone sleeps in it.  The
+ * answer is the one a single thread would get: the plugin is being loaded
+ * further up its own chain, so its procedures are not there yet.
  */
 #define _GNU_SOURCE
 #include "loader.h"
 
+#include <assert.h>
 #include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A thread waiting for another thread's load of `for_plugin`. */
+struct waiter {
+    pthread_t thread;
+    const struct mmio_plugin *for_plugin;
+    struct waiter *next;
+};
+static struct waiter *waiters; /* host.lock */
+
+/* Whether waiting for p would wait, through the chain of loads and waits,
+ * for this thread itself.  host.lock held. */
+static int wait_closes_cycle_locked(const struct mmio_plugin *p)
+{
+    pthread_t self = pthread_self();
+    /* every hop moves to another waiting thread; more hops than waiters
+     * means a cycle that does not include this thread */
+    size_t hops = 0, limit = 1;
+    for (const struct waiter *w = waiters; w; w = w->next)
+        limit++;
+    while (p && p->loading && hops++ <= limit) {
+        if (pthread_equal(p->loader, self))
+            return 1;
+        const struct waiter *w = waiters;
+        while (w && !pthread_equal(w->thread, p->loader))
+            w = w->next;
+        if (!w)
+            return 0; /* its loader is running, not waiting: it will end */
+        p = w->for_plugin;
+    }
+    return 0;
+}
 
 static _Thread_local const char *current_options;
 
@@ -88,6 +125,8 @@ static MMRESULT run(struct mmio_plugin *p)
         while (p->chk.fourccs[nf])
             nf++;
         p->procs = calloc(nf + 1, sizeof *p->procs);
+        if (!p->procs)
+            return MMSYSERR_NOMEM;
     }
     return install();
 }
@@ -113,11 +152,18 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         }
         if (!p->loading)
             break;
-        if (pthread_equal(p->loader, pthread_self())) {
-            rc = MMSYSERR_ALLOCATED; /* its own install asks for it */
+        if (wait_closes_cycle_locked(p)) {
+            /* its own install asks for it, directly or through others */
+            rc = MMSYSERR_ALLOCATED;
             break;
         }
+        struct waiter me = {pthread_self(), p, waiters};
+        waiters = &me;
         pthread_cond_wait(&host.cond, &host.lock);
+        struct waiter **pw = &waiters;
+        while (*pw != &me)
+            pw = &(*pw)->next;
+        *pw = me.next;
     }
     if (rc == 0 && p->chk.state != MMIO_PLUGIN_AVAILABLE)
         rc = MMIOERR_INVALIDFILE; /* never run what the checker refused */
@@ -133,9 +179,12 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
             mmio_config_plugin(&host.cfg, p->chk.name);
         p->options = strdup(pc && pc->options ? pc->options : "");
     }
+    int no_options = p->kind == KIND_PLUGIN && !p->options;
     pthread_mutex_unlock(&host.lock);
 
-    if (!p->dl && !unchanged(p)) {
+    if (no_options) {
+        rc = MMSYSERR_NOMEM;
+    } else if (!p->dl && !unchanged(p)) {
         rc = MMIOERR_INVALIDFILE; /* replaced since it was checked */
     } else {
         const char *saved = mmio_options_swap(p->options);
@@ -144,9 +193,15 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         if (ctx.task_gone || !mmio_install_target_alive(&ctx))
             rc = MMSYSERR_INVALHANDLE; /* its task went away meanwhile */
     }
+    /* A failed install leaves nothing installed: what it did install
+     * before failing would be installed again by every retry, and would
+     * outlive the plugin's descriptor. */
+    if (rc != MMSYSERR_NOERROR)
+        mmio_install_undo(&ctx);
     mmio_install_pop(&ctx);
 
     pthread_mutex_lock(&host.lock);
+    assert(p->loading && pthread_equal(p->loader, pthread_self()));
     if (rc == 0 && mmio_vec_reserve(&p->targets, &p->captargets,
                                     p->ntargets + 1, sizeof *p->targets) == 0)
         p->targets[p->ntargets++] = target;

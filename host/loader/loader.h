@@ -218,7 +218,7 @@ const char *mmio_options_swap(const char *opts);
 
 /* ---- provide.c: the hooks the core calls ----------------------------------
  */
-int mmio_loader_provide(FOURCC fcc);
+UINT mmio_loader_provide(FOURCC fcc);
 void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added);
 
 #endif

@@ -57,16 +57,45 @@ static struct mmio_plugin *find_provider_locked(FOURCC fcc, int kind,
     return NULL;
 }
 
-static int load_global(struct mmio_plugin *p)
+/* What an open of a name p claims fails with when p cannot be installed
+ * now (it is not handed to the DOS procedure as a plain file). */
+static UINT open_error_of(MMRESULT rc)
+{
+    switch (rc) {
+    case MMSYSERR_NOERROR:
+    case MMSYSERR_ALLOCATED: /* installed, or being installed up the chain */
+        return 0;
+    case MMSYSERR_NOMEM:
+    case MMIOERR_OUTOFMEMORY:
+        return MMIOERR_OUTOFMEMORY;
+    default:
+        return MMIOERR_CANNOTOPEN;
+    }
+}
+
+static UINT load_global(struct mmio_plugin *p, FOURCC fcc)
 {
     MMRESULT rc = mmio_plugin_load(p, 1, NULL);
+    UINT err = open_error_of(rc);
+    if (err) {
+        char f[5];
+        mmio_fourcc_text(fcc, f);
+        pthread_mutex_lock(&host.lock);
+        char *name = strdup(p->chk.name ? p->chk.name : p->path);
+        pthread_mutex_unlock(&host.lock);
+        char text[128];
+        mmioExtErrorText(rc, text, sizeof text);
+        mmio_msg("plugin %s, which serves '%s', cannot be loaded now: %s",
+                 name ? name : "?", f, text);
+        free(name);
+    }
     pthread_mutex_lock(&host.lock);
     mmio_plugin_unref_locked(p);
     pthread_mutex_unlock(&host.lock);
-    return rc == MMSYSERR_NOERROR || rc == MMSYSERR_ALLOCATED;
+    return err;
 }
 
-static int provide_route(const struct mmio_route *rt, const char *options)
+static UINT provide_route(const struct mmio_route *rt, const char *options)
 {
     pthread_mutex_lock(&host.lock);
     struct mmio_plugin *p = find_provider_locked(0, KIND_PLUGIN, rt->plugin);
@@ -74,6 +103,7 @@ static int provide_route(const struct mmio_route *rt, const char *options)
     if (!p)
         return 0;
     MMRESULT rc = mmio_plugin_load(p, 1, NULL);
+    UINT err = open_error_of(rc);
     /* still referenced here: its procs were filled by its install */
     pthread_mutex_lock(&host.lock);
     LPMMIOPROC target = NULL;
@@ -91,7 +121,7 @@ static int provide_route(const struct mmio_route *rt, const char *options)
     if (!target || !name || !ctx) {
         free(name);
         free(ctx);
-        return 0;
+        return err ? err : (name && ctx) ? 0 : MMIOERR_OUTOFMEMORY;
     }
     ctx->proc = target;
     ctx->options = strdup(options);
@@ -101,19 +131,23 @@ static int provide_route(const struct mmio_route *rt, const char *options)
         free(ctx->options);
         free(ctx);
         free(name);
-        return 0;
+        return MMIOERR_OUTOFMEMORY;
     }
     struct mmio_install_ctx ic = {0};
     ic.global = 1;
-    ic.source = name; /* kept: registry entries point at it */
+    ic.source = name; /* the registry keeps its own copy */
+    err = MMIOERR_OUTOFMEMORY;
     if (mmio_install_push(&ic) == MMSYSERR_NOERROR) {
-        mmioInstallIOProc(rt->fcc, closure, MMIO_INSTALLPROC | MMIO_GLOBALPROC);
+        if (mmioInstallIOProc(rt->fcc, closure,
+                              MMIO_INSTALLPROC | MMIO_GLOBALPROC))
+            err = 0;
         mmio_install_pop(&ic);
     }
-    return 1;
+    free(name);
+    return err;
 }
 
-int mmio_loader_provide(FOURCC fcc)
+UINT mmio_loader_provide(FOURCC fcc)
 {
     if (mmio_in_checker())
         return 0; /* a plugin being checked loads nothing more */
@@ -141,14 +175,16 @@ int mmio_loader_provide(FOURCC fcc)
     if (!p && !route)
         p = find_provider_locked(fcc, KIND_PROC, NULL);
     pthread_mutex_unlock(&host.lock);
-    int got = 0;
+    UINT err = 0;
     if (p)
-        got = load_global(p);
+        err = load_global(p, fcc);
     else if (route && rt.plugin && options)
-        got = provide_route(&rt, options);
+        err = provide_route(&rt, options);
+    else if (route)
+        err = MMIOERR_OUTOFMEMORY; /* the route could not be copied */
     free(rt.plugin);
     free(options);
-    return got;
+    return err;
 }
 
 /* Whether path names this program's executable. */

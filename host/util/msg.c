@@ -43,3 +43,12 @@ void mmio_msg(const char *fmt, ...)
     else
         fprintf(stderr, "libmmio: %s\n", text);
 }
+
+void mmio_fourcc_text(FOURCC fcc, char out[5])
+{
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = (unsigned char)(fcc >> (8 * i));
+        out[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    out[4] = '\0';
+}

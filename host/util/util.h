@@ -23,6 +23,9 @@
 /* ---- msg.c: every message the library has for a person ---------------- */
 /* Goes to the callback set with mmioExtSetMessageCallback, else stderr. */
 void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);
+/* A FOURCC as a person reads it ("ZIP "): printable bytes as they are,
+ * others as '?'. */
+void mmio_fourcc_text(FOURCC fcc, char out[5]);
 
 /* ---- strbuf.c: a growable NUL-terminated string ------------------------ */
 struct mmio_str {
