@@ -182,6 +182,70 @@ START_TEST(info_checks_any_plugin_file)
 }
 END_TEST
 
+/* Reproduced at HEAD: --json riff of a file that cannot be opened printed
+ * no document. */
+START_TEST(json_riff_of_a_missing_file_is_a_document)
+{
+    ck_assert(json_ok("--json riff /nonexistent/missing.wav",
+                      "d['chunks']==[] and 'file not found' in d['error'] "
+                      "and d['file']=='/nonexistent/missing.wav'"));
+    char out[4096];
+    ck_assert_int_eq(
+        host("--json riff /nonexistent/missing.wav", out, sizeof out), 1);
+}
+END_TEST
+
+/* Reproduced at HEAD: MMIO_CONFIG=/dev/null said "not a regular file;
+ * ignored" on every run. */
+START_TEST(dev_null_configuration_is_empty)
+{
+    char out[4096];
+    ck_assert_int_eq(tu_capture(out, sizeof out,
+                                "MMIO_CONFIG=/dev/null '%s' --version 2>&1",
+                                MMIOHOST),
+                     0);
+    ck_assert_msg(!strstr(out, "libmmio:"), "%s", out);
+    ck_assert_int_eq(tu_capture(out, sizeof out,
+                                "'%s' --config /dev/null list 2>&1", MMIOHOST),
+                     0);
+    ck_assert_msg(!strstr(out, "not a regular file"), "%s", out);
+    ck_assert_msg(strstr(out, "DOS"), "%s", out);
+    /* another device still is no configuration */
+    ck_assert_int_eq(tu_capture(out, sizeof out,
+                                "'%s' --config /dev/zero list 2>&1", MMIOHOST),
+                     1);
+}
+END_TEST
+
+/* Reproduced at HEAD: one read error of the host's own while it read the
+ * checker's verdict was recorded in the cache as "crashed with signal 13"
+ * until the next forced scan. */
+START_TEST(transient_check_failure_is_not_cached)
+{
+    const char *kinds[] = {"good", NULL};
+    make_host(kinds, NULL);
+    char out[8192], args[1200];
+    snprintf(args, sizeof args,
+             "FAILREAD_PROGRAM=mmiohost LD_PRELOAD='%s/failread.so' "
+             "ASAN_OPTIONS=verify_asan_link_order=0:handle_segv=0 "
+             "'%s' --config '%s' scan --force 2>&1",
+             FIXTURE_DIR, MMIOHOST, conf);
+    tu_capture(out, sizeof out, "%s", args);
+    ck_assert_msg(strstr(out, "cannot read the checker's verdict") ||
+                      strstr(out, "good"),
+                  "%s", out);
+    /* the next process checks again and finds the plugin as it is */
+    snprintf(args, sizeof args, "--config '%s' --json list", conf);
+    ck_assert(json_ok(args, "[p['state'] for p in d['plugins'] if "
+                            "p['name']=='good']==['available']"));
+    ck_assert_int_eq(
+        tu_capture(out, sizeof out, "'%s' --config '%s' list", MMIOHOST, conf),
+        0);
+    ck_assert_msg(!strstr(out, "signal 13") && !strstr(out, "crashed"), "%s",
+                  out);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -194,6 +258,9 @@ Suite *suite_cli(void)
     tcase_add_test(tc, output_errors_and_usage);
     tcase_add_test(tc, info_prints_one_document);
     tcase_add_test(tc, info_checks_any_plugin_file);
+    tcase_add_test(tc, json_riff_of_a_missing_file_is_a_document);
+    tcase_add_test(tc, dev_null_configuration_is_empty);
+    tcase_add_test(tc, transient_check_failure_is_not_cached);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -205,6 +205,53 @@ START_TEST(create_list_and_odd_chunks)
 }
 END_TEST
 
+/* Reproduced at HEAD: the size set before mmioCreateChunk was written as 0
+ * and cleared, so WAV writers that write ck.cksize bytes of format after
+ * creating the chunk made an empty 'fmt ' chunk (Windows and Wine keep it). */
+START_TEST(create_chunk_writes_the_callers_size)
+{
+    HMMIO h = tu_open(tu_path("c.wav"), NULL,
+                      MMIO_CREATE | MMIO_READWRITE | MMIO_ALLOCBUF);
+    MMCKINFO r = {0}, fmt = {0};
+    r.fccType = WAVE;
+    r.cksize = 4 + 8 + 16;
+    ck_assert_uint_eq(mmioCreateChunk(h, &r, MMIO_CREATERIFF), 0);
+    ck_assert_uint_eq(r.cksize, 28);
+    fmt.ckid = mmioFOURCC('f', 'm', 't', ' ');
+    fmt.cksize = 16;
+    ck_assert_uint_eq(mmioCreateChunk(h, &fmt, 0), 0);
+    ck_assert_uint_eq(fmt.cksize, 16);
+    ck_assert_uint_eq(fmt.dwDataOffset, 20);
+    /* the header as written, read back before any ascend */
+    unsigned char hdr[8];
+    ck_assert_int_eq(mmioSeek(h, 12, SEEK_SET), 12);
+    ck_assert_int_eq(mmioRead(h, (HPSTR)hdr, 8), 8);
+    ck_assert(memcmp(hdr, "fmt ", 4) == 0);
+    ck_assert_uint_eq(hdr[4] | hdr[5] << 8 | hdr[6] << 16 | (DWORD)hdr[7] << 24,
+                      16);
+    ck_assert_int_eq(mmioSeek(h, 4, SEEK_SET), 4);
+    ck_assert_int_eq(mmioRead(h, (HPSTR)hdr, 4), 4);
+    ck_assert_uint_eq(hdr[0], 28);
+    /* 16 bytes written: the ascend leaves the right size alone; a shorter
+     * chunk is corrected */
+    ck_assert_int_eq(mmioSeek(h, 20, SEEK_SET), 20);
+    ck_assert_int_eq(mmioWrite(h, "0123456789abcdef", 16), 16);
+    ck_assert_uint_eq(mmioAscend(h, &fmt, 0), 0);
+    ck_assert_uint_eq(fmt.cksize, 16);
+    MMCKINFO d = {0};
+    d.ckid = mmioFOURCC('d', 'a', 't', 'a');
+    d.cksize = 100;
+    ck_assert_uint_eq(mmioCreateChunk(h, &d, 0), 0);
+    ck_assert_int_eq(mmioWrite(h, "xy", 2), 2);
+    ck_assert_uint_eq(mmioAscend(h, &d, 0), 0);
+    ck_assert_uint_eq(d.cksize, 2);
+    ck_assert_uint_eq(mmioAscend(h, &r, 0), 0);
+    ck_assert_uint_eq(r.cksize, 4 + 24 + 10);
+    mmioClose(h, 0);
+    ck_assert_int_eq(tu_size(tu_path("c.wav")), 46);
+}
+END_TEST
+
 Suite *suite_riff(void)
 {
     Suite *s = suite_create("riff");
@@ -215,6 +262,7 @@ Suite *suite_riff(void)
     tcase_add_test(tc, findlist_and_nested_parent);
     tcase_add_test(tc, not_found_cases);
     tcase_add_test(tc, create_list_and_odd_chunks);
+    tcase_add_test(tc, create_chunk_writes_the_callers_size);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -215,7 +215,14 @@ START_TEST(bare_names_are_found_beside_the_program)
     int got = h ? (int)mmioRead(h, buf, 5) : -1;
     if (h)
         mmioClose(h, 0);
-    ck_assert_ptr_eq(mmioOpen(name, NULL, MMIO_EXIST), (HMMIO)(uintptr_t)1);
+    /* Wine's mmio test, as Windows passes it: a write open finds the file
+     * beside the program, MMIO_EXIST does not look there */
+    h = mmioOpen(name, NULL, MMIO_WRITE);
+    ck_assert_ptr_nonnull(h);
+    mmioClose(h, 0);
+    MMIOINFO ei = {0};
+    ck_assert_ptr_eq(mmioOpen(name, &ei, MMIO_EXIST), (HMMIO)(uintptr_t)0);
+    ck_assert_uint_eq(ei.wErrorRet, MMIOERR_FILENOTFOUND);
     /* the current directory comes first, and MMIO_CREATE creates there */
     h = mmioOpen(name, NULL, MMIO_CREATE | MMIO_WRITE);
     ck_assert_ptr_nonnull(h);

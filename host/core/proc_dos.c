@@ -19,8 +19,9 @@
 
 /* Windows' OpenFile looks for a bare name that is not in the current
  * directory in the executable's directory too: the same here, for names
- * with no directory part opened without MMIO_CREATE.  NULL when there is
- * no such file there either. */
+ * with no directory part opened without MMIO_CREATE.  MMIO_EXIST does not
+ * look there (Wine's mmio test, which passes on Windows, says so).  NULL
+ * when there is no such file there either. */
 static const char *beside_program(const char *name, char *buf, size_t cap)
 {
     if (!name || !*name || strchr(name, '/'))
@@ -59,10 +60,7 @@ static LRESULT dos_open(MMIOINFO *mi, const char *name)
         mi->adwInfo[0] = NO_FD;
         if (stat(name, &st) == 0)
             return 0;
-        int err = errno;
-        if (err == ENOENT && beside_program(name, found, sizeof found))
-            return 0;
-        return mmio_error_from_errno(err, MMIOERR_FILENOTFOUND);
+        return mmio_error_from_errno(errno, MMIOERR_FILENOTFOUND);
     }
     if (!name) {
         fd = (int)mi->adwInfo[0];

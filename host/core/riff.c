@@ -155,12 +155,14 @@ MMRESULT mmioCreateChunk(HMMIO hmmio, LPMMCKINFO pmmcki, UINT fuCreate)
     LONG len = has_type(pmmcki->ckid) ? 12 : 8;
     if ((int64_t)pos + len > INT32_MAX)
         return MMIOERR_CANNOTWRITE;
+    /* As Windows does: the size the caller set is written and kept (code
+     * writes ck.cksize bytes right after creating the chunk); mmioAscend
+     * corrects it only if the data written differs. */
     put_le32(hdr, pmmcki->ckid);
-    put_le32(hdr + 4, 0);
+    put_le32(hdr + 4, pmmcki->cksize);
     put_le32(hdr + 8, pmmcki->fccType);
     if (mmio_write(f, (const char *)hdr, len) != len)
         return MMIOERR_CANNOTWRITE;
-    pmmcki->cksize = 0; /* mmioAscend writes the true size */
     pmmcki->dwDataOffset = (DWORD)pos + 8;
     pmmcki->dwFlags = MMIO_DIRTY;
     return MMSYSERR_NOERROR;

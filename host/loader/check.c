@@ -332,7 +332,11 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
     return 0;
 }
 
-/* Reads the verdict until EOF or the deadline; 1 when the deadline hit. */
+enum { VERDICT_READ = 0, VERDICT_LATE = 1, VERDICT_UNREADABLE = 2 };
+
+/* Reads the verdict until EOF or the deadline: VERDICT_READ, VERDICT_LATE
+ * when the deadline hit, VERDICT_UNREADABLE when reading failed here (errno
+ * kept): this process's trouble, never the plugin's. */
 static int read_verdict(int fd, double deadline, char *buf, size_t cap,
                         size_t *len)
 {
@@ -340,20 +344,24 @@ static int read_verdict(int fd, double deadline, char *buf, size_t cap,
         int left = (int)(deadline - now_ms());
         struct pollfd pfd = {fd, POLLIN, 0};
         if (left <= 0)
-            return 1;
+            return VERDICT_LATE;
         int pr = poll(&pfd, 1, left);
         if (pr < 0 && errno == EINTR)
             continue;
-        if (pr <= 0)
-            return 1;
+        if (pr < 0)
+            return VERDICT_UNREADABLE;
+        if (pr == 0)
+            return VERDICT_LATE;
         char scratch[4096];
         char *dst = *len < cap ? buf + *len : scratch;
         size_t room = *len < cap ? cap - *len : sizeof scratch;
         ssize_t r = read(fd, dst, room);
         if (r < 0 && errno == EINTR)
             continue;
-        if (r <= 0)
-            return 0;
+        if (r < 0)
+            return VERDICT_UNREADABLE;
+        if (r == 0)
+            return VERDICT_READ;
         if (dst != scratch)
             *len += (size_t)r; /* past the cap: read and dropped */
     }
@@ -401,11 +409,12 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
     }
     char *buf = malloc(VERDICT_CAP + 1);
     size_t len = 0;
-    int timed_out =
-        buf ? read_verdict(ch.verdict, deadline, buf, VERDICT_CAP, &len) : 1;
+    int got = buf ? read_verdict(ch.verdict, deadline, buf, VERDICT_CAP, &len)
+                  : VERDICT_UNREADABLE;
+    int read_errno = buf ? errno : ENOMEM;
     close(ch.verdict);
     int status = 0;
-    int ended = !timed_out && wait_until(ch.pid, deadline, &status);
+    int ended = got == VERDICT_READ && wait_until(ch.pid, deadline, &status);
     /* Whatever is left of the group (the checker past its time, children
      * the plugin started) goes now; the leader is reaped after. */
     kill(-ch.pid, SIGKILL);
@@ -415,7 +424,11 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
     if (buf)
         parse_frames(buf, len, nonce, c, &done);
     free(buf);
-    if (!ended) {
+    if (got == VERDICT_UNREADABLE) {
+        /* the child may die of SIGPIPE now: that is this side's doing */
+        broken(c, FAULT_ENV, "cannot read the checker's verdict: %s",
+               strerror(read_errno));
+    } else if (!ended) {
         broken(c, FAULT_PLUGIN, "hung: no answer within %.1f s while loading",
                timeout_ms / 1000.0);
     } else if (WIFSIGNALED(status)) {

@@ -88,7 +88,7 @@ void say_error(const char *what, MMRESULT rc)
     fprintf(stderr, "mmiohost: %s: %s\n", what, text);
 }
 
-HMMIO open_or_say(const char *name, DWORD flags)
+HMMIO open_or_tell(const char *name, DWORD flags, char *why, size_t cap)
 {
     MMIOINFO info = {0};
     char copy[4096];
@@ -98,8 +98,15 @@ HMMIO open_or_say(const char *name, DWORD flags)
         char text[128];
         mmioExtErrorText(info.wErrorRet, text, sizeof text);
         fprintf(stderr, "mmiohost: cannot open %s: %s\n", name, text);
+        if (why && cap)
+            snprintf(why, cap, "cannot open %s: %s", name, text);
     }
     return h;
+}
+
+HMMIO open_or_say(const char *name, DWORD flags)
+{
+    return open_or_tell(name, flags, NULL, 0);
 }
 
 void json_str(const char *s)

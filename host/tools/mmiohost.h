@@ -22,6 +22,8 @@ void say_error(const char *what, MMRESULT rc);
 void json_str(const char *s);
 void fourcc_text(FOURCC f, char out[5]);
 /* mmioOpen with a message in words when it fails. */
+/* The same, and the message (without "mmiohost: ") into why. */
+HMMIO open_or_tell(const char *name, DWORD flags, char *why, size_t cap);
 HMMIO open_or_say(const char *name, DWORD flags);
 
 /* mmiohost_plugins.c */

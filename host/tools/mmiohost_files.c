@@ -294,9 +294,18 @@ static void check_head(HMMIO h, const char *name, int64_t size, char *why,
 
 int cmd_riff(const char *name)
 {
-    HMMIO h = open_or_say(name, MMIO_READ | MMIO_ALLOCBUF);
-    if (!h)
+    char why[4400];
+    HMMIO h = open_or_tell(name, MMIO_READ | MMIO_ALLOCBUF, why, sizeof why);
+    if (!h) {
+        if (opt.json) { /* one document whatever happened */
+            printf("{\n  \"file\": ");
+            json_str(name);
+            printf(",\n  \"chunks\": [],\n  \"error\": ");
+            json_str(why);
+            printf("\n}\n");
+        }
         return EXIT_FAIL;
+    }
     struct walker w = {h, mmioSeek(h, 0, SEEK_END), 0, ""};
     mmioSeek(h, 0, SEEK_SET);
     check_head(h, name, w.size, w.problem, sizeof w.problem);
