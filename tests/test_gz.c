@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The bundled gz plugin against gzip itself: both directions, multi-member
- * files, seeks back and forth, damaged streams, and a flushed write that
- * survives a SIGKILL. */
+ * files, seeks back and forth, damaged streams, a flushed write that
+ * survives a SIGKILL, WAVE files written with size patches, and failed
+ * writes that leave the old file. */
 #define _GNU_SOURCE
 #include "hostutil.h"
 #include "testutil.h"
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,9 +136,121 @@ START_TEST(flushed_data_survives_a_kill)
     int st;
     waitpid(pid, &st, 0);
     ck_assert(WIFSIGNALED(st));
-    ck_assert_int_eq(
-        tu_shell("zcat '%s' 2>/dev/null | grep -q 'saved before the kill'", gz),
-        0);
+    /* what the flush put in place is a whole gzip file of what was written */
+    char out[256];
+    ck_assert_int_eq(tu_capture(out, sizeof out, "gzip -dc '%s'", gz), 0);
+    ck_assert_str_eq(out, "saved before the kill\n");
+}
+END_TEST
+
+/* Writes a 16-bit mono WAVE of frames samples with mmioCreateChunk and
+ * mmioAscend (which seek back to patch sizes): 0 or the failing step. */
+static int write_wave(const char *name, long frames)
+{
+    HMMIO h =
+        mmioOpen((LPSTR)name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    if (!h)
+        return 1;
+    MMCKINFO riff = {0}, fmt = {0}, data = {0};
+    static const unsigned char wf[16] = {1,    0,    1, 0, 0x22, 0x56, 0,  0,
+                                         0x44, 0xac, 0, 0, 2,    0,    16, 0};
+    riff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
+    fmt.ckid = mmioFOURCC('f', 'm', 't', ' ');
+    fmt.cksize = 16;
+    data.ckid = mmioFOURCC('d', 'a', 't', 'a');
+    if (mmioCreateChunk(h, &riff, MMIO_CREATERIFF) ||
+        mmioCreateChunk(h, &fmt, 0) || mmioWrite(h, (const char *)wf, 16) != 16 ||
+        mmioAscend(h, &fmt, 0) || mmioCreateChunk(h, &data, 0))
+        return 2;
+    unsigned x = 1;
+    for (long i = 0; i < frames; i++) {
+        x = x * 1103515245u + 12345u;
+        short v = (short)((i * 37) % 20000 + (long)(x >> 28));
+        if (mmioWrite(h, (const char *)&v, 2) != 2)
+            return 3;
+    }
+    if (mmioAscend(h, &data, 0) || mmioAscend(h, &riff, 0))
+        return 4;
+    return mmioClose(h, 0) == 0 ? 0 : 5;
+}
+
+/* Reproduced at HEAD: the ascend of the data chunk failed (a deflate stream
+ * cannot seek back) and left a .gz that failed gzip -t. */
+START_TEST(wave_written_through_gz_reads_back_with_zcat)
+{
+    use_bundled_plugins();
+    long sizes[] = {1000, 22050 * 3, 300000};
+    for (int i = 0; i < 3; i++) {
+        char plain[600], gz[600], name[700];
+        snprintf(plain, sizeof plain, "%s", tu_path("w.wav"));
+        snprintf(gz, sizeof gz, "%s", tu_path("w.wav.gz"));
+        snprintf(name, sizeof name, "%s+", gz);
+        ck_assert_int_eq(write_wave(plain, sizes[i]), 0);
+        ck_assert_int_eq(write_wave(name, sizes[i]), 0);
+        ck_assert_int_eq(tu_shell("gzip -t '%s'", gz), 0);
+        ck_assert_int_eq(tu_shell("zcat '%s' | cmp -s - '%s'", gz, plain), 0);
+        ck_assert_int_eq(tu_shell("sox '%s' -n stat 2>/dev/null", plain), 0);
+    }
+}
+END_TEST
+
+/* Writes n incompressible bytes through name under a file size limit of
+ * limit bytes (a full disk: writes fail with EFBIG); the close's result. */
+static int write_under_limit(const char *name, long n, long limit)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        HMMIO h = mmioOpen((LPSTR)name, NULL, MMIO_WRITE | MMIO_CREATE);
+        if (!h)
+            _exit(10);
+        unsigned x = 3;
+        int wrote_all = 1;
+        for (long i = 0; i < n; i += 4096) {
+            char buf[4096];
+            for (size_t k = 0; k < sizeof buf; k++) {
+                x = x * 1103515245u + 12345u;
+                buf[k] = (char)(x >> 24);
+            }
+            wrote_all &= mmioWrite(h, buf, 4096) == 4096;
+        }
+        MMRESULT rc = mmioClose(h, 0);
+        _exit(rc == 0                     ? (wrote_all ? 0 : 11)
+              : rc == MMIOERR_CANNOTWRITE ? 20
+                                          : 12);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
+}
+
+/* Reproduced at HEAD: an ENOSPC during a gz write left an unreadable file
+ * where the old one was. */
+START_TEST(failed_gz_write_leaves_the_old_file)
+{
+    use_bundled_plugins();
+    char plain[600], gz[600], name[700];
+    snprintf(plain, sizeof plain, "%s", tu_path("old.txt"));
+    snprintf(gz, sizeof gz, "%s", tu_path("old.txt.gz"));
+    make_pair(plain, gz, 5000);
+    snprintf(name, sizeof name, "%s+", gz);
+    ck_assert_int_eq(write_under_limit(name, 2 << 20, 256 << 10), 20);
+    ck_assert_int_eq(tu_shell("zcat '%s' | cmp -s - '%s'", gz, plain), 0);
+    ck_assert_int_eq(tu_dir_count(tu_path(""), "mmio"), 0);
+    /* going back to rewrite what was deflated fails, and nothing is put in
+     * place either */
+    HMMIO h = mmioOpen(name, NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_ptr_nonnull(h);
+    static char junk[200000];
+    ck_assert_int_eq(mmioWrite(h, junk, sizeof junk), (LONG)sizeof junk);
+    ck_assert_int_eq(mmioSeek(h, 100000, SEEK_SET), 100000);
+    ck_assert_int_eq(mmioWrite(h, "x", 1), -1);
+    ck_assert_uint_eq(mmioClose(h, 0), MMIOERR_CANNOTWRITE);
+    ck_assert_int_eq(tu_shell("zcat '%s' | cmp -s - '%s'", gz, plain), 0);
 }
 END_TEST
 
@@ -149,6 +263,8 @@ Suite *suite_gz(void)
     tcase_add_test(tc, seeks_back_and_forth_match_the_plain_file);
     tcase_add_test(tc, damaged_streams_are_errors_not_ends);
     tcase_add_test(tc, flushed_data_survives_a_kill);
+    tcase_add_test(tc, wave_written_through_gz_reads_back_with_zcat);
+    tcase_add_test(tc, failed_gz_write_leaves_the_old_file);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -7,10 +7,12 @@
  * Reading inflates as it goes (multi-member files included); memory stays a
  * few buffers plus a bounded table of checkpoints (../common/zseek.h), so
  * seeking forward inflates, seeking backward resumes from the nearest
- * checkpoint.  Writing deflates as it goes; MMIOM_WRITEFLUSH (sent
- * by mmioFlush) does a sync flush to the file, so what mmioFlush returned
- * for is readable by zcat even if the process dies; close writes the
- * trailer.  A file is opened for reading or for writing, not both.
+ * checkpoint.  Writing goes through a temporary beside the file, put in
+ * place whole at close (gzwriter.h): a failed or killed write leaves the
+ * old file, and the size patches of RIFF writers (mmioAscend) work.
+ * MMIOM_WRITEFLUSH (sent by mmioFlush) puts what was written so far in
+ * place as a whole gzip file, so it survives the process.  A file is
+ * opened for reading or for writing, not both.
  */
 #define _GNU_SOURCE
 #include <mmio_plugin.h>
@@ -24,11 +26,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "gzwriter.h"
 #include "procutil.h"
 #include "zseek.h"
 
 #define FOURCC_GZ mmioFOURCC('G', 'Z', ' ', ' ')
-#define CHUNK 65536
 
 static const FOURCC fourccs[] = {FOURCC_GZ, 0};
 
@@ -37,12 +39,9 @@ MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     "MIT",           fourccs};
 
 struct gz {
-    int fd;
-    int writing;
-    z_stream zs; /* writing */
-    int zs_live;
-    unsigned char out[CHUNK];
-    zseek *rd; /* reading */
+    int fd;       /* reading */
+    zseek *rd;    /* reading */
+    gzwriter *wr; /* writing */
 };
 
 static struct gz *gz_of(const MMIOINFO *mi)
@@ -61,8 +60,7 @@ static void free_gz(struct gz *g)
 {
     if (!g)
         return;
-    if (g->zs_live)
-        deflateEnd(&g->zs);
+    gzw_abandon(g->wr);
     zseek_free(g->rd);
     if (g->fd >= 0)
         close(g->fd);
@@ -99,52 +97,30 @@ static LRESULT gz_open(MMIOINFO *mi, const char *name)
         free(file);
         return MMIOERR_OUTOFMEMORY;
     }
-    g->writing = rw == MMIO_WRITE;
-    g->fd = open(file,
-                 g->writing ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC
-                            : O_RDONLY | O_CLOEXEC,
-                 0666);
-    free(file);
-    if (g->fd < 0) {
-        rc = errno == ENOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
-        g->fd = -1;
-        free_gz(g);
-        return rc;
-    }
-    if (g->writing)
-        g->zs_live = deflateInit2(&g->zs, level_option(), Z_DEFLATED, 15 + 16,
-                                  8, Z_DEFAULT_STRATEGY) == Z_OK;
-    else
+    g->fd = -1;
+    if (rw == MMIO_WRITE) {
+        rc = gzw_open(file, level_option(), &g->wr);
+        free(file);
+        if (rc != 0) {
+            free_gz(g);
+            return rc;
+        }
+    } else {
+        g->fd = open(file, O_RDONLY | O_CLOEXEC);
+        int err = errno;
+        free(file);
+        if (g->fd < 0) {
+            free_gz(g);
+            return plug_errno_result(err);
+        }
         g->rd = zseek_new(ZSEEK_GZIP, read_at, g, -1, 0);
-    if (g->writing ? !g->zs_live : !g->rd) {
-        free_gz(g);
-        return MMIOERR_OUTOFMEMORY;
+        if (!g->rd) {
+            free_gz(g);
+            return MMIOERR_OUTOFMEMORY;
+        }
     }
     mmioPluginSetFileState(mi, g);
     mi->lDiskOffset = 0;
-    return 0;
-}
-
-static int write_out(struct gz *g, size_t n)
-{
-    return plug_write_all(g->fd, g->out, n, -1);
-}
-
-/* Deflates src with flush; 0 or -1. */
-static int deflate_all(struct gz *g, const char *src, long n, int flush)
-{
-    g->zs.next_in = (Bytef *)(uintptr_t)src;
-    g->zs.avail_in = (uInt)n;
-    do {
-        g->zs.next_out = g->out;
-        g->zs.avail_out = CHUNK;
-        int rc = deflate(&g->zs, flush);
-        if (rc == Z_STREAM_ERROR)
-            return -1;
-        if (write_out(g, CHUNK - g->zs.avail_out) != 0)
-            return -1;
-    } while (g->zs.avail_out == 0 ||
-             (flush == Z_FINISH && g->zs.avail_in != 0));
     return 0;
 }
 
@@ -158,21 +134,17 @@ static LRESULT CALLBACK gz_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_CLOSE: {
         if (!g)
             return 0;
-        int rc = 0;
-        if (g->writing) {
-            rc = deflate_all(g, "", 0, Z_FINISH);
-            if (fsync(g->fd) != 0)
-                rc = -1;
+        MMRESULT rc = 0;
+        if (g->wr) {
+            rc = gzw_close(g->wr);
+            g->wr = NULL;
         }
-        if (close(g->fd) != 0)
-            rc = -1;
-        g->fd = -1;
         free_gz(g);
         mmioPluginSetFileState(mi, NULL);
-        return rc == 0 ? 0 : MMIOERR_CANNOTWRITE;
+        return rc;
     }
     case MMIOM_READ: {
-        if (g->writing || b < 0)
+        if (!g->rd || b < 0)
             return -1;
         long n = zseek_read(g->rd, mi->lDiskOffset, (unsigned char *)a, b);
         if (n < 0)
@@ -182,37 +154,22 @@ static LRESULT CALLBACK gz_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     }
     case MMIOM_WRITE:
     case MMIOM_WRITEFLUSH: {
-        if (!g->writing || b < 0 ||
-            deflate_all(g, (const char *)a, (long)b,
-                        msg == MMIOM_WRITEFLUSH ? Z_SYNC_FLUSH : Z_NO_FLUSH))
-            return -1;
-        if (msg == MMIOM_WRITEFLUSH && fdatasync(g->fd) != 0)
+        if (!g->wr || b < 0 ||
+            gzw_write(g->wr, mi->lDiskOffset, (const unsigned char *)a,
+                      (long)b) != (long)b)
             return -1;
         mi->lDiskOffset += (LONG)b;
+        if (msg == MMIOM_WRITEFLUSH && gzw_flush(g->wr) != 0)
+            return -1;
         return b;
     }
     case MMIOM_SEEK: {
-        int64_t target;
-        if (b == SEEK_SET)
-            target = a;
-        else if (b == SEEK_CUR)
-            target = (int64_t)mi->lDiskOffset + a;
-        else if (b == SEEK_END && !g->writing) {
-            /* the size is known once the stream was read to its end */
-            int64_t size = zseek_size(g->rd);
-            if (size < 0)
-                return -1;
-            target = size - a;
-        } else if (b == SEEK_END) {
-            target = mi->lDiskOffset - a;
-        } else {
+        /* reading: the size is known once the stream was read to its end;
+         * writing: going back past what can be rewritten fails at the write */
+        int64_t size = g->wr ? gzw_size(g->wr) : zseek_size(g->rd);
+        if (size < 0)
             return -1;
-        }
-        if (target < 0 || target > INT32_MAX ||
-            (g->writing && target != mi->lDiskOffset))
-            return -1; /* a stream being written only goes forward */
-        mi->lDiskOffset = (LONG)target;
-        return (LRESULT)target;
+        return plug_seek(mi, size, (LONG)a, (int)b);
     }
     case MMIOM_RENAME:
         return plug_rename_files((const char *)a, (const char *)b);
