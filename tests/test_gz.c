@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,8 +158,9 @@ static int write_wave(const char *name, long frames)
     fmt.cksize = 16;
     data.ckid = mmioFOURCC('d', 'a', 't', 'a');
     if (mmioCreateChunk(h, &riff, MMIO_CREATERIFF) ||
-        mmioCreateChunk(h, &fmt, 0) || mmioWrite(h, (const char *)wf, 16) != 16 ||
-        mmioAscend(h, &fmt, 0) || mmioCreateChunk(h, &data, 0))
+        mmioCreateChunk(h, &fmt, 0) ||
+        mmioWrite(h, (const char *)wf, 16) != 16 || mmioAscend(h, &fmt, 0) ||
+        mmioCreateChunk(h, &data, 0))
         return 2;
     unsigned x = 1;
     for (long i = 0; i < frames; i++) {
@@ -194,40 +194,6 @@ START_TEST(wave_written_through_gz_reads_back_with_zcat)
 }
 END_TEST
 
-/* Writes n incompressible bytes through name under a file size limit of
- * limit bytes (a full disk: writes fail with EFBIG); the close's result. */
-static int write_under_limit(const char *name, long n, long limit)
-{
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        signal(SIGXFSZ, SIG_IGN);
-        struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
-        setrlimit(RLIMIT_FSIZE, &rl);
-        HMMIO h = mmioOpen((LPSTR)name, NULL, MMIO_WRITE | MMIO_CREATE);
-        if (!h)
-            _exit(10);
-        unsigned x = 3;
-        int wrote_all = 1;
-        for (long i = 0; i < n; i += 4096) {
-            char buf[4096];
-            for (size_t k = 0; k < sizeof buf; k++) {
-                x = x * 1103515245u + 12345u;
-                buf[k] = (char)(x >> 24);
-            }
-            wrote_all &= mmioWrite(h, buf, 4096) == 4096;
-        }
-        MMRESULT rc = mmioClose(h, 0);
-        _exit(rc == 0                     ? (wrote_all ? 0 : 11)
-              : rc == MMIOERR_CANNOTWRITE ? 20
-                                          : 12);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert(WIFEXITED(st));
-    return WEXITSTATUS(st);
-}
-
 /* Reproduced at HEAD: an ENOSPC during a gz write left an unreadable file
  * where the old one was. */
 START_TEST(failed_gz_write_leaves_the_old_file)
@@ -238,7 +204,7 @@ START_TEST(failed_gz_write_leaves_the_old_file)
     snprintf(gz, sizeof gz, "%s", tu_path("old.txt.gz"));
     make_pair(plain, gz, 5000);
     snprintf(name, sizeof name, "%s+", gz);
-    ck_assert_int_eq(write_under_limit(name, 2 << 20, 256 << 10), 20);
+    ck_assert_int_eq(tu_write_under_limit(name, 2 << 20, 256 << 10, 0), 20);
     ck_assert_int_eq(tu_shell("zcat '%s' | cmp -s - '%s'", gz, plain), 0);
     ck_assert_int_eq(tu_dir_count(tu_path(""), "mmio"), 0);
     /* going back to rewrite what was deflated fails, and nothing is put in

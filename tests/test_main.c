@@ -24,6 +24,7 @@ int main(void)
     srunner_add_suite(sr, suite_zipread());
     srunner_add_suite(sr, suite_sndfile());
     srunner_add_suite(sr, suite_gz());
+    srunner_add_suite(sr, suite_copies());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -4,10 +4,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,4 +226,39 @@ int tu_dir_count(const char *dir, const char *part)
         n += strstr(e->d_name, part) != NULL;
     closedir(d);
     return n;
+}
+
+int tu_write_under_limit(const char *name, long n, long limit, int compressible)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {(rlim_t)limit, (rlim_t)limit};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        char copy[4096];
+        snprintf(copy, sizeof copy, "%s", name);
+        HMMIO h = mmioOpen(copy, NULL, MMIO_WRITE | MMIO_CREATE);
+        if (!h)
+            _exit(10);
+        unsigned x = 3;
+        int wrote_all = 1;
+        for (long i = 0; i < n; i += 4096) {
+            char buf[4096];
+            for (size_t k = 0; k < sizeof buf; k++) {
+                x = x * 1103515245u + 12345u;
+                buf[k] = compressible ? "mmio "[k % 5] : (char)(x >> 24);
+            }
+            wrote_all &= mmioWrite(h, buf, 4096) == 4096;
+        }
+        MMRESULT rc = mmioClose(h, 0);
+        _exit(rc == MMIOERR_CANNOTWRITE ? 20
+              : rc != 0                 ? 12
+              : wrote_all               ? 0
+                                        : 11);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert(WIFEXITED(st));
+    return WEXITSTATUS(st);
 }

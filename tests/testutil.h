@@ -37,6 +37,15 @@ int tu_dir_count(const char *dir, const char *part);
  * it did not exit. */
 int tu_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* In a child process whose files may not grow past limit bytes (a full
+ * disk: writes fail with EFBIG), opens name for writing (MMIO_CREATE) and
+ * writes n bytes (incompressible, or a text that deflates to almost
+ * nothing when compressible): 0 when every write and the close
+ * succeeded, 20 when the close said MMIOERR_CANNOTWRITE, 11 when a write
+ * failed but the close said nothing, 10 when the open failed. */
+int tu_write_under_limit(const char *name, long n, long limit,
+                         int compressible);
+
 /* The recording procedure: a memory-backed file that logs each message. */
 #define TU_CAP 65536
 struct tu_log {
@@ -64,6 +73,7 @@ Suite *suite_threads(void);
 Suite *suite_interop(void);
 Suite *suite_plugins(void);
 Suite *suite_loader(void);
+Suite *suite_copies(void);
 Suite *suite_hostile(void);
 Suite *suite_hostfiles(void);
 Suite *suite_unicode(void);

@@ -3,8 +3,11 @@
  * mmiohost_files.c - the file commands: cat, cp, riff, tone.  Every one
  * reports what did not happen: a copy onto itself is refused, a DOS
  * destination is written to a temporary file renamed at the end (a failed
- * copy leaves the old file as it was), and riff says what is wrong with a
- * file instead of printing a tree it made up.
+ * copy leaves the old file as it was), a destination in a container is
+ * written under a temporary name in that container and renamed over the
+ * target when complete (a copy whose source fails midway never replaces
+ * the old data), and riff says what is wrong with a file instead of
+ * printing a tree it made up.
  */
 #define _GNU_SOURCE
 #include "mmiohost.h"
@@ -121,6 +124,120 @@ int cmd_cat(const char *name)
     return rc;
 }
 
+/* A temporary name beside dst in the same container, served by the same
+ * procedure: "a.zip+m.wav" -> "a.zip+m.wav.mmiotmp.PID"; a whole-file
+ * name "d.wav.gz+" keeps its extension: "d.wav.mmiotmpPID.gz+".  0, or -1
+ * when dst has no such name. */
+static int container_temp(const char *dst, char *out, size_t cap)
+{
+    const char *plus = strrchr(dst, '+');
+    if (!plus)
+        return -1;
+    int n;
+    if (plus[1]) {
+        n = snprintf(out, cap, "%s.mmiotmp.%ld", dst, (long)getpid());
+    } else {
+        const char *base = dst;
+        for (const char *p = dst; p < plus; p++)
+            if (*p == '/')
+                base = p + 1;
+        const char *dot = NULL;
+        for (const char *p = base; p < plus; p++)
+            if (*p == '.')
+                dot = p;
+        if (!dot)
+            return -1;
+        n = snprintf(out, cap, "%.*s.mmiotmp%ld%s", (int)(dot - dst), dst,
+                     (long)getpid(), dot);
+    }
+    return n > 0 && (size_t)n < cap ? 0 : -1;
+}
+
+/* Whether the procedure serving name renames (asked with names that do
+ * not exist: a procedure that cannot rename says MMSYSERR_NOTSUPPORTED). */
+static int renames(const char *name)
+{
+    char from[PATH_MAX + 64], to[PATH_MAX + 80];
+    snprintf(from, sizeof from, "%s", name);
+    snprintf(to, sizeof to, "%s.probe", name);
+    return mmioRename(from, to, NULL, 0) != MMSYSERR_NOTSUPPORTED;
+}
+
+/* cp into a container: through a temporary name there, renamed when the
+ * copy is complete, removed when not.  A procedure that cannot rename gets
+ * the copy directly; if the copy fails its handle is abandoned unclosed,
+ * as if the process had been killed (procedures that commit at close, as
+ * the bundled ones do, then keep the old data). */
+static int copy_into_container(HMMIO in, const char *src, const char *dst)
+{
+    char tmp[PATH_MAX + 64];
+    int staged = container_temp(dst, tmp, sizeof tmp) == 0 && renames(tmp);
+    const char *target = staged ? tmp : dst;
+    HMMIO out = open_or_say(target, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    if (!out)
+        return EXIT_FAIL;
+    int rc = copy_stream(in, out, src, dst);
+    if (rc != EXIT_OK && !staged)
+        return rc; /* abandoned: never committed */
+    MMRESULT crc = mmioClose(out, 0);
+    if (crc != MMSYSERR_NOERROR && rc == EXIT_OK) {
+        say_error(dst, crc);
+        rc = EXIT_FAIL;
+    }
+    if (staged && rc == EXIT_OK) {
+        MMRESULT rr = mmioRename(tmp, dst, NULL, 0);
+        if (rr != MMSYSERR_NOERROR) {
+            char text[128];
+            mmioExtErrorText(rr, text, sizeof text);
+            fprintf(stderr, "mmiohost: cp: cannot rename %s to %s: %s\n", tmp,
+                    dst, text);
+            rc = EXIT_FAIL;
+        }
+    }
+    if (staged && rc != EXIT_OK)
+        mmioOpen(tmp, NULL, MMIO_DELETE);
+    return rc;
+}
+
+/* A plain destination is written beside itself and renamed at the end: a
+ * failed copy leaves the old file whole. */
+static int copy_to_plain_file(HMMIO in, const char *src, const char *dst)
+{
+    char tmp[PATH_MAX + 16];
+    snprintf(tmp, sizeof tmp, "%s.XXXXXX", dst);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        fprintf(stderr, "mmiohost: cp: cannot create a file beside %s: %s\n",
+                dst, strerror(errno));
+        return EXIT_FAIL;
+    }
+    struct stat st;
+    if (stat(dst, &st) == 0) /* keep the destination's mode */
+        fchmod(fd, st.st_mode & 07777);
+    else
+        fchmod(fd, 0666 & ~(mode_t)umask(umask(0)));
+    close(fd);
+    HMMIO out = open_or_say(tmp, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    if (!out) {
+        unlink(tmp);
+        return EXIT_FAIL;
+    }
+    int rc = copy_stream(in, out, src, dst);
+    MMRESULT crc = mmioClose(out, 0);
+    if (crc != MMSYSERR_NOERROR && rc == EXIT_OK) {
+        say_error(dst, crc);
+        rc = EXIT_FAIL;
+    }
+    if (rc == EXIT_OK && rename(tmp, dst) != 0) {
+        fprintf(stderr, "mmiohost: cp: cannot rename to %s: %s\n", dst,
+                strerror(errno));
+        rc = EXIT_FAIL;
+    }
+    if (rc != EXIT_OK)
+        unlink(tmp);
+    return rc;
+}
+
 int cmd_cp(const char *src, const char *dst)
 {
     if (same_file(src, dst)) {
@@ -131,51 +248,9 @@ int cmd_cp(const char *src, const char *dst)
     HMMIO in = open_or_say(src, MMIO_READ);
     if (!in)
         return EXIT_FAIL;
-    /* A plain destination is written beside itself and renamed at the end:
-     * a failed copy leaves the old file whole. */
-    char tmp[PATH_MAX + 16] = "";
-    const char *target = dst;
-    if (is_plain_file(dst)) {
-        snprintf(tmp, sizeof tmp, "%s.XXXXXX", dst);
-        int fd = mkstemp(tmp);
-        if (fd < 0) {
-            fprintf(stderr,
-                    "mmiohost: cp: cannot create a file beside %s: %s\n", dst,
-                    strerror(errno));
-            mmioClose(in, 0);
-            return EXIT_FAIL;
-        }
-        struct stat st;
-        if (stat(dst, &st) == 0) /* keep the destination's mode */
-            fchmod(fd, st.st_mode & 07777);
-        else
-            fchmod(fd, 0666 & ~(mode_t)umask(umask(0)));
-        close(fd);
-        target = tmp;
-    }
-    HMMIO out = open_or_say(target, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
-    if (!out) {
-        mmioClose(in, 0);
-        if (*tmp)
-            unlink(tmp);
-        return EXIT_FAIL;
-    }
-    int rc = copy_stream(in, out, src, dst);
-    MMRESULT crc = mmioClose(out, 0);
-    if (crc != MMSYSERR_NOERROR && rc == EXIT_OK) {
-        say_error(dst, crc);
-        rc = EXIT_FAIL;
-    }
+    int rc = is_plain_file(dst) ? copy_to_plain_file(in, src, dst)
+                                : copy_into_container(in, src, dst);
     mmioClose(in, 0);
-    if (*tmp) {
-        if (rc == EXIT_OK && rename(tmp, dst) != 0) {
-            fprintf(stderr, "mmiohost: cp: cannot rename to %s: %s\n", dst,
-                    strerror(errno));
-            rc = EXIT_FAIL;
-        }
-        if (rc != EXIT_OK)
-            unlink(tmp);
-    }
     if (rc == EXIT_OK && opt.json) {
         printf("{\"copied\": ");
         json_str(src);

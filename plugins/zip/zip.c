@@ -45,6 +45,7 @@ struct member {
     int fd;        /* opened for writing: the member's bytes */
     int64_t len;   /* ... and how many */
     int dirty;
+    int failed; /* a write failed: nothing of this handle is committed */
 };
 
 static struct member *member_of(const MMIOINFO *mi)
@@ -190,15 +191,24 @@ static LRESULT change(const char *archive, const char *name, const char *to)
     zip_t *z = zarchive_open(archive, 0, &rc);
     if (z) {
         zip_int64_t idx = zip_name_locate(z, name, 0);
+        zip_int64_t old = to ? zip_name_locate(z, to, 0) : -1;
         zip_uint64_t i = (zip_uint64_t)idx;
         if (idx < 0)
             rc = MMIOERR_FILENOTFOUND;
+        else if (old == idx)
+            rc = 0; /* renamed onto itself: nothing to do */
+        /* as rename(2) does, a member of the new name is replaced, in the
+         * same commit: the archive never lacks both */
+        else if (old >= 0 && zip_delete(z, (zip_uint64_t)old) != 0)
+            rc = MMIOERR_CANNOTWRITE;
         else if (to ? zip_file_rename(z, i, to, ZIP_FL_ENC_UTF_8) != 0
                     : zip_delete(z, i) != 0)
             rc = MMIOERR_CANNOTWRITE;
+        else if (zip_close(z) == 0)
+            z = NULL, rc = 0;
         else
-            rc = zip_close(z) == 0 ? 0 : MMIOERR_CANNOTWRITE;
-        if (rc != 0)
+            rc = MMIOERR_CANNOTWRITE;
+        if (z)
             zip_discard(z);
     }
     zarchive_unlock(lock);
@@ -301,11 +311,14 @@ static LRESULT zip_read(MMIOINFO *mi, struct member *m, char *dst, LONG n)
 static LRESULT zip_write(MMIOINFO *mi, struct member *m, const char *src,
                          LONG n)
 {
-    if (m->fd < 0 || n < 0 || (int64_t)mi->lDiskOffset + n > INT32_MAX)
+    if (m->fd < 0 || m->failed || n < 0 ||
+        (int64_t)mi->lDiskOffset + n > INT32_MAX)
         return -1;
     /* a gap before it reads as zeros */
-    if (plug_write_all(m->fd, src, (size_t)n, mi->lDiskOffset) != 0)
+    if (plug_write_all(m->fd, src, (size_t)n, mi->lDiskOffset) != 0) {
+        m->failed = 1; /* a partial member is never committed */
         return -1;
+    }
     mi->lDiskOffset += n;
     if (mi->lDiskOffset > m->len)
         m->len = mi->lDiskOffset;
@@ -323,7 +336,9 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_CLOSE: {
         if (!m) /* after an EXIST or DELETE open: nothing was kept */
             return 0;
-        MMRESULT rc = m->dirty ? commit(m) : 0;
+        MMRESULT rc = m->failed  ? MMIOERR_CANNOTWRITE
+                      : m->dirty ? commit(m)
+                                 : 0;
         free_member(m);
         mmioPluginSetFileState(mi, NULL);
         return rc;
