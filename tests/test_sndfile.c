@@ -385,6 +385,101 @@ START_TEST(a_truncated_flac_is_an_error_not_an_end)
 }
 END_TEST
 
+/* Opens name and reads it to its end: the open's error, or 0 when it read
+ * whole, or -1 when a read failed. */
+static long open_and_read(const char *name)
+{
+    MMIOINFO info = {0};
+    char copy[800];
+    snprintf(copy, sizeof copy, "%s", name);
+    HMMIO h = mmioOpen(copy, &info, MMIO_READ);
+    if (!h)
+        return info.wErrorRet;
+    static char buf[65536];
+    LONG r;
+    while ((r = mmioRead(h, buf, sizeof buf)) > 0)
+        ;
+    mmioClose(h, 0);
+    return r;
+}
+
+/* Reproduced at HEAD: a truncated AIFF, AU or Ogg file read to a short end
+ * with no error (FLAC already reported it). */
+START_TEST(truncated_aiff_au_and_ogg_are_errors)
+{
+    use_bundled_plugins();
+    char dir[600], name[700];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    const char *exts[] = {"aiff", "au", "ogg"};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(tu_shell("cd '%s' && sox -V1 -q -n -r 44100 -c 2 "
+                                  "%s w.%s synth 5 pinknoise",
+                                  dir, i == 2 ? "" : "-b 16", exts[i]),
+                         0);
+        snprintf(name, sizeof name, "%sw.%s+", dir, exts[i]);
+        ck_assert_int_eq(open_and_read(name), 0); /* whole: reads whole */
+        for (int pct = 30; pct <= 90; pct += 30) {
+            ck_assert_int_eq(tu_shell("cd '%s' && head -c $(( $(stat -c %%s "
+                                      "w.%s) * %d / 100 )) w.%s > cut.%s",
+                                      dir, exts[i], pct, exts[i], exts[i]),
+                             0);
+            snprintf(name, sizeof name, "%scut.%s+", dir, exts[i]);
+            long r = open_and_read(name);
+            ck_assert_msg(r == MMIOERR_INVALIDFILE || r == -1,
+                          "%s cut to %d%%: %ld", exts[i], pct, r);
+        }
+    }
+}
+END_TEST
+
+/* A copy of from with n bytes at offset at replaced. */
+static void patch(const char *from, const char *to, long at,
+                  const unsigned char *bytes, size_t n)
+{
+    long len;
+    char *d = tu_slurp(from, &len);
+    ck_assert_int_le(at + (long)n, len);
+    memcpy(d + at, bytes, n);
+    tu_write(to, d, (size_t)len);
+    free(d);
+}
+
+/* Reproduced at HEAD: an AIFF rate of 0 read as 1 Hz, NaN as 67108864 Hz,
+ * and an AU rate of 0x7fffffff as a WAVE whose byte rate wrapped. */
+START_TEST(impossible_sample_rates_are_errors)
+{
+    use_bundled_plugins();
+    char dir[600], aiff[700], au[700], bad[700];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    snprintf(aiff, sizeof aiff, "%sr.aiff", dir);
+    snprintf(au, sizeof au, "%sr.au", dir);
+    ck_assert_int_eq(tu_shell("sox -V1 -n -r 22050 -c 2 -b 16 '%s' synth 0.2 "
+                              "sine 300 && sox -V1 -n -r 22050 -c 2 -b 16 "
+                              "'%s' synth 0.2 sine 300",
+                              aiff, au),
+                     0);
+    long len;
+    char *d = tu_slurp(aiff, &len);
+    char *comm = memmem(d, (size_t)len, "COMM", 4);
+    ck_assert_ptr_nonnull(comm);
+    long rate_at = (long)(comm - d) + 16;
+    free(d);
+    static const unsigned char zero[10] = {0};
+    static const unsigned char nan[10] = {0x7f, 0xff, 0xc0};
+    static const unsigned char big[4] = {0x7f, 0xff, 0xff, 0xff};
+    ck_assert_int_eq(open_and_read(tu_path("r.aiff+")), 0);
+    ck_assert_int_eq(open_and_read(tu_path("r.au+")), 0);
+    snprintf(bad, sizeof bad, "%sbad.aiff", dir);
+    patch(aiff, bad, rate_at, zero, sizeof zero);
+    ck_assert_int_eq(open_and_read(tu_path("bad.aiff+")), MMIOERR_INVALIDFILE);
+    patch(aiff, bad, rate_at, nan, sizeof nan);
+    ck_assert_int_eq(open_and_read(tu_path("bad.aiff+")), MMIOERR_INVALIDFILE);
+    snprintf(bad, sizeof bad, "%sbad.au", dir);
+    patch(au, bad, 16, big, sizeof big); /* the AU header's rate */
+    ck_assert_int_eq(open_and_read(tu_path("bad.au+")), MMIOERR_INVALIDFILE);
+}
+END_TEST
+
 START_TEST(the_compression_level_option_reaches_the_encoder)
 {
     long sizes[2];
@@ -467,6 +562,8 @@ Suite *suite_sndfile(void)
     tcase_add_test(tc,
                    what_cannot_be_encoded_is_an_error_and_keeps_the_old_file);
     tcase_add_test(tc, a_truncated_flac_is_an_error_not_an_end);
+    tcase_add_test(tc, truncated_aiff_au_and_ogg_are_errors);
+    tcase_add_test(tc, impossible_sample_rates_are_errors);
     tcase_add_test(tc, the_compression_level_option_reaches_the_encoder);
     tcase_add_test(tc,
                    one_wave_walks_the_same_plain_zipped_gzipped_and_as_flac);

@@ -104,9 +104,11 @@ MMRESULT sreader_open(const char *path, sreader **out)
                                 r->kind == F32};
         r->frame_bytes = f.channels * f.bits / 8;
         int64_t data = (int64_t)r->info.frames * r->frame_bytes;
-        if (data > INT32_MAX - WAVE_HEADER_MAX - 1)
+        /* cut short, or no real sample rate: an error, never data */
+        rc = ssanity_check(path, r->sf, &r->info, r->frame_bytes);
+        if (rc == 0 && data > INT32_MAX - WAVE_HEADER_MAX - 1)
             rc = MMSYSERR_NOTSUPPORTED; /* past what a LONG offset reaches */
-        else
+        else if (rc == 0)
             r->hdr_len = (int64_t)wave_header(&f, (uint32_t)data, r->hdr);
         r->data_len = data;
         r->size = r->hdr_len + data + (data & 1);

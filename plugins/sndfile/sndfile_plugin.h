@@ -4,6 +4,7 @@
 #define MMIO_SNDFILE_PLUGIN_H
 
 #include <mmio_plugin.h>
+#include <sndfile.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,11 @@ int64_t sreader_size(const sreader *r);
 void sreader_close(sreader *r);
 
 /* writer.c: a WAVE image written, encoded as the name's extension says. */
+/* sanity.c: a file libsndfile opened that must not be read as data (cut
+ * short, impossible sample rate): 0 or MMIOERR_INVALIDFILE. */
+MMRESULT ssanity_check(const char *path, SNDFILE *sf, const SF_INFO *info,
+                       unsigned frame_bytes);
+
 typedef struct swriter swriter;
 /* major: the libsndfile container and codec (SF_FORMAT_*), level: the
  * compression level 0..1, or < 0 for libsndfile's default. */
