@@ -231,10 +231,9 @@ void mmio_registry_release(struct mmio_proc_pin *pin)
 /* The task a context targets, if it still lives; reg_lock held. */
 static struct mmio_task *ctx_task(const struct mmio_install_ctx *c)
 {
-    for (struct mmio_task *i = tasks; i; i = i->next)
-        if (i->serial == c->task_serial)
-            return i;
-    return NULL;
+    return c->task_serial == default_task.serial
+               ? &default_task
+               : task_by_serial(c->task_serial);
 }
 
 MMRESULT mmio_install_push(struct mmio_install_ctx *c)

@@ -204,10 +204,12 @@ static LRESULT change(const char *archive, const char *name, const char *to)
         else if (to ? zip_file_rename(z, i, to, ZIP_FL_ENC_UTF_8) != 0
                     : zip_delete(z, i) != 0)
             rc = MMIOERR_CANNOTWRITE;
-        else if (zip_close(z) == 0)
-            z = NULL, rc = 0;
-        else
+        else if (zip_close(z) != 0)
             rc = MMIOERR_CANNOTWRITE;
+        else {
+            z = NULL; /* zip_close freed it */
+            rc = 0;
+        }
         if (z)
             zip_discard(z);
     }
