@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev libsndfile1-dev
       gzip sox libsox-fmt-base flac zip unzip python3
-      clang libclang-rt-14-dev dpkg-dev fakeroot lintian)
+      clang clang-format clang-tidy libclang-rt-14-dev dpkg-dev fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -179,7 +179,7 @@ static int write_wave(const char *name, long frames)
 START_TEST(wave_written_through_gz_reads_back_with_zcat)
 {
     use_bundled_plugins();
-    long sizes[] = {1000, 22050 * 3, 300000};
+    long sizes[] = {1000, 22050L * 3, 300000};
     for (int i = 0; i < 3; i++) {
         char plain[600], gz[600], name[700];
         snprintf(plain, sizeof plain, "%s", tu_path("w.wav"));

@@ -140,13 +140,25 @@ START_TEST(task_destroyed_during_a_load_fails_the_load)
     mmioExtTaskSetCurrent(scratch);
     ck_assert_uint_eq(mmioExtLoadPlugin(so, 0), 0);
     mmioExtTaskSetCurrent(NULL);
+    /* a handshake: the install says it started, and waits for "go" */
+    char meet[600], marker[700];
+    snprintf(meet, sizeof meet, "%s", tu_path("meet"));
+    ck_assert_int_eq(mkdir(meet, 0700), 0);
+    setenv("FIXTURE_RENDEZVOUS", meet, 1);
     struct doomed d = {mmioExtTaskCreate(), so, 12345};
     pthread_t th;
     ck_assert_int_eq(pthread_create(&th, NULL, load_into, &d), 0);
-    struct timespec ts = {0, 150000000};
-    nanosleep(&ts, NULL);
-    ck_assert_uint_eq(mmioExtTaskDestroy(d.task), 0);
+    snprintf(marker, sizeof marker, "%s/started", meet);
+    for (int i = 0; i < 2000 && access(marker, F_OK) != 0; i++) {
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(access(marker, F_OK) == 0, "the install never started");
+    ck_assert_uint_eq(mmioExtTaskDestroy(d.task), 0); /* inside the install */
+    snprintf(marker, sizeof marker, "%s/go", meet);
+    tu_write(marker, "", 0);
     pthread_join(th, NULL);
+    unsetenv("FIXTURE_RENDEZVOUS");
     ck_assert_uint_eq(d.rc, MMSYSERR_INVALHANDLE);
     struct scope_seen s = scope("SLOW");
     ck_assert_int_eq(s.hits, 1); /* the scratch task's only */
@@ -236,7 +248,18 @@ static BOOL CALLBACK rescanning(const MMIOPLUGINDESC *d, void *ctx)
     ck_assert_uint_eq(mmioExtRescan(MMIO_RESCAN_FORCE), 0);
     snprintf(copy, sizeof copy, "%s|%s|%s|%s", d->pszPath, d->pszName,
              d->pszReason, d->pszDescription);
-    (*(int *)ctx) += (int)strlen(copy) > 3;
+    /* the strings still say what they said before the rescan: the path
+     * ends in NAME.so, the state's reason is the one it had */
+    char want[300];
+    snprintf(want, sizeof want, "/%s.so|%s|", d->pszName, d->pszName);
+    ck_assert_msg(strstr(copy, want) != NULL, "%s", copy);
+    const char *reason = strchr(strstr(copy, want) + 1, '|');
+    reason = strchr(reason + 1, '|') + 1;
+    if (strcmp(d->pszName, "segv") == 0)
+        ck_assert_msg(strstr(reason, "signal 11") != NULL, "%s", copy);
+    else
+        ck_assert_msg(d->uState == MMIO_PLUGIN_AVAILABLE, "%s", copy);
+    (*(int *)ctx)++;
     return TRUE;
 }
 

@@ -48,7 +48,7 @@ START_TEST(fixed_block_never_overruns_or_wraps)
     memset(area, '#', sizeof area);
     HMMIO h = open_mem(area + 8, 16, 0, MMIO_READWRITE);
     ck_assert_int_eq(mmioWrite(h, "0123456789ABCDEFGHIJ", 20), 16);
-    ck_assert_int_le(mmioWrite(h, "zz", 2), 0);
+    ck_assert_int_eq(mmioWrite(h, "zz", 2), -1); /* the block is full */
     ck_assert_int_eq(mmioSeek(h, 0, SEEK_CUR), 16);
     ck_assert_int_eq(memcmp(area + 8, "0123456789ABCDEF", 16), 0);
     for (int k = 0; k < 8; k++) {

@@ -107,7 +107,7 @@ START_TEST(parse_makes_a_full_path_in_place)
     ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
     snprintf(want, sizeof want, "%s/file.wav", strcmp(cwd, "/") ? cwd : "");
     if (strlen(want) >= sizeof name)
-        return; /* a working directory too deep for a 128-byte name */
+        TU_SKIP("the working directory is too deep for a 128-byte name");
     ck_assert_ptr_eq(mmioOpen(name, NULL, MMIO_PARSE), (HMMIO)(uintptr_t)TRUE);
     ck_assert_str_eq(name, want);
     char abs[128] = "/a/./b//c/../d";

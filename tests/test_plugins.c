@@ -404,7 +404,7 @@ START_TEST(plugin_written_in_cxx_loads)
     char so[600];
     snprintf(so, sizeof so, "%s/cxx.so", FIXTURE_DIR);
     if (access(so, R_OK) != 0)
-        return; /* no C++ compiler at build time */
+        TU_SKIP("no C++ compiler at build time: no cxx.so fixture");
     const char *kinds[] = {"cxx", NULL};
     make_host(kinds, NULL);
     ck_assert_uint_eq(mmioExtScan(), 0);

@@ -2,6 +2,7 @@
 /* mmioInstallIOProc and how mmioOpen chooses a procedure. */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define XYZ mmioFOURCC('X', 'Y', 'Z', ' ')
@@ -138,10 +139,14 @@ END_TEST
 
 START_TEST(fourcc_not_installed_fails)
 {
+    /* the file exists, so a fallback to the DOS procedure would open it */
+    char name[600];
+    snprintf(name, sizeof name, "%s", tu_path("x"));
+    tu_write(name, "data", 4);
     MMIOINFO info = {0};
     info.fccIOProc = mmioFOURCC('N', 'O', 'N', 'E');
-    ck_assert_ptr_null(mmioOpen((LPSTR) "x", &info, MMIO_READ));
-    ck_assert_uint_ne(info.wErrorRet, 0);
+    ck_assert_ptr_null(mmioOpen(name, &info, MMIO_READ));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_INVALIDFILE);
 }
 END_TEST
 

@@ -10,7 +10,8 @@
 #define ROUNDS 300
 
 static _Atomic int failures;
-static _Atomic int opened_through_thr;
+static _Atomic int opened_through_thr; /* MMIOM_OPENs thr_proc answered */
+static _Atomic int opens_that_worked;  /* mmioOpen("x.thr+y") not NULL */
 
 /* Thread-safe: keeps no state but a counter. */
 static LRESULT CALLBACK thr_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
@@ -37,8 +38,11 @@ static void *opener(void *arg)
             failures++;
         /* a procedure some other thread installs and removes */
         h = mmioOpen((LPSTR) "x.thr+y", NULL, MMIO_READ);
-        if (h)
-            mmioClose(h, 0);
+        if (h) {
+            opens_that_worked++;
+            if (mmioClose(h, 0) != 0)
+                failures++;
+        }
     }
     return NULL;
 }
@@ -78,6 +82,17 @@ START_TEST(threads_open_read_close_while_installing)
     stop = 1;
     pthread_join(inst, NULL);
     ck_assert_int_eq(failures, 0);
+    /* every open that worked went through thr_proc, and nothing else did */
+    ck_assert_int_eq(opened_through_thr, opens_that_worked);
+    /* and the procedure still serves once installed */
+    const FOURCC thr = mmioFOURCC('T', 'H', 'R', ' ');
+    ck_assert_ptr_eq(mmioInstallIOProc(thr, thr_proc, MMIO_INSTALLPROC),
+                     thr_proc);
+    int before = opened_through_thr;
+    HMMIO h = mmioOpen((LPSTR) "x.thr+y", NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(opened_through_thr, before + 1);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
 }
 END_TEST
 

@@ -46,6 +46,16 @@ int tu_shell(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tu_write_under_limit(const char *name, long n, long limit,
                          int compressible);
 
+/* Records that the running test could not check what it is for (reason
+ * says why: not root, no C++ compiler...); the runner lists every skip
+ * after Check's summary.  TU_SKIP also returns from the test. */
+void tu_skip(const char *test, const char *reason);
+#define TU_SKIP(reason)                                                        \
+    do {                                                                       \
+        tu_skip(__func__, reason);                                             \
+        return;                                                                \
+    } while (0)
+
 /* The recording procedure: a memory-backed file that logs each message. */
 #define TU_CAP 65536
 struct tu_log {
@@ -83,5 +93,6 @@ Suite *suite_gz(void);
 Suite *suite_zip(void);
 Suite *suite_zipread(void);
 Suite *suite_sndfile(void);
+Suite *suite_faults(void);
 
 #endif

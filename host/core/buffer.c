@@ -298,7 +298,7 @@ MMRESULT mmio_buffer_init(mmio_file *f, HPSTR buf, LONG cch, DWORD flags)
         return 0;
     }
     if (!buf) {
-        buf = malloc((size_t)cch);
+        buf = mmio_sys_malloc((size_t)cch);
         if (!buf)
             return MMIOERR_OUTOFMEMORY;
         mi->dwFlags |= MMIO_ALLOCBUF;
@@ -400,7 +400,7 @@ MMRESULT mmioSetBuffer(HMMIO hmmio, LPSTR pchBuffer, LONG cchBuffer,
     char *nb = pchBuffer;
     int allocated = 0;
     if (!nb && cchBuffer > 0) {
-        nb = malloc((size_t)cchBuffer);
+        nb = mmio_sys_malloc((size_t)cchBuffer);
         if (!nb)
             return MMIOERR_OUTOFMEMORY;
         allocated = 1;

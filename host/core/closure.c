@@ -43,7 +43,7 @@ LPMMIOPROC mmioExtClosureCreate(MMIOCTXPROC *proc, void *ctx)
 {
     if (!proc)
         return NULL;
-    struct closure *c = calloc(1, sizeof *c);
+    struct closure *c = mmio_sys_calloc(1, sizeof *c);
     if (!c)
         return NULL;
     void *code = NULL;

@@ -48,7 +48,7 @@ static int grow_table(void)
     uint32_t c = count >> CHUNK_BITS;
     if (c >= MAX_CHUNKS)
         return -1;
-    mmio_file *chunk = calloc(CHUNK_SLOTS, sizeof *chunk);
+    mmio_file *chunk = mmio_sys_calloc(CHUNK_SLOTS, sizeof *chunk);
     if (!chunk)
         return -1;
     for (uint32_t i = 0; i < CHUNK_SLOTS; i++) {

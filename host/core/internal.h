@@ -12,6 +12,7 @@
 
 #include "core.h"
 #include "mmio.h"
+#include "util.h"
 
 #include <stdatomic.h>
 #include <stddef.h>

@@ -76,10 +76,10 @@ static LRESULT dos_open(MMIOINFO *mi, const char *name)
                                          : O_RDONLY;
         if (fl & MMIO_CREATE)
             oflags |= O_CREAT; /* truncated below, once sharing allows it */
-        fd = open(name, oflags, 0666);
+        fd = mmio_sys_open(name, oflags, 0666);
         if (fd < 0 && errno == ENOENT && !(fl & MMIO_CREATE) &&
             beside_program(name, found, sizeof found))
-            fd = open(found, oflags, 0666);
+            fd = mmio_sys_open(found, oflags, 0666);
         if (fd < 0)
             return mmio_error_from_errno(errno, MMIOERR_CANNOTOPEN);
         struct stat st;
@@ -140,7 +140,7 @@ static LRESULT dos_read(MMIOINFO *mi, char *buf, LONG cch)
     LONG done = 0;
     cch = room_to_limit(mi, cch);
     while (done < cch) {
-        ssize_t n = read(fd, buf + done, (size_t)(cch - done));
+        ssize_t n = mmio_sys_read(fd, buf + done, (size_t)(cch - done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -163,7 +163,7 @@ static LRESULT dos_write(MMIOINFO *mi, const char *buf, LONG cch)
     if (room_to_limit(mi, cch) < cch)
         return -1; /* past the LONG limit of positions: refused whole */
     while (done < cch) {
-        ssize_t n = write(fd, buf + done, (size_t)(cch - done));
+        ssize_t n = mmio_sys_write(fd, buf + done, (size_t)(cch - done));
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -214,7 +214,7 @@ LRESULT CALLBACK mmio_proc_dos(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     case MMIOM_SEEK:
         return dos_seek(mi, (LONG)a, (int)b);
     case MMIOM_RENAME:
-        return rename((const char *)a, (const char *)b) == 0
+        return mmio_sys_rename((const char *)a, (const char *)b) == 0
                    ? 0
                    : mmio_error_from_errno(errno, MMSYSERR_ERROR);
     default: /* never 0 for what it does not do */

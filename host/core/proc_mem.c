@@ -42,7 +42,7 @@ MMRESULT mmio_mem_init(mmio_file *f, HPSTR buf, LONG cch, DWORD flags)
     if (cch == 0 && (flags & MMIO_ALLOCBUF))
         cch = MMIO_DEFAULTBUFFER;
     if (!buf && cch > 0) {
-        buf = calloc(1, (size_t)cch);
+        buf = mmio_sys_calloc(1, (size_t)cch);
         if (!buf)
             return MMIOERR_OUTOFMEMORY;
         mi->dwFlags |= MMIO_ALLOCBUF;
@@ -75,11 +75,11 @@ MMRESULT mmio_mem_grow(mmio_file *f, LONG need)
     size_t end = mi->pchBuffer ? (size_t)(mi->pchEndRead - mi->pchBuffer) : 0;
     char *nb;
     if (mi->dwFlags & MMIO_ALLOCBUF) {
-        nb = realloc(mi->pchBuffer, (size_t)cap);
+        nb = mmio_sys_realloc(mi->pchBuffer, (size_t)cap);
     } else {
         /* Never realloc the caller's block: it may not come from malloc.
          * From here on the block is the library's, freed at close. */
-        nb = malloc((size_t)cap);
+        nb = mmio_sys_malloc((size_t)cap);
         if (nb && mi->pchBuffer && mi->cchBuffer > 0)
             memcpy(nb, mi->pchBuffer, (size_t)mi->cchBuffer);
     }

@@ -77,7 +77,7 @@ static const char *intern_locked(const char *s)
         if (!strcmp(i->text, s))
             return i->text;
     size_t n = strlen(s) + 1;
-    struct interned *i = malloc(sizeof *i + n);
+    struct interned *i = mmio_sys_malloc(sizeof *i + n);
     if (!i)
         return NULL;
     memcpy(i->text, s, n);
@@ -312,7 +312,7 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
 {
     if (!proc)
         return NULL;
-    struct mmio_proc_pin *e = calloc(1, sizeof *e);
+    struct mmio_proc_pin *e = mmio_sys_calloc(1, sizeof *e);
     if (!e)
         return NULL;
     e->wide = wide;
@@ -415,7 +415,7 @@ LPMMIOPROC mmioInstallIOProcA(FOURCC fccIOProc, LPMMIOPROC pIOProc,
 
 HTASK mmioExtTaskCreate(void)
 {
-    struct mmio_task *t = calloc(1, sizeof *t);
+    struct mmio_task *t = mmio_sys_calloc(1, sizeof *t);
     if (!t)
         return NULL;
     pthread_mutex_lock(&reg_lock);
@@ -515,7 +515,7 @@ MMRESULT mmioExtEnumProcs(MMIOENUMPROCS *cb, void *ctx)
             break;
         free(list);
         cap = n + 16;
-        list = calloc(cap, sizeof *list);
+        list = mmio_sys_calloc(cap, sizeof *list);
         if (!list)
             return MMSYSERR_NOMEM;
     }

@@ -64,7 +64,7 @@ UINT mmio_share_acquire(int fd, const char *path, DWORD flags, int *lockfd)
     if (rw == MMIO_WRITE) {
         if (!path)
             return 0; /* a caller's write-only descriptor: cannot take part */
-        *lockfd = open(path, O_RDONLY | O_CLOEXEC);
+        *lockfd = mmio_sys_open(path, O_RDONLY | O_CLOEXEC);
         if (*lockfd < 0)
             return 0; /* unreadable file: nothing to enforce it with */
         lfd = *lockfd;

@@ -47,7 +47,7 @@ char *mmio_utf8_from_wide(const void *w, unsigned width)
     size_t n = mmio_wide_len(w, width);
     if (n > (SIZE_MAX - 1) / 4)
         return NULL;
-    char *out = malloc(n * 4 + 1), *p = out;
+    char *out = mmio_sys_malloc(n * 4 + 1), *p = out;
     for (size_t i = 0; out && i < n;) {
         long c = next_code(w, width, &i);
         if (c < 0) {
@@ -117,7 +117,7 @@ void *mmio_wide_from_utf8(const char *s, unsigned width)
     if (n > SIZE_MAX / 8 - 1)
         return NULL;
     /* at most one code point per byte, two units each */
-    char *out = malloc((2 * n + 1) * width);
+    char *out = mmio_sys_malloc((2 * n + 1) * width);
     size_t k = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (out && *p) {

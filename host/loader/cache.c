@@ -89,9 +89,10 @@ static char *field(char **s)
     return start;
 }
 
-static char *dup_or_null(const char *s)
+/* A copy of a field, NULL when it is empty; *failed when it failed. */
+static char *field_copy(const char *s, int *failed)
 {
-    return (s && *s) ? strdup(s) : NULL;
+    return mmio_strdup_opt((s && *s) ? s : NULL, failed);
 }
 
 static void parse_line(struct mmio_cache *c, char *line)
@@ -110,8 +111,9 @@ static void parse_line(struct mmio_cache *c, char *line)
     if (state != MMIO_PLUGIN_AVAILABLE && state != MMIO_PLUGIN_BROKEN &&
         state != MMIO_PLUGIN_REFUSED)
         return;
-    e->path = strdup(f[0]);
-    e->symbol = dup_or_null(f[1]);
+    int failed = 0; /* an entry is whole or not taken */
+    e->path = mmio_sys_strdup(f[0]);
+    e->symbol = field_copy(f[1], &failed);
     e->key.size = strtoll(f[2], NULL, 10);
     e->key.mtime_ns = strtoll(f[3], NULL, 10);
     e->key.ino = strtoull(f[4], NULL, 10);
@@ -119,11 +121,11 @@ static void parse_line(struct mmio_cache *c, char *line)
     k->state = (UINT)state;
     k->fault = fault == FAULT_PLUGIN ? FAULT_PLUGIN : FAULT_NONE;
     k->timeout_ms = (int)strtol(f[8], NULL, 10);
-    k->name = dup_or_null(f[9]);
-    k->version = dup_or_null(f[10]);
-    k->description = dup_or_null(f[11]);
-    k->license = dup_or_null(f[12]);
-    k->fourccs = calloc(MMIO_PLUGIN_MAX_FOURCCS + 1, sizeof(FOURCC));
+    k->name = field_copy(f[9], &failed);
+    k->version = field_copy(f[10], &failed);
+    k->description = field_copy(f[11], &failed);
+    k->license = field_copy(f[12], &failed);
+    k->fourccs = mmio_sys_calloc(MMIO_PLUGIN_MAX_FOURCCS + 1, sizeof(FOURCC));
     size_t n = 0;
     for (char *p = f[13];
          k->fourccs && p && *p && n < MMIO_PLUGIN_MAX_FOURCCS;) {
@@ -131,8 +133,8 @@ static void parse_line(struct mmio_cache *c, char *line)
         k->fourccs[n++] = (FOURCC)strtoul(p, &end, 16);
         p = (*end == ',') ? end + 1 : NULL;
     }
-    k->reason = strdup(f[14]);
-    if (!e->path || !k->fourccs || !k->reason) {
+    k->reason = mmio_sys_strdup(f[14]);
+    if (!e->path || !k->fourccs || !k->reason || failed) {
         free(e->path);
         free(e->symbol);
         mmio_check_free(k);

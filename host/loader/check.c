@@ -71,29 +71,25 @@ void mmio_check_free(struct mmio_check *c)
     memset(c, 0, sizeof *c);
 }
 
-static char *dup_opt(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 int mmio_check_copy(struct mmio_check *dst, const struct mmio_check *src)
 {
     memset(dst, 0, sizeof *dst);
     dst->state = src->state;
     dst->fault = src->fault;
     dst->timeout_ms = src->timeout_ms;
-    dst->reason = dup_opt(src->reason);
-    dst->name = dup_opt(src->name);
-    dst->version = dup_opt(src->version);
-    dst->description = dup_opt(src->description);
-    dst->license = dup_opt(src->license);
+    int failed = 0;
+    dst->reason = mmio_strdup_opt(src->reason, &failed);
+    dst->name = mmio_strdup_opt(src->name, &failed);
+    dst->version = mmio_strdup_opt(src->version, &failed);
+    dst->description = mmio_strdup_opt(src->description, &failed);
+    dst->license = mmio_strdup_opt(src->license, &failed);
     size_t n = 0;
     while (src->fourccs && src->fourccs[n])
         n++;
-    dst->fourccs = calloc(n + 1, sizeof(FOURCC));
+    dst->fourccs = mmio_sys_calloc(n + 1, sizeof(FOURCC));
     if (dst->fourccs && n)
         memcpy(dst->fourccs, src->fourccs, n * sizeof(FOURCC));
-    if (!dst->fourccs) {
+    if (!dst->fourccs || failed) {
         mmio_check_free(dst);
         return -1;
     }
@@ -106,9 +102,9 @@ void mmio_check_set(struct mmio_check *c, UINT state, int fault,
     c->state = state;
     c->fault = fault;
     free(c->reason);
-    c->reason = strdup(reason ? reason : "");
+    c->reason = mmio_sys_strdup(reason ? reason : "");
     if (!c->fourccs)
-        c->fourccs = calloc(1, sizeof(FOURCC));
+        c->fourccs = mmio_sys_calloc(1, sizeof(FOURCC));
 }
 
 static void checker_path(char *out, size_t cap)
@@ -140,7 +136,7 @@ static char **child_env(void)
     size_t n = 0;
     while (environ && environ[n])
         n++;
-    char **env = calloc(n + 2, sizeof *env);
+    char **env = mmio_sys_calloc(n + 2, sizeof *env);
     if (!env)
         return NULL;
     size_t k = 0;
@@ -168,7 +164,8 @@ static void nonce_make(char out[33])
 }
 
 /* One "key TAB value" line of a frame body into the verdict. */
-static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done)
+static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done,
+                      int *nomem)
 {
     char *tab = strchr(line, '\t');
     char *val = tab ? tab + 1 : (char *)"";
@@ -180,7 +177,7 @@ static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done)
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!strcmp(line, keys[k])) {
             free(*fields[k]);
-            *fields[k] = strdup(val);
+            *fields[k] = mmio_strdup_opt(val, nomem);
             return;
         }
     if (!strcmp(line, "fourcc") && *nf < MMIO_CHECK_MAX_FOURCCS) {
@@ -200,10 +197,11 @@ static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done)
     }
 }
 
-/* Parses the frames in buf; *done when a verdict frame was complete.
- * Anything not framed with our nonce and version is ignored. */
+/* Parses the frames in buf; *done when a verdict frame was complete,
+ * *nomem when a field could not be kept.  Anything not framed with our
+ * nonce and version is ignored. */
 static void parse_frames(char *buf, size_t len, const char *nonce,
-                         struct mmio_check *c, int *done)
+                         struct mmio_check *c, int *done, int *nomem)
 {
     size_t nf = 0, at = 0;
     while (at < len && !*done) {
@@ -233,7 +231,7 @@ static void parse_frames(char *buf, size_t len, const char *nonce,
                 break;
             *eol = '\0';
             int line_done = 0;
-            take_line(c, p, &nf, &line_done);
+            take_line(c, p, &nf, &line_done, nomem);
             if (is_verdict && line_done)
                 *done = 1;
             p = eol + 1;
@@ -258,6 +256,8 @@ struct child {
     int verdict; /* read end */
 };
 
+/* Starts the checker on path and hands it the nonce: 0, or the errno of
+ * what failed (why says it). */
 static int spawn(const char *path, const char *symbol, const char *nonce,
                  struct child *ch, char *why, size_t cap)
 {
@@ -265,14 +265,16 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
     checker_path(helper, sizeof helper);
     int vp[2], np[2];
     if (pipe2(vp, O_CLOEXEC) != 0) {
-        snprintf(why, cap, "cannot create a pipe: %s", strerror(errno));
-        return -1;
+        int err = errno;
+        snprintf(why, cap, "cannot create a pipe: %s", strerror(err));
+        return err;
     }
     if (pipe2(np, O_CLOEXEC) != 0) {
-        snprintf(why, cap, "cannot create a pipe: %s", strerror(errno));
+        int err = errno;
+        snprintf(why, cap, "cannot create a pipe: %s", strerror(err));
         close(vp[0]);
         close(vp[1]);
-        return -1;
+        return err;
     }
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
@@ -319,13 +321,23 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
                  strerror(rc));
         close(vp[0]);
         close(np[1]);
-        return -1;
+        return rc;
     }
     /* 33 bytes always fit in an empty pipe: this never blocks */
     char line[40];
     int n = snprintf(line, sizeof line, "%s\n", nonce);
-    if (write(np[1], line, (size_t)n) != n) {
-        /* the child will find no nonce and say nothing we accept */
+    if (mmio_sys_write(np[1], line, (size_t)n) != n) {
+        /* this side's failure: the checker, without its nonce, would be
+         * taken for a plugin that says nothing */
+        int err = errno ? errno : EIO;
+        snprintf(why, cap, "cannot send the checker its nonce: %s",
+                 strerror(err));
+        close(np[1]);
+        close(vp[0]);
+        kill(-ch->pid, SIGKILL);
+        while (waitpid(ch->pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return err;
     }
     close(np[1]);
     ch->verdict = vp[0];
@@ -355,7 +367,7 @@ static int read_verdict(int fd, double deadline, char *buf, size_t cap,
         char scratch[4096];
         char *dst = *len < cap ? buf + *len : scratch;
         size_t room = *len < cap ? cap - *len : sizeof scratch;
-        ssize_t r = read(fd, dst, room);
+        ssize_t r = mmio_sys_read(fd, dst, room);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -394,20 +406,24 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
 {
     memset(c, 0, sizeof *c);
     c->timeout_ms = timeout_ms;
-    c->fourccs = calloc(MMIO_CHECK_MAX_FOURCCS + 1, sizeof(FOURCC));
+    c->fourccs = mmio_sys_calloc(MMIO_CHECK_MAX_FOURCCS + 1, sizeof(FOURCC));
     if (!c->fourccs) {
-        mmio_check_set(c, MMIO_PLUGIN_BROKEN, FAULT_ENV, "out of memory");
+        mmio_check_set(c, MMIO_PLUGIN_BROKEN, FAULT_HOST, "out of memory");
         return;
     }
     char nonce[33], why[600];
     nonce_make(nonce);
     struct child ch;
     double deadline = now_ms() + timeout_ms;
-    if (spawn(path, symbol, nonce, &ch, why, sizeof why) != 0) {
-        mmio_check_set(c, MMIO_PLUGIN_BROKEN, FAULT_ENV, why);
+    int err = spawn(path, symbol, nonce, &ch, why, sizeof why);
+    if (err != 0) {
+        /* no memory, no process slot: this process's trouble of the
+         * moment; a checker that is not there: the installation's */
+        mmio_check_set(c, MMIO_PLUGIN_BROKEN,
+                       mmio_errno_transient(err) ? FAULT_HOST : FAULT_ENV, why);
         return;
     }
-    char *buf = malloc(VERDICT_CAP + 1);
+    char *buf = mmio_sys_malloc(VERDICT_CAP + 1);
     size_t len = 0;
     int got = buf ? read_verdict(ch.verdict, deadline, buf, VERDICT_CAP, &len)
                   : VERDICT_UNREADABLE;
@@ -420,13 +436,15 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
     kill(-ch.pid, SIGKILL);
     while (waitpid(ch.pid, ended ? NULL : &status, 0) < 0 && errno == EINTR)
         ;
-    int done = 0;
+    int done = 0, nomem = 0;
     if (buf)
-        parse_frames(buf, len, nonce, c, &done);
+        parse_frames(buf, len, nonce, c, &done, &nomem);
     free(buf);
-    if (got == VERDICT_UNREADABLE) {
+    if (nomem) {
+        broken(c, FAULT_HOST, "out of memory while reading the verdict");
+    } else if (got == VERDICT_UNREADABLE) {
         /* the child may die of SIGPIPE now: that is this side's doing */
-        broken(c, FAULT_ENV, "cannot read the checker's verdict: %s",
+        broken(c, FAULT_HOST, "cannot read the checker's verdict: %s",
                strerror(read_errno));
     } else if (!ended) {
         broken(c, FAULT_PLUGIN, "hung: no answer within %.1f s while loading",

@@ -68,26 +68,32 @@ static char *trim(char *s)
     return s;
 }
 
-static int push_str(char ***arr, size_t *n, const char *s)
+/* p, or NULL with the configuration marked failed: every allocation of
+ * the parser goes through here, so none is dropped unnoticed. */
+static void *need(struct mmio_config *c, void *p)
 {
-    char **grown = realloc(*arr, (*n + 1) * sizeof **arr);
-    if (!grown)
-        return -1;
-    *arr = grown;
-    grown[*n] = strdup(s);
-    if (!grown[*n])
-        return -1;
-    (*n)++;
-    return 0;
+    if (!p)
+        c->failed = ENOMEM;
+    return p;
+}
+
+/* Appends a copy of s to the plugin directories. */
+static void push_dir(struct mmio_config *c, const char *s)
+{
+    char *copy = need(c, mmio_sys_strdup(s));
+    if (copy && mmio_ptrs_push(&c->dirs, &c->ndirs, &c->cap_dirs, copy) != 0) {
+        free(copy);
+        c->failed = ENOMEM;
+    }
 }
 
 /* dir/rel, or rel itself when absolute. */
-static char *resolve(const char *dir, const char *rel)
+static char *resolve(struct mmio_config *c, const char *dir, const char *rel)
 {
     if (rel[0] == '/' || !dir)
-        return strdup(rel);
+        return need(c, mmio_sys_strdup(rel));
     size_t n = strlen(dir) + strlen(rel) + 2;
-    char *out = malloc(n);
+    char *out = need(c, mmio_sys_malloc(n));
     if (out)
         snprintf(out, n, "%s/%s", dir, rel);
     return out;
@@ -121,13 +127,15 @@ static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
     for (size_t i = 0; i < c->nplugins; i++)
         if (!strcmp(c->plugins[i].name, name))
             return &c->plugins[i];
-    struct mmio_plugin_conf *grown =
-        realloc(c->plugins, (c->nplugins + 1) * sizeof *grown);
-    if (!grown)
+    char *copy = need(c, mmio_sys_strdup(name));
+    if (!copy || mmio_vec_reserve(&c->plugins, &c->cap_plugins, c->nplugins + 1,
+                                  sizeof *c->plugins) != 0) {
+        free(copy);
+        c->failed = ENOMEM;
         return NULL;
-    c->plugins = grown;
-    struct mmio_plugin_conf *p = &grown[c->nplugins++];
-    p->name = strdup(name);
+    }
+    struct mmio_plugin_conf *p = &c->plugins[c->nplugins++];
+    p->name = copy;
     p->enabled = -1;
     p->options = NULL;
     return p;
@@ -136,6 +144,7 @@ static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
 enum section { SEC_NONE, SEC_HOST, SEC_PLUGIN, SEC_ROUTE };
 
 struct parser {
+    struct mmio_config *cfg;
     const char *file;
     char *dir; /* the file's directory */
     int line;
@@ -145,26 +154,26 @@ struct parser {
     struct mmio_route *route;
 };
 
-static void set_str(char **dst, const char *v)
+static void set_str(struct parser *p, char **dst, const char *v)
 {
     free(*dst);
-    *dst = strdup(v);
+    *dst = need(p->cfg, mmio_sys_strdup(v));
 }
 
 static void host_key(struct parser *p, struct mmio_config *c, const char *k,
                      const char *v)
 {
     if (!strcmp(k, "plugin_dir")) {
-        char *abs = resolve(p->dir, v);
+        char *abs = resolve(c, p->dir, v);
         if (abs)
-            push_str(&c->dirs, &c->ndirs, abs);
+            push_dir(c, abs);
         free(abs);
     } else if (!strcmp(k, "cache") || !strcmp(k, "state") ||
                !strcmp(k, "system_state")) {
         char **dst = *k == 'c'                  ? &c->cache_path
                      : *k == 's' && k[1] == 'y' ? &c->system_state_path
                                                 : &c->state_path;
-        char *abs = resolve(p->dir, v);
+        char *abs = resolve(c, p->dir, v);
         if (abs) {
             free(*dst);
             *dst = abs;
@@ -194,7 +203,7 @@ static void plugin_key(struct parser *p, const char *k, const char *v)
         if (parse_bool(v, &p->plugin->enabled) != 0)
             report(p->file, p->line, "enabled: expected yes or no", &p->errors);
     } else if (!strcmp(k, "options")) {
-        set_str(&p->plugin->options, v);
+        set_str(p, &p->plugin->options, v);
     } else {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown key '%s' in [plugin]", k);
@@ -205,13 +214,13 @@ static void plugin_key(struct parser *p, const char *k, const char *v)
 static void route_key(struct parser *p, const char *k, const char *v)
 {
     if (!strcmp(k, "plugin")) {
-        set_str(&p->route->plugin, v);
+        set_str(p, &p->route->plugin, v);
     } else if (!strcmp(k, "fourcc")) {
         if (parse_fourcc(v, &p->route->target) != 0)
             report(p->file, p->line, "fourcc: expected 1 to 4 characters",
                    &p->errors);
     } else if (!strcmp(k, "options")) {
-        set_str(&p->route->options, v);
+        set_str(p, &p->route->options, v);
     } else {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown key '%s' in [route]", k);
@@ -240,18 +249,19 @@ static void section_line(struct parser *p, struct mmio_config *c, char *s)
         p->plugin = plugin_section(c, arg);
     } else if (!strcmp(name, "route") && *arg) {
         FOURCC fcc;
-        struct mmio_route *grown =
-            realloc(c->routes, (c->nroutes + 1) * sizeof *grown);
-        if (parse_fourcc(arg, &fcc) != 0 || !grown) {
+        if (parse_fourcc(arg, &fcc) != 0) {
             report(p->file, p->line, "route: expected [route FOURCC]",
                    &p->errors);
-            if (grown)
-                c->routes = grown;
             p->sec = SEC_NONE;
             return;
         }
-        c->routes = grown;
-        p->route = &grown[c->nroutes++];
+        if (mmio_vec_reserve(&c->routes, &c->cap_routes, c->nroutes + 1,
+                             sizeof *c->routes) != 0) {
+            c->failed = ENOMEM;
+            p->sec = SEC_NONE;
+            return;
+        }
+        p->route = &c->routes[c->nroutes++];
         memset(p->route, 0, sizeof *p->route);
         p->route->fcc = fcc;
         p->sec = SEC_ROUTE;
@@ -321,7 +331,8 @@ static int parse_text(char *text, struct parser *p, struct mmio_config *c)
 }
 
 /* $XDG_<kind>_HOME/mmio/<leaf>, else $HOME/<fallback>/mmio/<leaf>. */
-static char *xdg_file(const char *xdg, const char *fallback, const char *leaf)
+static char *xdg_file(struct mmio_config *c, const char *xdg,
+                      const char *fallback, const char *leaf)
 {
     const char *base = secure_getenv(xdg);
     char buf[4096];
@@ -333,7 +344,7 @@ static char *xdg_file(const char *xdg, const char *fallback, const char *leaf)
             return NULL;
         snprintf(buf, sizeof buf, "%s/%s/mmio/%s", home, fallback, leaf);
     }
-    return strdup(buf);
+    return need(c, mmio_sys_strdup(buf));
 }
 
 /* MMIO_PLUGIN_PATH: absolute directories only; a relative or empty entry
@@ -343,13 +354,13 @@ static void add_env_dirs(struct mmio_config *c)
     const char *extra = secure_getenv("MMIO_PLUGIN_PATH");
     if (!extra || !*extra)
         return;
-    char *copy = strdup(extra);
+    char *copy = need(c, mmio_sys_strdup(extra));
     for (char *d = copy, *colon; d; d = colon) {
         colon = strchr(d, ':');
         if (colon)
             *colon++ = '\0';
         if (d[0] == '/')
-            push_str(&c->dirs, &c->ndirs, d);
+            push_dir(c, d);
         else
             mmio_msg("MMIO_PLUGIN_PATH: %s entry '%s' ignored (only absolute "
                      "directories are searched)",
@@ -385,6 +396,9 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     if (!text && (explicit || (*file && errno != ENOENT))) {
         mmio_msg("%s", why);
         errors = -1;
+        /* a file that is there but failed to read is not "no file" */
+        if (mmio_errno_transient(errno))
+            c->failed = errno;
     }
     if (text && strlen(text) != len) {
         mmio_msg("%s: holds a NUL byte: not a text file; ignored", file);
@@ -394,9 +408,12 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     }
     if (text) {
         struct parser p = {0};
+        p.cfg = c;
         p.file = file;
         c->path = realpath(file, NULL);
-        p.dir = strdup(c->path ? c->path : file);
+        if (!c->path && errno == ENOMEM)
+            c->failed = ENOMEM;
+        p.dir = need(c, mmio_sys_strdup(c->path ? c->path : file));
         char *slash = p.dir ? strrchr(p.dir, '/') : NULL;
         if (slash)
             *slash = '\0';
@@ -412,16 +429,16 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     add_env_dirs(c);
     char path[4200];
     if (mmio_lib_relative(path, sizeof path, MMIO_PLUGINDIR_REL, "") == 0)
-        push_str(&c->dirs, &c->ndirs, path);
+        push_dir(c, path);
     if (!c->cache_path)
-        c->cache_path = xdg_file("XDG_CACHE_HOME", ".cache", "scan.cache");
+        c->cache_path = xdg_file(c, "XDG_CACHE_HOME", ".cache", "scan.cache");
     if (!c->state_path)
         c->state_path =
-            xdg_file("XDG_STATE_HOME", ".local/state", "registry.state");
+            xdg_file(c, "XDG_STATE_HOME", ".local/state", "registry.state");
     if (!c->system_state_path &&
         mmio_lib_relative(path, sizeof path, MMIO_STATEDIR_REL,
                           "/registry.state") == 0)
-        c->system_state_path = strdup(path);
+        c->system_state_path = need(c, mmio_sys_strdup(path));
     return errors;
 }
 

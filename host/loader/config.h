@@ -33,12 +33,17 @@ struct mmio_config {
     size_t nplugins;
     struct mmio_route *routes;
     size_t nroutes;
+    size_t cap_dirs, cap_plugins, cap_routes; /* allocated items */
+    /* 0, or the errno (ENOMEM, EIO...) that left it incomplete: memory
+     * ran out or the file could not be read; it must not be used */
+    int failed;
 };
 
 /* Reads `file` (NULL: $MMIO_CONFIG, else the installed plugins.conf; a
  * missing default file is an empty configuration).  Problems are reported
  * (mmio_msg) as "file:line: message"; returns the number of them, or -1
- * when `file` itself cannot be read. */
+ * when `file` itself cannot be read.  cfg->failed says the configuration
+ * is incomplete (out of memory, an I/O error): not to be used. */
 int mmio_config_load(const char *file, struct mmio_config *cfg);
 void mmio_config_free(struct mmio_config *cfg);
 const struct mmio_plugin_conf *mmio_config_plugin(const struct mmio_config *c,

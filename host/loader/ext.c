@@ -17,7 +17,7 @@
 
 MMRESULT mmioExtConfigure(LPCSTR pszConfigFile)
 {
-    char *file = pszConfigFile ? strdup(pszConfigFile) : NULL;
+    char *file = pszConfigFile ? mmio_sys_strdup(pszConfigFile) : NULL;
     if (pszConfigFile && !file)
         return MMSYSERR_NOMEM;
     MMRESULT rc = MMSYSERR_NOERROR;
@@ -73,9 +73,10 @@ MMRESULT mmioExtRescan(DWORD dwFlags)
         return MMSYSERR_INVALFLAG;
     if (mmio_in_checker())
         return MMSYSERR_NOTENABLED;
-    mmio_host_refresh((dwFlags & MMIO_RESCAN_FORCE) != 0);
-    load_eager();
-    return MMSYSERR_NOERROR;
+    MMRESULT rc = mmio_host_refresh((dwFlags & MMIO_RESCAN_FORCE) != 0);
+    if (rc == MMSYSERR_NOERROR)
+        load_eager();
+    return rc;
 }
 
 MMRESULT mmioExtScan(void)
@@ -88,7 +89,7 @@ MMRESULT mmioExtScan(void)
 static struct mmio_plugin *plugin_at(const char *real)
 {
     pthread_mutex_lock(&host.lock);
-    mmio_host_config_locked();
+    mmio_host_load_config();
     int timeout = host.cfg.scan_timeout_ms;
     for (size_t i = 0; i < host.n; i++)
         if (host.list[i]->kind == KIND_PLUGIN &&
@@ -153,7 +154,7 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
         mmio_host_ensure_listed();
     pthread_mutex_lock(&host.lock);
     size_t n = host.n;
-    struct shown *list = calloc(n ? n : 1, sizeof *list);
+    struct shown *list = mmio_sys_calloc(n ? n : 1, sizeof *list);
     if (!list) {
         pthread_mutex_unlock(&host.lock);
         return MMSYSERR_NOMEM;
@@ -162,7 +163,7 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
         const char *why;
         list[i].p = host.list[i];
         list[i].state = mmio_plugin_shown_state(host.list[i], &why);
-        list[i].why = strdup(why);
+        list[i].why = mmio_sys_strdup(why);
         list[i].layers = host.list[i]->layers;
         host.list[i]->refs++;
     }
@@ -217,7 +218,7 @@ MMRESULT mmioExtCheckPlugin(LPCSTR pszPath, MMIOENUMPLUGINS *cb, void *ctx)
         mmio_check_set(&chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
     } else {
         pthread_mutex_lock(&host.lock);
-        mmio_host_config_locked();
+        mmio_host_load_config();
         int timeout = host.cfg.scan_timeout_ms;
         pthread_mutex_unlock(&host.lock);
         mmio_check_run(real, NULL, timeout, &chk);
@@ -306,9 +307,9 @@ static int edit_remove(struct mmio_state *st, void *ctx)
 static char *state_file(DWORD flags, LPSTR err, UINT cap)
 {
     pthread_mutex_lock(&host.lock);
-    mmio_host_config_locked();
+    mmio_host_load_config();
     const char *f = mmio_host_state_path_locked(flags & MMIO_INSTALL_MACHINE);
-    char *copy = f ? strdup(f) : NULL;
+    char *copy = f ? mmio_sys_strdup(f) : NULL;
     pthread_mutex_unlock(&host.lock);
     if (!copy)
         say(err, cap, "no registry state file is configured%s%s", "", "");
@@ -399,7 +400,8 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
         const struct mmio_plugin *p = host.list[i];
         char *path = NULL;
         if (p->kind == KIND_PLUGIN && p->chk.name &&
-            !strcmp(p->chk.name, pszName) && (path = strdup(p->path)) &&
+            !strcmp(p->chk.name, pszName) &&
+            (path = mmio_sys_strdup(p->path)) &&
             mmio_ptrs_push(&e.also, &e.nalso, &cap, path) != 0)
             free(path);
     }
@@ -425,10 +427,12 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
 
 MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError, UINT cchError)
 {
-    return mmioExtInstallPlugin(pszPath, 0, szError, cchError);
+    return mmioExtInstallPlugin(pszPath, MMIO_INSTALL_MACHINE, szError,
+                                cchError);
 }
 
 MMRESULT mmioExtRemoveSystemWide(LPCSTR pszName, LPSTR szError, UINT cchError)
 {
-    return mmioExtRemovePlugin(pszName, 0, szError, cchError);
+    return mmioExtRemovePlugin(pszName, MMIO_INSTALL_MACHINE, szError,
+                               cchError);
 }

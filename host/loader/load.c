@@ -124,7 +124,7 @@ static MMRESULT run(struct mmio_plugin *p)
         size_t nf = 0;
         while (p->chk.fourccs[nf])
             nf++;
-        p->procs = calloc(nf + 1, sizeof *p->procs);
+        p->procs = mmio_sys_calloc(nf + 1, sizeof *p->procs);
         if (!p->procs)
             return MMSYSERR_NOMEM;
     }
@@ -177,7 +177,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     if (!p->options && p->kind == KIND_PLUGIN) {
         const struct mmio_plugin_conf *pc =
             mmio_config_plugin(&host.cfg, p->chk.name);
-        p->options = strdup(pc && pc->options ? pc->options : "");
+        p->options = mmio_sys_strdup(pc && pc->options ? pc->options : "");
     }
     int no_options = p->kind == KIND_PLUGIN && !p->options;
     pthread_mutex_unlock(&host.lock);

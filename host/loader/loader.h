@@ -28,12 +28,15 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-/* Why a check did not find a usable plugin: its own fault (kept in the
- * cache until the file changes) or the circumstances of the process that
- * ran it (never cached, retried next time). */
 #define MMIO_PLUGIN_MAX_FOURCCS MMIO_CHECK_MAX_FOURCCS
 
-enum { FAULT_NONE = 0, FAULT_PLUGIN = 1, FAULT_ENV = 2 };
+/* Why a check did not find a usable plugin: its own fault (kept in the
+ * cache until the file changes), the circumstances of the checker's run (a
+ * limit killed it: never cached, retried next time), or this process
+ * failing to get a verdict at all (no memory, no checker started, its
+ * answer unreadable: says nothing of the plugin, and a list build that
+ * meets it fails instead of listing the plugin as broken). */
+enum { FAULT_NONE = 0, FAULT_PLUGIN = 1, FAULT_ENV = 2, FAULT_HOST = 3 };
 
 /* What a check found out about one file.  Immutable once made. */
 struct mmio_check {
@@ -154,11 +157,12 @@ struct mmio_plugin {
     struct mmio_key key;
     struct mmio_check chk;
     /* host.lock */
-    unsigned refs;   /* the list's reference, and every holder's */
-    unsigned layers; /* 1 << MMIO_LAYER_*: where it was found */
-    int disabled;    /* enabled = no */
-    char *shadowed;  /* refused: why (another of the same name first) */
-    int loading;     /* claimed by `loader` */
+    unsigned refs;    /* the list's reference, and every holder's */
+    unsigned layers;  /* 1 << MMIO_LAYER_*: where it was found */
+    int disabled;     /* enabled = no */
+    int shadowed;     /* refused: another of the same name comes first */
+    char *shadow_why; /* that, for a person (NULL when memory ran out) */
+    int loading;      /* claimed by `loader` */
     pthread_t loader;
     char *options;     /* plugins.conf's options, kept while loaded */
     uint64_t *targets; /* where its install ran: 0 global, else a task */
@@ -186,12 +190,18 @@ struct mmio_host {
 };
 extern struct mmio_host host;
 
-/* Loads the configuration once (without holding the lock while it is
- * parsed); host.lock held on entry and on return. */
-void mmio_host_config_locked(void);
+/* Loads the configuration once.  host.lock is held on entry and on return
+ * but dropped while the file is parsed (it reports through the
+ * application's callback), so anything read under the lock before must be
+ * read again.  0, or an MMRESULT when it could not be read whole (out of
+ * memory, an I/O error): host.cfg is then empty and the next call tries
+ * again. */
+MMRESULT mmio_host_load_config(void);
 /* Rebuilds the list from the directories, the states and the cache,
- * checking what changed; force re-checks every file.  Lock not held. */
-void mmio_host_refresh(int force);
+ * checking what changed; force re-checks every file.  Lock not held.  0,
+ * or why the list could not be built whole (the configuration or a state
+ * unreadable, memory, no verdict): the old list and cache then stay. */
+MMRESULT mmio_host_refresh(int force);
 /* Whether a state file or plugin directory changed since the list was
  * built (one stat each); host.lock held. */
 int mmio_host_stale_locked(void);

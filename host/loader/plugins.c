@@ -29,11 +29,11 @@ struct mmio_host host = {
 
 struct mmio_plugin *mmio_plugin_new(const char *path, const char *symbol)
 {
-    struct mmio_plugin *p = calloc(1, sizeof *p);
+    struct mmio_plugin *p = mmio_sys_calloc(1, sizeof *p);
     if (!p)
         return NULL;
-    p->path = strdup(path);
-    p->symbol = symbol ? strdup(symbol) : NULL;
+    p->path = mmio_sys_strdup(path);
+    p->symbol = symbol ? mmio_sys_strdup(symbol) : NULL;
     p->kind = symbol ? KIND_PROC : KIND_PLUGIN;
     p->refs = 1;
     if (!p->path || (symbol && !p->symbol)) {
@@ -52,7 +52,7 @@ void mmio_plugin_unref_locked(struct mmio_plugin *p)
     /* A loaded plugin stays mapped: its code may still be in use. */
     free(p->path);
     free(p->symbol);
-    free(p->shadowed);
+    free(p->shadow_why);
     free(p->options);
     free(p->targets);
     free(p->procs);
@@ -80,7 +80,8 @@ UINT mmio_plugin_shown_state(const struct mmio_plugin *p, const char **why)
         return MMIO_PLUGIN_DISABLED;
     }
     if (p->shadowed) {
-        *why = p->shadowed;
+        *why = p->shadow_why ? p->shadow_why
+                             : "another plugin of the same name comes first";
         return MMIO_PLUGIN_REFUSED;
     }
     return MMIO_PLUGIN_AVAILABLE;
@@ -91,26 +92,32 @@ const char *mmio_host_state_path_locked(int machine)
     return machine ? host.cfg.system_state_path : host.cfg.state_path;
 }
 
-void mmio_host_config_locked(void)
+MMRESULT mmio_host_load_config(void)
 {
     while (!host.config_loaded) {
-        /* parsed without the lock: it reports through the application's
-         * message callback */
         unsigned gen = host.config_gen;
-        char *file = host.config_file ? strdup(host.config_file) : NULL;
+        char *file = NULL;
+        if (host.config_file && !(file = mmio_sys_strdup(host.config_file)))
+            return MMSYSERR_NOMEM; /* never the default file instead */
         pthread_mutex_unlock(&host.lock);
         struct mmio_config cfg;
         mmio_config_load(file, &cfg);
         free(file);
         pthread_mutex_lock(&host.lock);
         if (host.config_loaded || gen != host.config_gen) {
-            mmio_config_free(
-                &cfg); /* someone else was quicker, or it changed */
+            /* someone else was quicker, or it changed */
+            mmio_config_free(&cfg);
             continue;
+        }
+        if (cfg.failed) {
+            int err = cfg.failed;
+            mmio_config_free(&cfg);
+            return err == ENOMEM ? MMSYSERR_NOMEM : MMIOERR_CANNOTREAD;
         }
         host.cfg = cfg;
         host.config_loaded = 1;
     }
+    return MMSYSERR_NOERROR;
 }
 
 /* ---- staleness --------------------------------------------------------- */

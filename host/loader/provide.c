@@ -81,7 +81,7 @@ static UINT load_global(struct mmio_plugin *p, FOURCC fcc)
         char f[5];
         mmio_fourcc_text(fcc, f);
         pthread_mutex_lock(&host.lock);
-        char *name = strdup(p->chk.name ? p->chk.name : p->path);
+        char *name = mmio_sys_strdup(p->chk.name ? p->chk.name : p->path);
         pthread_mutex_unlock(&host.lock);
         char text[128];
         mmioExtErrorText(rc, text, sizeof text);
@@ -114,17 +114,17 @@ static UINT provide_route(const struct mmio_route *rt, const char *options)
             target = p->procs[k];
             break;
         }
-    char *name = strdup(p->chk.name ? p->chk.name : "route");
+    char *name = mmio_sys_strdup(p->chk.name ? p->chk.name : "route");
     mmio_plugin_unref_locked(p);
     pthread_mutex_unlock(&host.lock);
-    struct route_ctx *ctx = calloc(1, sizeof *ctx);
+    struct route_ctx *ctx = mmio_sys_calloc(1, sizeof *ctx);
     if (!target || !name || !ctx) {
         free(name);
         free(ctx);
         return err ? err : (name && ctx) ? 0 : MMIOERR_OUTOFMEMORY;
     }
     ctx->proc = target;
-    ctx->options = strdup(options);
+    ctx->options = mmio_sys_strdup(options);
     LPMMIOPROC closure =
         ctx->options ? mmioExtClosureCreate(route_proc, ctx) : NULL;
     if (!closure) { /* lives as long as the process: never freed */
@@ -161,16 +161,16 @@ UINT mmio_loader_provide(FOURCC fcc)
             route = &host.cfg.routes[i];
             const struct mmio_plugin_conf *pc =
                 mmio_config_plugin(&host.cfg, route->plugin);
-            options = strdup(route->options      ? route->options
-                             : pc && pc->options ? pc->options
-                                                 : "");
+            options = mmio_sys_strdup(route->options      ? route->options
+                                      : pc && pc->options ? pc->options
+                                                          : "");
             break;
         }
     struct mmio_route rt = {0};
     if (route) { /* copied: the configuration may change once unlocked */
         rt.fcc = route->fcc;
         rt.target = route->target;
-        rt.plugin = strdup(route->plugin);
+        rt.plugin = mmio_sys_strdup(route->plugin);
     }
     if (!p && !route)
         p = find_provider_locked(fcc, KIND_PROC, NULL);
@@ -242,8 +242,9 @@ void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added)
     /* The configuration is read once (it says where the state is); nothing
      * is scanned and no plugin is checked here. */
     pthread_mutex_lock(&host.lock);
-    mmio_host_config_locked();
-    char *state = host.cfg.state_path ? strdup(host.cfg.state_path) : NULL;
+    mmio_host_load_config();
+    char *state =
+        host.cfg.state_path ? mmio_sys_strdup(host.cfg.state_path) : NULL;
     pthread_mutex_unlock(&host.lock);
     if (!state)
         return;

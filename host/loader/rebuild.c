@@ -36,7 +36,18 @@ struct build {
     struct stat state_seen[2];
     struct mmio_trust_memo memo;
     size_t cache_hint, old_hint;
+    /* 0, or why the list could not be built whole (MMSYSERR_NOMEM,
+     * MMIOERR_CANNOTREAD): then the old list stays and nothing is cached */
+    MMRESULT failed;
 };
+
+/* Records the first failure of the build; returns -1 for the caller. */
+static int fail(struct build *b, MMRESULT why)
+{
+    if (!b->failed)
+        b->failed = why;
+    return -1;
+}
 
 static int is_entry(const struct mmio_plugin *p, const char *path,
                     const char *symbol)
@@ -69,7 +80,7 @@ static int push_out(struct build *b, struct mmio_plugin *p, unsigned layer)
     if (mmio_vec_reserve(&b->layers, &b->caplayers, b->n + 1,
                          sizeof *b->layers) != 0 ||
         mmio_ptrs_push(&b->out, &b->n, &b->cap, p) != 0)
-        return -1;
+        return fail(b, MMSYSERR_NOMEM);
     b->layers[b->n - 1] = 1u << layer;
     return 0;
 }
@@ -77,14 +88,14 @@ static int push_out(struct build *b, struct mmio_plugin *p, unsigned layer)
 /* Remembers a verdict for the cache file (environment faults never). */
 static void remember(struct build *b, const struct mmio_plugin *p)
 {
-    if (p->chk.fault == FAULT_ENV || !p->chk.reason ||
+    if (p->chk.fault >= FAULT_ENV || !p->chk.reason ||
         mmio_vec_reserve(&b->fresh.e, &b->fresh.cap, b->fresh.n + 1,
                          sizeof *b->fresh.e) != 0)
         return;
     struct mmio_cache_entry *e = &b->fresh.e[b->fresh.n];
     memset(e, 0, sizeof *e);
-    e->path = strdup(p->path);
-    e->symbol = p->symbol ? strdup(p->symbol) : NULL;
+    e->path = mmio_sys_strdup(p->path);
+    e->symbol = p->symbol ? mmio_sys_strdup(p->symbol) : NULL;
     e->key = p->key;
     if (!e->path || mmio_check_copy(&e->chk, &p->chk) != 0) {
         free(e->path);
@@ -100,7 +111,7 @@ static int verdict_usable(const struct mmio_check *c, int timeout_ms)
 {
     if (c->state == MMIO_PLUGIN_BROKEN && strncmp(c->reason, "hung", 4) == 0)
         return c->timeout_ms >= timeout_ms;
-    return c->fault != FAULT_ENV;
+    return c->fault < FAULT_ENV;
 }
 
 /* One file (a plugin, or a library with a procedure symbol) found in
@@ -135,8 +146,10 @@ static void take(struct build *b, const char *path, const char *symbol,
         return;
     }
     struct mmio_plugin *p = mmio_plugin_new(key_path, symbol);
-    if (!p)
+    if (!p) {
+        fail(b, MMSYSERR_NOMEM);
         return;
+    }
     p->proc_fcc = proc_fcc;
     if (trusted != 0) {
         /* not checked, not cached: a refusal of this kind is cheap and
@@ -152,14 +165,24 @@ static void take(struct build *b, const char *path, const char *symbol,
               mmio_check_copy(&p->chk, &hit->chk) == 0)) {
             mmio_check_run(real, symbol, b->timeout_ms, &p->chk);
             b->checked++;
+            /* a verdict this process failed to get (no memory, a pipe
+             * that failed) says nothing of the plugin */
+            if (p->chk.fault == FAULT_HOST) {
+                mmio_msg("%s: not checked: %s", real, p->chk.reason);
+                fail(b, MMSYSERR_ERROR);
+            }
         }
         if (symbol) { /* a procedure has no descriptor: describe it */
             free(p->chk.name);
-            p->chk.name = strdup(symbol);
+            p->chk.name = mmio_sys_strdup(symbol);
             free(p->chk.fourccs);
-            p->chk.fourccs = calloc(2, sizeof(FOURCC));
+            p->chk.fourccs = mmio_sys_calloc(2, sizeof(FOURCC));
             if (p->chk.fourccs)
                 p->chk.fourccs[0] = proc_fcc;
+            else
+                fail(b, MMSYSERR_NOMEM);
+            if (!p->chk.name)
+                fail(b, MMSYSERR_NOMEM);
         }
         remember(b, p);
     }
@@ -173,7 +196,10 @@ static void take(struct build *b, const char *path, const char *symbol,
 
 static void take_dirs(struct build *b)
 {
-    b->dirs_seen = calloc(b->ndirs ? b->ndirs : 1, sizeof *b->dirs_seen);
+    b->dirs_seen =
+        mmio_sys_calloc(b->ndirs ? b->ndirs : 1, sizeof *b->dirs_seen);
+    if (!b->dirs_seen)
+        fail(b, MMSYSERR_NOMEM);
     for (size_t d = 0; d < b->ndirs; d++) {
         char why[700];
         if (b->dirs_seen)
@@ -183,6 +209,8 @@ static void take_dirs(struct build *b)
             continue; /* does not exist: holds no plugins */
         if (t != 0) {
             struct mmio_plugin *p = mmio_plugin_new(b->dirs[d], NULL);
+            if (!p)
+                fail(b, MMSYSERR_NOMEM);
             if (p) {
                 mmio_check_set(&p->chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
                 if (push_out(b, p, MMIO_LAYER_PATH) != 0) {
@@ -204,8 +232,11 @@ static void take_dirs(struct build *b)
         }
         if (again)
             continue; /* the same directory named twice */
-        if (mmio_list_dir(dir, &paths, &n) != 0)
+        if (mmio_list_dir(dir, &paths, &n) != 0) {
             mmio_msg("%s: cannot list: %s", dir, strerror(errno));
+            if (mmio_errno_transient(errno))
+                fail(b, errno == ENOMEM ? MMSYSERR_NOMEM : MMIOERR_CANNOTREAD);
+        }
         for (size_t i = 0; i < n; i++) {
             take(b, paths[i], NULL, 0, MMIO_LAYER_PATH);
             free(paths[i]);
@@ -223,6 +254,8 @@ static void take_states(struct build *b)
         char why[700];
         if (mmio_state_read(file, &st, why, sizeof why) != 0) {
             mmio_msg("%s", why);
+            if (mmio_errno_transient(errno))
+                fail(b, errno == ENOMEM ? MMSYSERR_NOMEM : MMIOERR_CANNOTREAD);
             continue;
         }
         unsigned layer = m ? MMIO_LAYER_MACHINE : MMIO_LAYER_USER;
@@ -251,9 +284,14 @@ static void free_build(struct build *b)
     free(b->old);
 }
 
-static char *dup_opt(const char *s)
+/* A copy of s (NULL stays NULL); a copy that failed fails the build. */
+static char *dup_opt(struct build *b, const char *s)
 {
-    return s ? strdup(s) : NULL;
+    int failed = 0;
+    char *copy = mmio_strdup_opt(s, &failed);
+    if (failed)
+        fail(b, MMSYSERR_NOMEM);
+    return copy;
 }
 
 /* Copies what a rebuild needs; host.lock held. */
@@ -262,33 +300,24 @@ static int start_build(struct build *b, int force)
     memset(b, 0, sizeof *b);
     b->force = force;
     b->timeout_ms = host.cfg.scan_timeout_ms;
-    b->cache_path = dup_opt(host.cfg.cache_path);
-    b->state_path[0] = dup_opt(host.cfg.state_path);
-    b->state_path[1] = dup_opt(host.cfg.system_state_path);
-    b->dirs = calloc(host.cfg.ndirs ? host.cfg.ndirs : 1, sizeof *b->dirs);
-    b->old = calloc(host.n ? host.n : 1, sizeof(struct mmio_plugin *));
+    b->cache_path = dup_opt(b, host.cfg.cache_path);
+    b->state_path[0] = dup_opt(b, host.cfg.state_path);
+    b->state_path[1] = dup_opt(b, host.cfg.system_state_path);
+    b->dirs =
+        mmio_sys_calloc(host.cfg.ndirs ? host.cfg.ndirs : 1, sizeof *b->dirs);
+    b->old = mmio_sys_calloc(host.n ? host.n : 1, sizeof(struct mmio_plugin *));
     if (!b->dirs || !b->old)
-        return -1;
+        return fail(b, MMSYSERR_NOMEM);
     for (size_t i = 0; i < host.cfg.ndirs; i++)
-        if ((b->dirs[b->ndirs] = strdup(host.cfg.dirs[i])) != NULL)
+        if ((b->dirs[b->ndirs] = dup_opt(b, host.cfg.dirs[i])) != NULL)
             b->ndirs++;
+    if (b->failed)
+        return -1;
     for (size_t i = 0; i < host.n; i++) {
         b->old[b->nold++] = host.list[i];
         host.list[i]->refs++;
     }
     return 0;
-}
-
-/* The available plugin files of the list, ordered by name, then by place
- * in the list (qsort over indices). */
-static int by_name_then_place(const void *a, const void *b)
-{
-    const struct mmio_plugin *p = host.list[*(const size_t *)a];
-    const struct mmio_plugin *q = host.list[*(const size_t *)b];
-    int c = strcmp(p->chk.name, q->chk.name);
-    if (c)
-        return c;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
 }
 
 static int nameable(const struct mmio_plugin *p)
@@ -297,42 +326,38 @@ static int nameable(const struct mmio_plugin *p)
            p->chk.state == MMIO_PLUGIN_AVAILABLE;
 }
 
-/* Applies plugins.conf and the first-name-wins rule; host.lock held. */
+/* Applies plugins.conf and the first-name-wins rule; host.lock held.  It
+ * allocates nothing it needs to decide (the pairwise walk costs less than
+ * a millisecond for a thousand plugins), so memory running out can lose a
+ * message's text, never a refusal. */
 static void apply_config_locked(void)
 {
-    size_t *order = calloc(host.n ? host.n : 1, sizeof *order), k = 0;
     for (size_t i = 0; i < host.n; i++) {
         struct mmio_plugin *p = host.list[i];
         const struct mmio_plugin_conf *pc =
             p->kind == KIND_PLUGIN ? mmio_config_plugin(&host.cfg, p->chk.name)
                                    : NULL;
         p->disabled = pc && pc->enabled == 0;
-        free(p->shadowed);
-        p->shadowed = NULL;
-        if (order && nameable(p))
-            order[k++] = i;
-    }
-    if (!order)
-        return;
-    qsort(order, k, sizeof *order, by_name_then_place);
-    for (size_t i = 1; i < k; i++) {
-        struct mmio_plugin *first = NULL, *p = host.list[order[i]];
-        for (size_t j = i; j > 0; j--) /* the first of this name */
-            if (strcmp(host.list[order[j - 1]]->chk.name, p->chk.name) == 0)
-                first = host.list[order[j - 1]];
-            else
-                break;
-        if (!first || p->ntargets)
+        free(p->shadow_why);
+        p->shadow_why = NULL;
+        p->shadowed = 0;
+        if (!nameable(p) || p->ntargets)
             continue; /* loaded already: it stays what it is */
+        const struct mmio_plugin *first = NULL;
+        for (size_t j = 0; !first && j < i; j++)
+            if (nameable(host.list[j]) &&
+                strcmp(host.list[j]->chk.name, p->chk.name) == 0)
+                first = host.list[j];
+        if (!first)
+            continue;
         char why[4400];
         snprintf(why, sizeof why, "another plugin named '%s' (%s) comes first",
                  p->chk.name, first->path);
-        p->shadowed = strdup(why);
+        p->shadowed = 1; /* even when the text cannot be kept */
+        p->shadow_why = mmio_sys_strdup(why);
     }
-    free(order);
 }
 
-/* Swaps the new list in; host.lock held. */
 static void finish_build_locked(struct build *b)
 {
     /* Loaded plugins stay (their names label registry entries), and so do
@@ -374,16 +399,20 @@ static void finish_build_locked(struct build *b)
     b->nold = 0;
 }
 
-void mmio_host_refresh(int force)
+MMRESULT mmio_host_refresh(int force)
 {
     pthread_mutex_lock(&host.lock);
-    mmio_host_config_locked();
+    MMRESULT rc = mmio_host_load_config();
+    if (rc != MMSYSERR_NOERROR) {
+        pthread_mutex_unlock(&host.lock);
+        return rc;
+    }
     if (host.refreshing) {
         while (host.refreshing)
             pthread_cond_wait(&host.cond, &host.lock);
         if (!force && host.listed) { /* the other thread's list will do */
             pthread_mutex_unlock(&host.lock);
-            return;
+            return MMSYSERR_NOERROR;
         }
     }
     struct build b;
@@ -393,7 +422,7 @@ void mmio_host_refresh(int force)
         b.nold = 0;
         pthread_mutex_unlock(&host.lock);
         free_build(&b);
-        return;
+        return MMSYSERR_NOMEM;
     }
     host.refreshing = 1;
     host.stale = 0;
@@ -404,15 +433,19 @@ void mmio_host_refresh(int force)
     b.fresh.frozen = b.cache.frozen;
     take_dirs(&b);
     take_states(&b);
-    if (b.checked || b.fresh.n != b.cache.n)
+    /* a build that failed part way keeps the old list and the old cache:
+     * never a list or a cache with plugins quietly missing */
+    if (!b.failed && (b.checked || b.fresh.n != b.cache.n))
         mmio_cache_write(b.cache_path, &b.fresh);
 
     pthread_mutex_lock(&host.lock);
-    if (gen == host.config_gen) {
+    if (b.failed)
+        host.stale = 1; /* the next look-up tries again */
+    else if (gen == host.config_gen) {
         finish_build_locked(&b);
         host.listed = 1;
     }
-    for (size_t i = 0; i < b.n; i++) /* a configuration change overtook it */
+    for (size_t i = 0; i < b.n; i++) /* not swapped in: failed or overtaken */
         if (!(b.layers[i] & REUSED))
             mmio_plugin_unref_locked(b.out[i]);
     for (size_t i = 0; i < b.nold; i++)
@@ -420,13 +453,15 @@ void mmio_host_refresh(int force)
     host.refreshing = 0;
     pthread_cond_broadcast(&host.cond);
     pthread_mutex_unlock(&host.lock);
+    rc = b.failed;
     free_build(&b);
+    return rc;
 }
 
 void mmio_host_ensure_listed(void)
 {
     pthread_mutex_lock(&host.lock);
-    mmio_host_config_locked();
+    mmio_host_load_config();
     int need = mmio_host_stale_locked();
     pthread_mutex_unlock(&host.lock);
     if (need)

@@ -56,8 +56,8 @@ int mmio_state_add_plugin(struct mmio_state *st, const char *path,
                          sizeof *st->plugins) != 0)
         return -1;
     struct mmio_state_plugin *p = &st->plugins[st->nplugins];
-    p->path = strdup(path);
-    p->name = strdup(name ? name : "");
+    p->path = mmio_sys_strdup(path);
+    p->name = mmio_sys_strdup(name ? name : "");
     if (!p->path || !p->name) {
         free(p->path);
         free(p->name);
@@ -75,8 +75,8 @@ int mmio_state_add_proc(struct mmio_state *st, FOURCC fcc, const char *lib,
         return -1;
     struct mmio_state_proc *p = &st->procs[st->nprocs];
     p->fcc = fcc;
-    p->lib = strdup(lib);
-    p->symbol = strdup(symbol);
+    p->lib = mmio_sys_strdup(lib);
+    p->symbol = mmio_sys_strdup(symbol);
     if (!p->lib || !p->symbol) {
         free(p->lib);
         free(p->symbol);
@@ -187,10 +187,10 @@ static int take_lock(const char *file, char *why, size_t whycap)
                  strerror(errno));
         return -1;
     }
-    int fd =
-        open(lockpath,
-             O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
-             0600);
+    int fd = mmio_sys_open(lockpath,
+                           O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+                               O_NOCTTY | O_CLOEXEC,
+                           0600);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         !mmio_owner_ok(&st) || (st.st_mode & (S_IWGRP | S_IWOTH))) {

@@ -184,7 +184,7 @@ int mmio_list_dir(const char *dir, char ***paths, size_t *n)
         if (!is_plugin_name(e->d_name))
             continue;
         size_t len = strlen(dir) + strlen(e->d_name) + 2;
-        char *p = malloc(len);
+        char *p = mmio_sys_malloc(len);
         if (!p || mmio_ptrs_push(paths, n, &cap, p) != 0) {
             free(p);
             rc = -1;

@@ -63,16 +63,16 @@ int mmio_write_atomic(const char *path, const char *data, size_t len,
         return -1;
     size_t done = 0;
     while (done < len) {
-        ssize_t w = write(fd, data + done, len - done);
+        ssize_t w = mmio_sys_write(fd, data + done, len - done);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
             break;
         done += (size_t)w;
     }
-    int ok = done == len && fchmod(fd, mode) == 0 && fsync(fd) == 0;
+    int ok = done == len && fchmod(fd, mode) == 0 && mmio_sys_fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
+    if (!ok || mmio_sys_rename(tmp, path) != 0) {
         unlink(tmp);
         return -1;
     }
@@ -91,7 +91,7 @@ static char *refuse(int err, char *why, size_t cap, const char *path,
 char *mmio_read_trusted(const char *path, size_t cap, size_t *len, char *why,
                         size_t whycap)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    int fd = mmio_sys_open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         int err = errno;
         return refuse(err, why, whycap, path, strerror(err));
@@ -107,7 +107,7 @@ char *mmio_read_trusted(const char *path, size_t cap, size_t *len, char *why,
         close(fd);
         if (len)
             *len = 0;
-        return calloc(1, 1);
+        return mmio_sys_calloc(1, 1);
     } else if (!S_ISREG(st.st_mode))
         bad = "not a regular file; ignored";
     else if (!mmio_owner_ok(&st)) {
@@ -127,11 +127,11 @@ char *mmio_read_trusted(const char *path, size_t cap, size_t *len, char *why,
         close(fd);
         return refuse(EPERM, why, whycap, path, bad);
     }
-    char *buf = malloc((size_t)st.st_size + 1);
+    char *buf = mmio_sys_malloc((size_t)st.st_size + 1);
     size_t n = 0;
     while (buf && n <= (size_t)st.st_size) {
         /* one byte more than the size: a file that grew is noticed */
-        ssize_t r = read(fd, buf + n, (size_t)st.st_size + 1 - n);
+        ssize_t r = mmio_sys_read(fd, buf + n, (size_t)st.st_size + 1 - n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {

@@ -21,7 +21,7 @@ void mmio_str_add(struct mmio_str *s, const char *text, size_t n)
     }
     if (s->len + n + 1 > s->cap) {
         size_t cap = (s->len + n + 1) * 2;
-        char *grown = realloc(s->p, cap);
+        char *grown = mmio_sys_realloc(s->p, cap);
         if (!grown) {
             s->failed = 1;
             return;
@@ -54,7 +54,7 @@ void mmio_str_printf(struct mmio_str *s, const char *fmt, ...)
         mmio_str_add(s, small, (size_t)n);
         return;
     }
-    char *big = malloc((size_t)n + 1);
+    char *big = mmio_sys_malloc((size_t)n + 1);
     if (!big) {
         s->failed = 1;
         return;

@@ -20,6 +20,48 @@
 #define MMIO_PRINTF(f, a)
 #endif
 
+/* ---- sys.c: the fault seam ---------------------------------------------
+ * The library's system calls and allocations that can fail, one function
+ * each with libc's signature: a fault build (MMIO_FAULTS, see fault.h) can
+ * make the Nth call fail, so every error path is executed by a test.  Code
+ * in host/ calls these, never the libc functions they wrap. */
+enum mmio_sys_call {
+    MMIO_SYS_OPEN,
+    MMIO_SYS_READ,
+    MMIO_SYS_WRITE,
+    MMIO_SYS_PREAD,
+    MMIO_SYS_PWRITE,
+    MMIO_SYS_FSYNC,
+    MMIO_SYS_RENAME,
+    MMIO_SYS_LINKAT,
+    MMIO_SYS_MALLOC, /* the allocations, from here on */
+    MMIO_SYS_CALLOC,
+    MMIO_SYS_REALLOC,
+    MMIO_SYS_STRDUP,
+    MMIO_SYS_NCALLS
+};
+int mmio_sys_open(const char *path, int flags, ...);
+ssize_t mmio_sys_read(int fd, void *buf, size_t n);
+ssize_t mmio_sys_write(int fd, const void *buf, size_t n);
+ssize_t mmio_sys_pread(int fd, void *buf, size_t n, off_t at);
+ssize_t mmio_sys_pwrite(int fd, const void *buf, size_t n, off_t at);
+int mmio_sys_fsync(int fd);
+int mmio_sys_rename(const char *from, const char *to);
+int mmio_sys_linkat(int fromdir, const char *from, int todir, const char *to,
+                    int flags);
+void *mmio_sys_malloc(size_t n);
+void *mmio_sys_calloc(size_t n, size_t size);
+void *mmio_sys_realloc(void *p, size_t n);
+char *mmio_sys_strdup(const char *s);
+/* A copy of s, NULL for NULL; a copy that failed sets *failed. */
+char *mmio_strdup_opt(const char *s, int *failed);
+
+/* Whether errno value err says the machine failed (memory, I/O, limits)
+ * rather than that the file is missing or refused: an operation that met
+ * it is incomplete and must fail, not carry on as if the file were not
+ * there. */
+int mmio_errno_transient(int err);
+
 /* ---- msg.c: every message the library has for a person ---------------- */
 /* Goes to the callback set with mmioExtSetMessageCallback, else stderr. */
 void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);

@@ -20,7 +20,7 @@ int mmio_vec_reserve(void *items, size_t *cap, size_t need, size_t size)
     if (size && want > SIZE_MAX / size)
         return -1;
     void **slot = items;
-    void *grown = realloc(*slot, want * size);
+    void *grown = mmio_sys_realloc(*slot, want * size);
     if (!grown)
         return -1;
     *slot = grown;

@@ -199,12 +199,10 @@ static LRESULT change(const char *archive, const char *name, const char *to)
             rc = 0; /* renamed onto itself: nothing to do */
         /* as rename(2) does, a member of the new name is replaced, in the
          * same commit: the archive never lacks both */
-        else if (old >= 0 && zip_delete(z, (zip_uint64_t)old) != 0)
-            rc = MMIOERR_CANNOTWRITE;
-        else if (to ? zip_file_rename(z, i, to, ZIP_FL_ENC_UTF_8) != 0
-                    : zip_delete(z, i) != 0)
-            rc = MMIOERR_CANNOTWRITE;
-        else if (zip_close(z) != 0)
+        else if ((old >= 0 && zip_delete(z, (zip_uint64_t)old) != 0) ||
+                 (to ? zip_file_rename(z, i, to, ZIP_FL_ENC_UTF_8) != 0
+                     : zip_delete(z, i) != 0) ||
+                 zip_close(z) != 0)
             rc = MMIOERR_CANNOTWRITE;
         else {
             z = NULL; /* zip_close freed it */

@@ -296,8 +296,7 @@ MMIOAPI FOURCC mmioExtNameFOURCC(LPCSTR pszFileName);
 /* The text of an MMSYSERR_ or MMIOERR_ code ("file not found"), at most
  * cchText bytes with the NUL; MMSYSERR_BADERRNUM (and "unknown error N")
  * for a code that is neither. */
-MMIOAPI MMRESULT mmioExtErrorText(MMRESULT uError, LPSTR pszText,
-                                  UINT cchText);
+MMIOAPI MMRESULT mmioExtErrorText(MMRESULT uError, LPSTR pszText, UINT cchText);
 
 /* Rescans the plugin path now (only changed files are rescanned). */
 MMIOAPI MMRESULT mmioExtScan(void);
@@ -366,15 +365,17 @@ MMIOAPI MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx);
 MMIOAPI MMRESULT mmioExtCheckPlugin(LPCSTR pszPath, MMIOENUMPLUGINS *cb,
                                     void *ctx);
 
-/* System-wide install: recorded in the global registry state named by the
- * configuration, seen by every program using it (running ones at their next
- * open that needs it).  The error text, if any, goes to szError. */
+/* System-wide install: recorded in the machine's registry state (the
+ * configuration's system_state; writing it needs root in an installed
+ * libmmio), seen by every program on the machine (running ones at their
+ * next open that needs it).  The error text, if any, goes to szError. */
 MMIOAPI MMRESULT mmioExtInstallSystemWide(LPCSTR pszPath, LPSTR szError,
                                           UINT cchError);
 MMIOAPI MMRESULT mmioExtRemoveSystemWide(LPCSTR pszName, LPSTR szError,
                                          UINT cchError);
-/* The same with a choice of layer: 0 the user's registry state (what the
- * two functions above use), MMIO_INSTALL_MACHINE the machine's (root). */
+/* The same with a choice of layer: 0 the user's registry state (every
+ * program of this user), MMIO_INSTALL_MACHINE the machine's (what the two
+ * functions above use). */
 #define MMIO_INSTALL_MACHINE 0x1
 MMIOAPI MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags,
                                       LPSTR szError, UINT cchError);

@@ -3,12 +3,12 @@
  * configuration without crashing, and every directory it accepts is
  * absolute. */
 #include "config.h"
+#include "scratch.h"
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static void quiet(LPCSTR msg, void *ctx)
 {
@@ -18,9 +18,9 @@ static void quiet(LPCSTR msg, void *ctx)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64];
+    static char path[4200];
     if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/mmio-fuzz-conf-%d", (int)getpid());
+        snprintf(path, sizeof path, "%s/plugins.conf", fuzz_scratch());
         mmioExtSetMessageCallback(quiet, NULL);
     }
     FILE *fp = fopen(path, "wb");

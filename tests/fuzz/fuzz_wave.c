@@ -5,6 +5,7 @@
  * refused without a crash.  A header the parser takes must describe a
  * format the header builder writes back to the same fields. */
 #define _GNU_SOURCE
+#include "scratch.h"
 #include "sndfile_plugin.h"
 
 #include <sndfile.h>
@@ -13,15 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static char dir[64];
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!*dir) {
-        snprintf(dir, sizeof dir, "/tmp/fuzz_wave.XXXXXX");
-        if (!mkdtemp(dir))
-            abort();
-    }
+    const char *dir = fuzz_scratch();
     struct wave_format f;
     size_t start;
     if (wave_parse(data, size, &f, &start) == 1) {
@@ -33,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             back.bits != f.bits || back.is_float != f.is_float)
             abort(); /* what we write we read back */
     }
-    char path[128];
+    char path[4200];
     snprintf(path, sizeof path, "%s/out.flac", dir);
     swriter *w;
     if (swriter_open(path, SF_FORMAT_FLAC, -1, &w) != 0)

@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every failing system call and allocation, one at a time (the fault seam,
+ * host/util/fault.h): for each kind of call and each N, the Nth call of
+ * that kind fails during an operation that writes the registry state, the
+ * scan cache or reads the configuration.  The operation must then either
+ * say so (an error) and leave the files as they were, or succeed with
+ * exactly what a run without the fault gives.  The loop ends when an
+ * armed N is never reached (the operation made fewer calls).
+ */
+#define _GNU_SOURCE
+#include "hostutil.h"
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef MMIO_FAULTS
+#include "fault.h"
+
+static const char *const kinds[] = {"open",   "read",    "write",
+                                    "fsync",  "rename",  "malloc",
+                                    "calloc", "realloc", "strdup"};
+#define NKINDS (sizeof kinds / sizeof kinds[0])
+#define MAX_N 400 /* no operation here makes more calls of one kind */
+
+static void CALLBACK quiet(LPCSTR msg, void *ctx)
+{
+    (void)msg, (void)ctx; /* the faults make many messages; they are meant */
+}
+
+/* The file's bytes (malloc'd, "" when it does not exist). */
+static char *bytes_of(const char *path)
+{
+    long n;
+    char *s = access(path, F_OK) == 0 ? tu_slurp(path, &n) : strdup("");
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+static const char *in_host(const char *leaf)
+{
+    static char path[4][800];
+    static int k;
+    char *out = path[k++ % 4];
+    snprintf(out, sizeof path[0], "%.*s/%s", (int)(strrchr(conf, '/') - conf),
+             conf, leaf);
+    return out;
+}
+
+/* The plugins the library lists, "name=state;..." in enumeration order. */
+static BOOL CALLBACK describe(const MMIOPLUGINDESC *d, void *ctx)
+{
+    char *out = ctx;
+    size_t len = strlen(out);
+    snprintf(out + len, 2048 - len, "%s=%u;", d->pszName ? d->pszName : "?",
+             (unsigned)d->uState);
+    return TRUE;
+}
+
+static void listing(char out[2048])
+{
+    out[0] = '\0';
+    ck_assert_uint_eq(mmioExtEnumPlugins(describe, out), 0);
+}
+
+/* ---- the registry state: install and remove system-wide ---------------- */
+START_TEST(state_file_is_whole_after_every_fault)
+{
+    const char *plugins[] = {"good", NULL};
+    make_host(plugins, NULL);
+    mmioExtSetMessageCallback(quiet, NULL);
+    char so[700], err[600];
+    snprintf(so, sizeof so, "%s/good2.so", FIXTURE_DIR);
+    const char *state = in_host("state/machine.state");
+    /* what the state holds without a fault, before and after */
+    ck_assert_uint_eq(mmioExtInstallSystemWide(so, err, sizeof err), 0);
+    char *with = bytes_of(state);
+    ck_assert_uint_eq(mmioExtRemoveSystemWide("good2", err, sizeof err), 0);
+    char *without = bytes_of(state);
+    ck_assert_str_ne(with, without);
+    int faults = 0;
+    for (size_t k = 0; k < NKINDS; k++) {
+        for (long n = 1; n <= MAX_N; n++) {
+            char spec[64];
+            snprintf(spec, sizeof spec, "%s:%ld", kinds[k], n);
+            ck_assert_int_eq(mmio_fault_arm(spec), 0);
+            MMRESULT rc = mmioExtInstallSystemWide(so, err, sizeof err);
+            long fired = mmio_fault_fired();
+            mmio_fault_arm(NULL);
+            char *now = bytes_of(state);
+            if (!fired) {
+                ck_assert_uint_eq(rc, 0);
+                ck_assert_str_eq(now, with);
+                free(now);
+                break;
+            }
+            faults++;
+            if (rc != 0) {
+                ck_assert_msg(strcmp(now, without) == 0,
+                              "%s: failed (%u: %s) and changed the state:\n%s",
+                              spec, rc, err, now);
+                ck_assert_msg(err[0] != '\0', "%s: an error, no text", spec);
+            } else {
+                ck_assert_msg(strcmp(now, with) == 0,
+                              "%s: succeeded with another state:\n%s", spec,
+                              now);
+                ck_assert_uint_eq(
+                    mmioExtRemoveSystemWide("good2", err, sizeof err), 0);
+            }
+            free(now);
+            ck_assert_int_lt(n, MAX_N);
+        }
+        /* after every fault the library still works */
+        ck_assert_uint_eq(mmioExtRemoveSystemWide("good2", err, sizeof err), 0);
+        char *back = bytes_of(state);
+        ck_assert_str_eq(back, without);
+        free(back);
+    }
+    ck_assert_int_gt(faults, NKINDS);
+    free(with);
+    free(without);
+}
+END_TEST
+
+/* Whether every line of part is a line of whole. */
+static int lines_within(const char *part, const char *whole)
+{
+    for (const char *l = part; *l;) {
+        const char *end = strchr(l, '\n');
+        size_t n = end ? (size_t)(end - l + 1) : strlen(l);
+        int found = 0;
+        for (const char *w = whole; *w && !found;) {
+            const char *wend = strchr(w, '\n');
+            size_t m = wend ? (size_t)(wend - w + 1) : strlen(w);
+            found = m == n && memcmp(w, l, n) == 0;
+            w += m;
+        }
+        if (!found)
+            return 0;
+        l += n;
+    }
+    return 1;
+}
+
+/* ---- the scan cache and the plugin list: a forced rescan -------------- */
+START_TEST(cache_and_list_are_whole_after_every_fault)
+{
+    const char *plugins[] = {"good", "good2", "segv", NULL};
+    make_host(plugins, NULL);
+    mmioExtSetMessageCallback(quiet, NULL);
+    ck_assert_uint_eq(mmioExtRescan(MMIO_RESCAN_FORCE), 0);
+    const char *cache = in_host("cache/scan.cache");
+    char *before = bytes_of(cache);
+    char want[2048];
+    listing(want);
+    ck_assert_ptr_nonnull(strstr(want, "good2=1;"));
+    int faults = 0;
+    for (size_t k = 0; k < NKINDS; k++) {
+        for (long n = 1; n <= MAX_N; n++) {
+            char spec[64];
+            snprintf(spec, sizeof spec, "%s:%ld", kinds[k], n);
+            ck_assert_int_eq(mmio_fault_arm(spec), 0);
+            MMRESULT rc = mmioExtRescan(MMIO_RESCAN_FORCE);
+            long fired = mmio_fault_fired();
+            mmio_fault_arm(NULL);
+            /* nothing changed on disk, so whatever the cache holds now is
+             * what it held: an entry may be missing (checked again next
+             * time), none may be new, partial or wrong */
+            char *now = bytes_of(cache);
+            ck_assert_msg(lines_within(now, before),
+                          "%s: the cache is now:\n%s", spec, now);
+            free(now);
+            if (!fired) {
+                ck_assert_uint_eq(rc, 0);
+                break;
+            }
+            faults++;
+            /* whatever the rescan said, the next one restores the list */
+            char got[2048];
+            if (rc == 0) {
+                listing(got);
+                ck_assert_msg(strcmp(got, want) == 0,
+                              "%s: succeeded, listing %s, not %s", spec, got,
+                              want);
+            }
+            ck_assert_uint_eq(mmioExtRescan(MMIO_RESCAN_FORCE), 0);
+            listing(got);
+            ck_assert_str_eq(got, want);
+            ck_assert_int_lt(n, MAX_N);
+        }
+    }
+    ck_assert_int_gt(faults, NKINDS);
+    free(before);
+}
+END_TEST
+
+/* ---- the configuration: plugins.conf with every kind of line ---------- */
+START_TEST(configuration_is_whole_or_refused_after_every_fault)
+{
+    const char *plugins[] = {"good", "good2", NULL};
+    make_host(plugins, "[plugin good]\noptions = a=1 b=2\n"
+                       "[plugin good2]\nenabled = no\n"
+                       "[route ALT]\nplugin = good\noptions = alt-opts\n");
+    mmioExtSetMessageCallback(quiet, NULL);
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    char want[2048];
+    listing(want);
+    ck_assert_ptr_nonnull(strstr(want, "good2=5;")); /* disabled */
+    int faults = 0;
+    for (size_t k = 0; k < NKINDS; k++) {
+        for (long n = 1; n <= MAX_N; n++) {
+            char spec[64];
+            snprintf(spec, sizeof spec, "%s:%ld", kinds[k], n);
+            ck_assert_int_eq(mmio_fault_arm(spec), 0);
+            MMRESULT rc = mmioExtConfigure(conf);
+            if (rc == 0)
+                rc = mmioExtScan();
+            long fired = mmio_fault_fired();
+            mmio_fault_arm(NULL);
+            char got[2048];
+            if (!fired) {
+                ck_assert_uint_eq(rc, 0);
+                listing(got);
+                ck_assert_str_eq(got, want);
+                break;
+            }
+            faults++;
+            if (rc == 0) {
+                /* taken: then all of it, never a line quietly dropped */
+                listing(got);
+                ck_assert_msg(strcmp(got, want) == 0,
+                              "%s: configured as %s, not %s", spec, got, want);
+            }
+            ck_assert_uint_eq(mmioExtConfigure(conf), 0);
+            ck_assert_uint_eq(mmioExtScan(), 0);
+            ck_assert_int_lt(n, MAX_N);
+        }
+    }
+    ck_assert_int_gt(faults, NKINDS);
+}
+END_TEST
+
+START_TEST(seam_counts_and_fails_what_it_is_told)
+{
+    ck_assert_int_eq(mmio_fault_arm("nosuch:1"), -1);
+    ck_assert_int_eq(mmio_fault_arm("open:0"), -1);
+    ck_assert_int_eq(mmio_fault_arm("open:1:EBOGUS"), -1);
+    ck_assert_int_eq(mmio_fault_calls("nosuch"), -1);
+    char path[600];
+    snprintf(path, sizeof path, "%s", tu_path("f.bin"));
+    tu_pattern_file(path, 100);
+    /* the second open fails with EACCES, the third works again */
+    ck_assert_int_eq(mmio_fault_arm("open:2:EACCES"), 0);
+    MMIOINFO info = {0};
+    HMMIO h = mmioOpen(path, &info, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    mmioClose(h, 0);
+    ck_assert_ptr_null(mmioOpen(path, &info, MMIO_READ));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_ACCESSDENIED);
+    h = mmioOpen(path, &info, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    mmioClose(h, 0);
+    ck_assert_int_eq(mmio_fault_calls("open"), 3);
+    ck_assert_int_eq(mmio_fault_fired(), 1);
+    /* "+": every read from the first on fails */
+    ck_assert_int_eq(mmio_fault_arm("read:1+"), 0);
+    h = mmioOpen(path, NULL, MMIO_READ);
+    char b[10];
+    ck_assert_int_eq(mmioRead(h, b, 10), -1);
+    ck_assert_int_eq(mmioRead(h, b, 10), -1);
+    mmio_fault_arm(NULL);
+    ck_assert_int_eq(mmioRead(h, b, 10), 10);
+    mmioClose(h, 0);
+}
+END_TEST
+#else
+START_TEST(seam_counts_and_fails_what_it_is_told)
+{
+    TU_SKIP("not a fault build (cmake -DMMIO_FAULTS=ON): no fault tests ran");
+}
+END_TEST
+#endif
+
+Suite *suite_faults(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, seam_counts_and_fails_what_it_is_told);
+#ifdef MMIO_FAULTS
+    tcase_add_test(tc, state_file_is_whole_after_every_fault);
+    tcase_add_test(tc, cache_and_list_are_whole_after_every_fault);
+    tcase_add_test(tc, configuration_is_whole_or_refused_after_every_fault);
+#endif
+    suite_add_tcase(s, tc);
+    return s;
+}
