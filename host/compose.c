@@ -6,7 +6,7 @@
  * links core + util alone to prove it).
  */
 #include "core.h"
-#include "loader.h"
+#include "loader_hooks.h"
 
 __attribute__((constructor)) static void mmio_compose(void)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * errors.c - operating-system errors to MMIOERR_* codes, and every
- * MMSYSERR_/MMIOERR_ code in words (mmioExtErrorText).
+ * errors.c - operating-system errors to MMIOERR_* codes, every
+ * MMSYSERR_/MMIOERR_ code in words (mmioExtErrorText), and where the
+ * library's messages go (mmioExtSetMessageCallback).
  */
 #include "internal.h"
 
@@ -90,6 +91,12 @@ static const char *const mmio_text[] = {
     "too many open files",           /* MMIOERR_TOOMANYOPENFILES */
     "invalid file",                  /* MMIOERR_INVALIDFILE */
 };
+
+MMRESULT mmioExtSetMessageCallback(MMIOMESSAGEPROC *cb, void *ctx)
+{
+    mmio_msg_set_sink(cb, ctx);
+    return MMSYSERR_NOERROR;
+}
 
 MMRESULT mmioExtErrorText(MMRESULT code, LPSTR buf, UINT cap)
 {

@@ -22,7 +22,7 @@
  * the LPSTR passed to the procedure), so it must stay the first member. */
 typedef struct mmio_file {
     MMIOINFO info;
-    struct mmio_proc_pin *pin; /* registry entry kept alive while open */
+    struct mmio_reg_entry *pin; /* registry entry kept alive while open */
     unsigned is_mem;      /* built-in MEM procedure: the buffer is the file */
     _Atomic uint32_t gen; /* handle generation; odd while open */
     uint32_t index;       /* slot number in the handle table */
@@ -90,13 +90,13 @@ BOOL mmio_name_gettemp(char *buf, size_t cap);
  * MMSYSERR_INVALHANDLE for an htask that names no live task, or with the
  * error that kept a plugin claiming fcc from being installed (else 0). */
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
-                                 struct mmio_proc_pin **pin, UINT *rc);
-void mmio_registry_release(struct mmio_proc_pin *pin);
+                                 struct mmio_reg_entry **pin, UINT *rc);
+void mmio_registry_release(struct mmio_reg_entry *pin);
 /* Whether htask (non-NULL) names a live task. */
 int mmio_task_valid(HTASK htask);
 /* 0 for a procedure that takes narrow (UTF-8) names, else the size of the
  * WCHAR it takes them in (2: UTF-16, 4: UTF-32). */
-unsigned mmio_registry_wide(const struct mmio_proc_pin *pin);
+unsigned mmio_registry_wide(const struct mmio_reg_entry *pin);
 LPMMIOPROC mmio_install_io_proc(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
                                 unsigned wide);
 
@@ -125,5 +125,11 @@ MMRESULT mmio_rename(LPCSTR from, LPCSTR to, LPCMMIOINFO info, unsigned wide);
 /* MMIO_PARSE: the full path of name into full (cap bytes); 0, or an
  * MMIOERR_ code. */
 UINT mmio_name_fullpath(const char *name, char *full, size_t cap);
+/* The longest name MMIO_PARSE and MMIO_GETTEMP write back (Win32's
+ * OFS_MAXPATHNAME): callers size their buffers for it. */
+#define MMIO_MAXPATH 128
+/* What mmioOpen returns for MMIO_PARSE, MMIO_EXIST, MMIO_GETTEMP...:
+ * TRUE when rc is 0, else FALSE; rc goes to info->wErrorRet. */
+HMMIO mmio_answer(LPMMIOINFO info, UINT rc);
 
 #endif /* MMIO_INTERNAL_H */

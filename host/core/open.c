@@ -9,17 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The longest name MMIO_PARSE and MMIO_GETTEMP write back (Win32's
- * OFS_MAXPATHNAME): callers size their buffers for it. */
-#define MMIO_MAXPATH 128
-
 #define TRANSIENT_FLAGS                                                        \
     (MMIO_PARSE | MMIO_DELETE | MMIO_EXIST | MMIO_GETTEMP | MMIO_DIRTY)
 
 struct choice {
     FOURCC fcc;
     LPMMIOPROC proc;
-    struct mmio_proc_pin *pin;
+    struct mmio_reg_entry *pin;
     unsigned wide; /* 0, or the WCHAR size the procedure takes names in */
 };
 
@@ -65,11 +61,11 @@ static HMMIO fail(LPMMIOINFO ui, UINT rc)
     return NULL;
 }
 
-static HMMIO answer(LPMMIOINFO ui, BOOL yes, UINT rc_if_no)
+HMMIO mmio_answer(LPMMIOINFO info, UINT rc)
 {
-    if (ui)
-        ui->wErrorRet = yes ? 0 : rc_if_no;
-    return (HMMIO)(uintptr_t)(yes ? TRUE : FALSE);
+    if (info)
+        info->wErrorRet = rc;
+    return (HMMIO)(uintptr_t)(rc == 0 ? TRUE : FALSE);
 }
 
 /* MMIO_PARSE for a narrow caller: a full path that does not fit leaves the
@@ -78,13 +74,13 @@ static HMMIO parse_narrow(LPSTR name, LPMMIOINFO ui)
 {
     char full[4096];
     if (!name)
-        return answer(ui, FALSE, MMSYSERR_INVALPARAM);
+        return mmio_answer(ui, MMSYSERR_INVALPARAM);
     UINT rc = mmio_name_fullpath(name, full, sizeof full);
     if (rc == 0 && strlen(full) >= MMIO_MAXPATH)
         rc = MMIOERR_OUTOFMEMORY;
     if (rc == 0)
         memcpy(name, full, strlen(full) + 1);
-    return answer(ui, rc == 0, rc);
+    return mmio_answer(ui, rc);
 }
 
 /* The name as the procedure takes it: the caller's, or a wide copy. */
@@ -112,10 +108,12 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
     if (fdwOpen & MMIO_PARSE)
         return parse_narrow(pszFileName, pmmioinfo);
     if (fdwOpen & MMIO_GETTEMP)
-        return answer(pmmioinfo, mmio_name_gettemp(pszFileName, MMIO_MAXPATH),
-                      MMIOERR_CANNOTOPEN);
+        return mmio_answer(pmmioinfo,
+                           mmio_name_gettemp(pszFileName, MMIO_MAXPATH)
+                               ? 0
+                               : MMIOERR_CANNOTOPEN);
     if ((fdwOpen & (MMIO_EXIST | MMIO_DELETE)) && !pszFileName)
-        return answer(pmmioinfo, FALSE, MMSYSERR_INVALPARAM);
+        return mmio_answer(pmmioinfo, MMSYSERR_INVALPARAM);
     if (in.cchBuffer < 0)
         return fail(pmmioinfo, MMSYSERR_INVALPARAM);
 
@@ -159,7 +157,7 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
             (void)mmio_send(f, MMIOM_CLOSE, 0, 0);
         mmio_registry_release(c.pin);
         mmio_handle_free(f);
-        return answer(pmmioinfo, rc == 0, rc);
+        return mmio_answer(pmmioinfo, rc);
     }
     if (rc != 0) {
         mmio_buffer_release(f);

@@ -26,7 +26,7 @@
 #define BUCKETS 256
 
 /* One installed procedure (a registry entry); open files pin it. */
-struct mmio_proc_pin {
+struct mmio_reg_entry {
     FOURCC fcc;
     LPMMIOPROC proc;
     unsigned users; /* open files using this installation */
@@ -34,13 +34,13 @@ struct mmio_proc_pin {
     unsigned detached;  /* withdrawn while in use: freed by the last user */
     unsigned wide;      /* 0, or the WCHAR size of its names */
     const char *source; /* interned: plugin name, "built-in" or "application" */
-    uint64_t install_id;        /* the install context it came from, or 0 */
-    struct mmio_task *task;     /* NULL: global */
-    struct mmio_proc_pin *next; /* same bucket, older */
+    uint64_t install_id;         /* the install context it came from, or 0 */
+    struct mmio_task *task;      /* NULL: global */
+    struct mmio_reg_entry *next; /* same bucket, older */
 };
 
 struct registry {
-    struct mmio_proc_pin *bucket[BUCKETS];
+    struct mmio_reg_entry *bucket[BUCKETS];
 };
 
 /* A task.  Its HTASK is its serial number, never its address: serials
@@ -96,14 +96,14 @@ void mmio_core_set_hooks(const struct mmio_core_hooks *h)
     hooks = h;
 }
 
-static struct mmio_proc_pin builtin_dos = {.fcc = FOURCC_DOS,
-                                           .proc = mmio_proc_dos,
-                                           .builtin = 1,
-                                           .source = "built-in"};
-static struct mmio_proc_pin builtin_mem = {.fcc = FOURCC_MEM,
-                                           .proc = mmio_proc_mem,
-                                           .builtin = 1,
-                                           .source = "built-in"};
+static struct mmio_reg_entry builtin_dos = {.fcc = FOURCC_DOS,
+                                            .proc = mmio_proc_dos,
+                                            .builtin = 1,
+                                            .source = "built-in"};
+static struct mmio_reg_entry builtin_mem = {.fcc = FOURCC_MEM,
+                                            .proc = mmio_proc_mem,
+                                            .builtin = 1,
+                                            .source = "built-in"};
 static pthread_once_t builtins_once = PTHREAD_ONCE_INIT;
 
 /* Fibonacci hashing: FOURCCs differ in a byte or two ("L001", "L002"), and
@@ -149,19 +149,19 @@ static struct mmio_task *task_of(HTASK htask)
 }
 
 /* The newest entry for fcc (and proc, when given); reg_lock held. */
-static struct mmio_proc_pin **find_slot(struct registry *r, FOURCC fcc,
-                                        LPMMIOPROC proc)
+static struct mmio_reg_entry **find_slot(struct registry *r, FOURCC fcc,
+                                         LPMMIOPROC proc)
 {
-    struct mmio_proc_pin **pp = &r->bucket[bucket_of(fcc)];
+    struct mmio_reg_entry **pp = &r->bucket[bucket_of(fcc)];
     for (; *pp; pp = &(*pp)->next)
         if ((*pp)->fcc == fcc && (!proc || (*pp)->proc == proc))
             return pp;
     return NULL;
 }
 
-static struct mmio_proc_pin *lookup(FOURCC fcc, struct mmio_task *t)
+static struct mmio_reg_entry *lookup(FOURCC fcc, struct mmio_task *t)
 {
-    struct mmio_proc_pin **pp = t ? find_slot(&t->local, fcc, NULL) : NULL;
+    struct mmio_reg_entry **pp = t ? find_slot(&t->local, fcc, NULL) : NULL;
     if (!pp)
         pp = find_slot(&global_reg, fcc, NULL);
     return pp ? *pp : NULL;
@@ -169,10 +169,10 @@ static struct mmio_proc_pin *lookup(FOURCC fcc, struct mmio_task *t)
 
 /* Looks fcc up for htask, asking the plugin host once on a miss; *why
  * gets the error that kept a plugin claiming fcc from being installed. */
-static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
-                                            int *bad_task, int pin, UINT *why)
+static struct mmio_reg_entry *lookup_or_load(FOURCC fcc, HTASK htask,
+                                             int *bad_task, int pin, UINT *why)
 {
-    struct mmio_proc_pin *e = NULL;
+    struct mmio_reg_entry *e = NULL;
     *why = 0;
     pthread_once(&builtins_once, add_builtins);
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -197,11 +197,11 @@ static struct mmio_proc_pin *lookup_or_load(FOURCC fcc, HTASK htask,
 }
 
 LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
-                                 struct mmio_proc_pin **pin, UINT *rc)
+                                 struct mmio_reg_entry **pin, UINT *rc)
 {
     int bad_task;
     UINT why;
-    struct mmio_proc_pin *e = lookup_or_load(fcc, task, &bad_task, 1, &why);
+    struct mmio_reg_entry *e = lookup_or_load(fcc, task, &bad_task, 1, &why);
     *pin = (e && !e->builtin) ? e : NULL;
     *rc = bad_task ? MMSYSERR_INVALHANDLE : why;
     return e ? e->proc : NULL;
@@ -215,7 +215,7 @@ int mmio_task_valid(HTASK htask)
     return ok;
 }
 
-void mmio_registry_release(struct mmio_proc_pin *pin)
+void mmio_registry_release(struct mmio_reg_entry *pin)
 {
     if (!pin)
         return;
@@ -266,9 +266,9 @@ void mmio_install_pop(struct mmio_install_ctx *c)
 static void undo_in_locked(struct registry *r, uint64_t id)
 {
     for (unsigned b = 0; b < BUCKETS; b++) {
-        struct mmio_proc_pin **pp = &r->bucket[b];
+        struct mmio_reg_entry **pp = &r->bucket[b];
         while (*pp) {
-            struct mmio_proc_pin *e = *pp;
+            struct mmio_reg_entry *e = *pp;
             if (e->builtin || e->install_id != id) {
                 pp = &e->next;
                 continue;
@@ -312,7 +312,7 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
 {
     if (!proc)
         return NULL;
-    struct mmio_proc_pin *e = mmio_sys_calloc(1, sizeof *e);
+    struct mmio_reg_entry *e = mmio_sys_calloc(1, sizeof *e);
     if (!e)
         return NULL;
     e->wide = wide;
@@ -356,12 +356,12 @@ static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
     LPMMIOPROC removed = NULL;
     pthread_mutex_lock(&reg_lock);
     struct mmio_task *t = task_of(NULL);
-    struct mmio_proc_pin **pp = t ? find_slot(&t->local, fcc, proc) : NULL;
+    struct mmio_reg_entry **pp = t ? find_slot(&t->local, fcc, proc) : NULL;
     if (!pp)
         pp = find_slot(&global_reg, fcc, proc);
     int was_global = pp && !(*pp)->task;
     if (pp && !(*pp)->builtin && (*pp)->users == 0) {
-        struct mmio_proc_pin *e = *pp;
+        struct mmio_reg_entry *e = *pp;
         *pp = e->next;
         removed = e->proc;
         free(e);
@@ -373,7 +373,7 @@ static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
     return removed;
 }
 
-unsigned mmio_registry_wide(const struct mmio_proc_pin *pin)
+unsigned mmio_registry_wide(const struct mmio_reg_entry *pin)
 {
     return pin ? pin->wide : 0;
 }
@@ -389,7 +389,7 @@ LPMMIOPROC mmio_install_io_proc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
     if (dwFlags & MMIO_FINDPROC) {
         int bad_task;
         UINT why;
-        struct mmio_proc_pin *e =
+        struct mmio_reg_entry *e =
             lookup_or_load(fccIOProc, NULL, &bad_task, 0, &why);
         return e ? e->proc : NULL;
     }
@@ -438,7 +438,7 @@ MMRESULT mmioExtTaskDestroy(HTASK htask)
     }
     struct mmio_task *t = *pt;
     for (unsigned b = 0; b < BUCKETS; b++)
-        for (struct mmio_proc_pin *e = t->local.bucket[b]; e; e = e->next)
+        for (struct mmio_reg_entry *e = t->local.bucket[b]; e; e = e->next)
             if (e->users) {
                 pthread_mutex_unlock(&reg_lock);
                 return MMSYSERR_ALLOCATED;
@@ -446,9 +446,9 @@ MMRESULT mmioExtTaskDestroy(HTASK htask)
     *pt = t->next;
     pthread_mutex_unlock(&reg_lock);
     for (unsigned b = 0; b < BUCKETS; b++) {
-        struct mmio_proc_pin *e = t->local.bucket[b];
+        struct mmio_reg_entry *e = t->local.bucket[b];
         while (e) {
-            struct mmio_proc_pin *next = e->next;
+            struct mmio_reg_entry *next = e->next;
             free(e);
             e = next;
         }
@@ -478,7 +478,7 @@ static size_t collect(const struct registry *r, MMIOPROCDESC *out, size_t cap,
                       size_t n)
 {
     for (unsigned b = 0; b < BUCKETS; b++)
-        for (const struct mmio_proc_pin *e = r->bucket[b]; e; e = e->next) {
+        for (const struct mmio_reg_entry *e = r->bucket[b]; e; e = e->next) {
             if (n < cap) {
                 MMIOPROCDESC *d = &out[n];
                 d->fccIOProc = e->fcc;

@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Win32's OFS_MAXPATHNAME: what MMIO_PARSE and MMIO_GETTEMP write back. */
-#define MMIO_MAXPATH 128
-
 /* Writes utf8 back into the caller's wide buffer, at most MMIO_MAXPATH
  * units with the NUL; a longer name is truncated and reported. */
 static UINT write_back(void *buf, unsigned width, const char *utf8)
@@ -31,13 +28,6 @@ static UINT write_back(void *buf, unsigned width, const char *utf8)
     memset((char *)buf + n * width, 0, width);
     free(w);
     return rc;
-}
-
-static HMMIO answer(LPMMIOINFO info, UINT rc)
-{
-    if (info)
-        info->wErrorRet = rc;
-    return (HMMIO)(uintptr_t)(rc == 0 ? TRUE : FALSE);
 }
 
 static HMMIO open_wide(void *name, LPMMIOINFO info, DWORD flags, unsigned width)
@@ -61,7 +51,7 @@ static HMMIO open_wide(void *name, LPMMIOINFO info, DWORD flags, unsigned width)
             rc = MMIOERR_CANNOTOPEN;
         if (rc == 0 && name)
             rc = write_back(name, width, big);
-        h = answer(info, name ? rc : MMSYSERR_INVALPARAM);
+        h = mmio_answer(info, name ? rc : MMSYSERR_INVALPARAM);
     } else {
         h = mmio_open(utf8, info, flags, width);
     }

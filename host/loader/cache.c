@@ -51,27 +51,47 @@ void mmio_cache_free(struct mmio_cache *c)
     memset(c, 0, sizeof *c);
 }
 
-static int entry_is(const struct mmio_cache_entry *e, const char *path,
-                    const char *symbol)
+int mmio_same_entry(const char *path, const char *symbol, const char *path2,
+                    const char *symbol2)
 {
-    return !strcmp(e->path, path) &&
-           !strcmp(e->symbol ? e->symbol : "", symbol ? symbol : "");
+    return !strcmp(path, path2) &&
+           !strcmp(symbol ? symbol : "", symbol2 ? symbol2 : "");
+}
+
+size_t mmio_find_hinted(size_t n, size_t *hint,
+                        int (*is)(size_t i, const void *ctx), const void *ctx)
+{
+    /* Files are looked up in the order the list was made: the item after
+     * the last hit is nearly always the one. */
+    if (*hint < n && is(*hint, ctx))
+        return (*hint)++;
+    for (size_t i = 0; i < n; i++)
+        if (is(i, ctx)) {
+            *hint = i + 1;
+            return i;
+        }
+    return n;
+}
+
+struct wanted {
+    const struct mmio_cache *c;
+    const char *path, *symbol;
+};
+
+static int cache_entry_is(size_t i, const void *ctx)
+{
+    const struct wanted *w = ctx;
+    return mmio_same_entry(w->c->e[i].path, w->c->e[i].symbol, w->path,
+                           w->symbol);
 }
 
 const struct mmio_cache_entry *mmio_cache_find(const struct mmio_cache *c,
                                                const char *path,
                                                const char *symbol, size_t *hint)
 {
-    /* Files are looked up in the order they were written: the entry after
-     * the last hit is nearly always the one. */
-    if (*hint < c->n && entry_is(&c->e[*hint], path, symbol))
-        return &c->e[(*hint)++];
-    for (size_t i = 0; i < c->n; i++)
-        if (entry_is(&c->e[i], path, symbol)) {
-            *hint = i + 1;
-            return &c->e[i];
-        }
-    return NULL;
+    struct wanted w = {c, path, symbol};
+    size_t i = mmio_find_hinted(c->n, hint, cache_entry_is, &w);
+    return i < c->n ? &c->e[i] : NULL;
 }
 
 static char *field(char **s)

@@ -4,13 +4,15 @@
  * scans, loading a plugin for an application, enumeration, and installs
  * into the registry states.
  *
- * Enumeration copies what it reports under host.lock and calls back without
- * it, so a callback may call anything (rescan, load, wait for a thread).
+ * Enumeration copies what it reports under plugin_host.lock and calls back
+ * without it, so a callback may call anything (rescan, load, wait for a
+ * thread).
  */
 #define _GNU_SOURCE
 #include "loader.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,40 +32,40 @@ MMRESULT mmioExtConfigure(LPCSTR pszConfigFile)
         }
         free(text);
     }
-    pthread_mutex_lock(&host.lock);
-    while (host.refreshing)
-        pthread_cond_wait(&host.cond, &host.lock);
-    free(host.config_file);
-    host.config_file = file;
-    if (host.config_loaded)
-        mmio_config_free(&host.cfg);
-    host.config_loaded = 0;
-    host.config_gen++;
-    host.listed = 0;
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
+    while (plugin_host.refreshing)
+        pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
+    free(plugin_host.config_file);
+    plugin_host.config_file = file;
+    if (plugin_host.config_loaded)
+        mmio_config_free(&plugin_host.cfg);
+    plugin_host.config_loaded = 0;
+    plugin_host.config_gen++;
+    plugin_host.listed = 0;
+    pthread_mutex_unlock(&plugin_host.lock);
     return rc;
 }
 
 /* plugins.conf's lazy = no: everything available is loaded once listed. */
 static void load_eager(void)
 {
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     struct mmio_plugin **todo = NULL;
     size_t n = 0, cap = 0;
-    for (size_t i = 0; !host.cfg.lazy && i < host.n; i++) {
-        struct mmio_plugin *p = host.list[i];
+    for (size_t i = 0; !plugin_host.cfg.lazy && i < plugin_host.n; i++) {
+        struct mmio_plugin *p = plugin_host.list[i];
         if (p->kind == KIND_PLUGIN && p->chk.state == MMIO_PLUGIN_AVAILABLE &&
             !p->disabled && !p->shadowed && !p->ntargets &&
             mmio_ptrs_push(&todo, &n, &cap, p) == 0)
             p->refs++;
     }
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     for (size_t i = 0; i < n; i++)
         mmio_plugin_load(todo[i], 1, NULL);
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     for (size_t i = 0; i < n; i++)
         mmio_plugin_unref_locked(todo[i]);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     free(todo);
 }
 
@@ -88,17 +90,17 @@ MMRESULT mmioExtScan(void)
  * the application), referenced; NULL when out of memory. */
 static struct mmio_plugin *plugin_at(const char *real)
 {
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     mmio_host_load_config();
-    int timeout = host.cfg.scan_timeout_ms;
-    for (size_t i = 0; i < host.n; i++)
-        if (host.list[i]->kind == KIND_PLUGIN &&
-            !strcmp(host.list[i]->path, real)) {
-            host.list[i]->refs++;
-            pthread_mutex_unlock(&host.lock);
-            return host.list[i];
+    int timeout = plugin_host.cfg.scan_timeout_ms;
+    for (size_t i = 0; i < plugin_host.n; i++)
+        if (plugin_host.list[i]->kind == KIND_PLUGIN &&
+            !strcmp(plugin_host.list[i]->path, real)) {
+            plugin_host.list[i]->refs++;
+            pthread_mutex_unlock(&plugin_host.lock);
+            return plugin_host.list[i];
         }
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     struct mmio_plugin *p = mmio_plugin_new(real, NULL);
     struct stat st;
     if (!p)
@@ -106,12 +108,13 @@ static struct mmio_plugin *plugin_at(const char *real)
     if (stat(real, &st) == 0)
         mmio_key_of(&p->key, &st);
     mmio_check_run(real, NULL, timeout, &p->chk);
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     p->layers = 1u << MMIO_LAYER_APP;
     p->refs++; /* the caller's; the first is the list's */
-    if (mmio_ptrs_push(&host.list, &host.n, &host.cap, p) != 0)
+    if (mmio_ptrs_push(&plugin_host.list, &plugin_host.n, &plugin_host.cap,
+                       p) != 0)
         p->refs--; /* not listed: the caller's reference is the only one */
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     return p;
 }
 
@@ -130,14 +133,39 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
     if (!p)
         return MMSYSERR_NOMEM;
     MMRESULT rc = mmio_plugin_load(p, (dwFlags & MMIO_GLOBALPROC) != 0, NULL);
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     mmio_plugin_unref_locked(p);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     return rc;
 }
 
 /* ---- enumeration ----------------------------------------------------------
  */
+
+/* What a person is shown of a checked file: the strings point into chk
+ * and why, which must outlive the description. */
+static MMIOPLUGINDESC describe(const char *path, const struct mmio_check *chk,
+                               UINT state, const char *why, DWORD layers,
+                               UINT kind, const char *symbol)
+{
+    static const FOURCC none[1] = {0};
+    const DWORD states = (1u << MMIO_LAYER_USER) | (1u << MMIO_LAYER_MACHINE);
+    MMIOPLUGINDESC d = {
+        .pszPath = path,
+        .pszName = chk->name ? chk->name : "",
+        .pszVersion = chk->version ? chk->version : "",
+        .pszDescription = chk->description ? chk->description : "",
+        .pszLicense = chk->license ? chk->license : "",
+        .pFourccs = chk->fourccs ? chk->fourccs : none,
+        .uState = state,
+        .pszReason = why ? why : "",
+        .fSystemWide = (layers & states) != 0,
+        .uKind = kind,
+        .pszSymbol = symbol ? symbol : "",
+        .fLayers = layers,
+    };
+    return d;
+}
 
 struct shown {
     struct mmio_plugin *p;
@@ -152,52 +180,41 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
         return MMSYSERR_INVALPARAM;
     if (!mmio_in_checker())
         mmio_host_ensure_listed();
-    pthread_mutex_lock(&host.lock);
-    size_t n = host.n;
+    pthread_mutex_lock(&plugin_host.lock);
+    size_t n = plugin_host.n;
     struct shown *list = mmio_sys_calloc(n ? n : 1, sizeof *list);
     if (!list) {
-        pthread_mutex_unlock(&host.lock);
+        pthread_mutex_unlock(&plugin_host.lock);
         return MMSYSERR_NOMEM;
     }
+    int copied = 1;
     for (size_t i = 0; i < n; i++) {
         const char *why;
-        list[i].p = host.list[i];
-        list[i].state = mmio_plugin_shown_state(host.list[i], &why);
+        list[i].p = plugin_host.list[i];
+        list[i].state = mmio_plugin_shown_state(plugin_host.list[i], &why);
         list[i].why = mmio_sys_strdup(why);
-        list[i].layers = host.list[i]->layers;
-        host.list[i]->refs++;
+        copied = copied && list[i].why;
+        list[i].layers = plugin_host.list[i]->layers;
+        plugin_host.list[i]->refs++;
     }
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     /* callbacks without the lock; what they read is immutable or copied */
-    int go = 1;
-    for (size_t i = 0; i < n; i++) {
+    int go = copied; /* a reason lost to memory: no walk, not a wrong one */
+    for (size_t i = 0; go && i < n; i++) {
         const struct mmio_plugin *p = list[i].p;
-        static const FOURCC none[1] = {0};
-        MMIOPLUGINDESC d = {
-            p->path,
-            p->chk.name ? p->chk.name : "",
-            p->chk.version ? p->chk.version : "",
-            p->chk.description ? p->chk.description : "",
-            p->chk.license ? p->chk.license : "",
-            p->chk.fourccs ? p->chk.fourccs : none,
-            list[i].state,
-            list[i].why ? list[i].why : "",
-            (list[i].layers &
-             ((1u << MMIO_LAYER_USER) | (1u << MMIO_LAYER_MACHINE))) != 0,
-            (UINT)p->kind,
-            p->symbol ? p->symbol : "",
-            list[i].layers};
-        if (go && !cb(&d, ctx))
-            go = 0;
+        MMIOPLUGINDESC d =
+            describe(p->path, &p->chk, list[i].state, list[i].why,
+                     list[i].layers, (UINT)p->kind, p->symbol);
+        go = cb(&d, ctx) != FALSE;
     }
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     for (size_t i = 0; i < n; i++)
         mmio_plugin_unref_locked(list[i].p);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     for (size_t i = 0; i < n; i++)
         free(list[i].why);
     free(list);
-    return MMSYSERR_NOERROR;
+    return copied ? MMSYSERR_NOERROR : MMSYSERR_NOMEM;
 }
 
 /* ---- installs into the registry states ------------------------------------
@@ -217,35 +234,30 @@ MMRESULT mmioExtCheckPlugin(LPCSTR pszPath, MMIOENUMPLUGINS *cb, void *ctx)
     if (mmio_trust_file(real, NULL, 0, NULL, NULL, why, sizeof why) != 0) {
         mmio_check_set(&chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
     } else {
-        pthread_mutex_lock(&host.lock);
+        pthread_mutex_lock(&plugin_host.lock);
         mmio_host_load_config();
-        int timeout = host.cfg.scan_timeout_ms;
-        pthread_mutex_unlock(&host.lock);
+        int timeout = plugin_host.cfg.scan_timeout_ms;
+        pthread_mutex_unlock(&plugin_host.lock);
         mmio_check_run(real, NULL, timeout, &chk);
     }
-    static const FOURCC none[1] = {0};
-    MMIOPLUGINDESC d = {real,
-                        chk.name ? chk.name : "",
-                        chk.version ? chk.version : "",
-                        chk.description ? chk.description : "",
-                        chk.license ? chk.license : "",
-                        chk.fourccs ? chk.fourccs : none,
-                        chk.state,
-                        chk.reason ? chk.reason : "",
-                        FALSE,
-                        MMIO_KIND_PLUGIN,
-                        "",
-                        0};
+    MMIOPLUGINDESC d =
+        describe(real, &chk, chk.state, chk.reason, 0, MMIO_KIND_PLUGIN, NULL);
     cb(&d, ctx); /* no lock held: the callback may do anything */
     mmio_check_free(&chk);
     return MMSYSERR_NOERROR;
 }
 
-static void say(LPSTR err, UINT cap, const char *fmt, const char *a,
-                const char *b)
+/* Puts the caller's error text (szError, cchError); "" clears it. */
+static void set_error(LPSTR err, UINT cap, const char *fmt, ...)
+    MMIO_PRINTF(3, 4);
+static void set_error(LPSTR err, UINT cap, const char *fmt, ...)
 {
-    if (err && cap)
-        snprintf(err, cap, fmt, a, b);
+    if (!err || !cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
 }
 
 struct plugin_edit {
@@ -306,13 +318,13 @@ static int edit_remove(struct mmio_state *st, void *ctx)
 /* The state file of a layer; NULL (and said) when none is configured. */
 static char *state_file(DWORD flags, LPSTR err, UINT cap)
 {
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     mmio_host_load_config();
     const char *f = mmio_host_state_path_locked(flags & MMIO_INSTALL_MACHINE);
     char *copy = f ? mmio_sys_strdup(f) : NULL;
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     if (!copy)
-        say(err, cap, "no registry state file is configured%s%s", "", "");
+        set_error(err, cap, "no registry state file is configured");
     return copy;
 }
 
@@ -320,38 +332,38 @@ MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
                               UINT cchError)
 {
     char real[4096], why[700];
-    say(szError, cchError, "%s%s", "", "");
+    set_error(szError, cchError, "%s", "");
     if (dwFlags & ~(DWORD)MMIO_INSTALL_MACHINE)
         return MMSYSERR_INVALFLAG;
     if (mmio_in_checker())
         return MMSYSERR_NOTENABLED;
     if (!pszPath || !realpath(pszPath, real)) {
-        say(szError, cchError, "%s: %s", pszPath ? pszPath : "(null)",
-            "no such file");
+        set_error(szError, cchError, "%s: %s", pszPath ? pszPath : "(null)",
+                  "no such file");
         return MMIOERR_FILENOTFOUND;
     }
     if (mmio_trust_file(real, NULL, 0, NULL, NULL, why, sizeof why) != 0) {
-        say(szError, cchError, "%s%s", why, "");
+        set_error(szError, cchError, "%s", why);
         return MMIOERR_ACCESSDENIED;
     }
     char *file = state_file(dwFlags, szError, cchError);
     if (!file)
         return MMIOERR_CANNOTWRITE;
-    pthread_mutex_lock(&host.lock);
-    int timeout = host.cfg.scan_timeout_ms;
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
+    int timeout = plugin_host.cfg.scan_timeout_ms;
+    pthread_mutex_unlock(&plugin_host.lock);
     struct mmio_check chk;
     mmio_check_run(real, NULL, timeout, &chk);
     MMRESULT rc = MMSYSERR_NOERROR;
     if (chk.state != MMIO_PLUGIN_AVAILABLE) {
-        say(szError, cchError, "%s%s", chk.reason ? chk.reason : "not a plugin",
-            "");
+        set_error(szError, cchError, "%s",
+                  chk.reason ? chk.reason : "not a plugin");
         rc = MMIOERR_INVALIDFILE;
     }
     mmio_host_ensure_listed();
-    pthread_mutex_lock(&host.lock);
-    for (size_t i = 0; rc == 0 && i < host.n; i++) {
-        const struct mmio_plugin *p = host.list[i];
+    pthread_mutex_lock(&plugin_host.lock);
+    for (size_t i = 0; rc == 0 && i < plugin_host.n; i++) {
+        const struct mmio_plugin *p = plugin_host.list[i];
         if (p->kind == KIND_PLUGIN && p->chk.name && chk.name &&
             !strcmp(p->chk.name, chk.name) && strcmp(p->path, real) != 0 &&
             p->chk.state == MMIO_PLUGIN_AVAILABLE) {
@@ -359,15 +371,15 @@ MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
             snprintf(msg, sizeof msg,
                      "a plugin named '%s' is already available (%s)", chk.name,
                      p->path);
-            say(szError, cchError, "%s%s", msg, "");
+            set_error(szError, cchError, "%s", msg);
             rc = MMSYSERR_ALLOCATED;
         }
     }
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     if (rc == 0) {
         struct plugin_edit e = {real, chk.name, NULL, 0, 0};
         if (mmio_state_update(file, edit_add, &e, why, sizeof why) < 0) {
-            say(szError, cchError, "%s%s", why, "");
+            set_error(szError, cchError, "%s", why);
             rc = MMIOERR_CANNOTWRITE;
         }
     }
@@ -382,7 +394,7 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
                              UINT cchError)
 {
     char why[700];
-    say(szError, cchError, "%s%s", "", "");
+    set_error(szError, cchError, "%s", "");
     if (!pszName || !*pszName)
         return MMSYSERR_INVALPARAM;
     if (dwFlags & ~(DWORD)MMIO_INSTALL_MACHINE)
@@ -395,9 +407,9 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
     struct plugin_edit e = {NULL, pszName, NULL, 0, 0};
     size_t cap = 0;
     mmio_host_ensure_listed();
-    pthread_mutex_lock(&host.lock);
-    for (size_t i = 0; i < host.n; i++) {
-        const struct mmio_plugin *p = host.list[i];
+    pthread_mutex_lock(&plugin_host.lock);
+    for (size_t i = 0; i < plugin_host.n; i++) {
+        const struct mmio_plugin *p = plugin_host.list[i];
         char *path = NULL;
         if (p->kind == KIND_PLUGIN && p->chk.name &&
             !strcmp(p->chk.name, pszName) &&
@@ -405,15 +417,15 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
             mmio_ptrs_push(&e.also, &e.nalso, &cap, path) != 0)
             free(path);
     }
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     int ed = mmio_state_update(file, edit_remove, &e, why, sizeof why);
     MMRESULT rc = MMSYSERR_NOERROR;
     if (ed < 0) {
-        say(szError, cchError, "%s%s", why, "");
+        set_error(szError, cchError, "%s", why);
         rc = MMIOERR_CANNOTWRITE;
     } else if (!e.removed) {
-        say(szError, cchError, "nothing named '%s' is installed in %s", pszName,
-            file);
+        set_error(szError, cchError, "nothing named '%s' is installed in %s",
+                  pszName, file);
         rc = MMIOERR_FILENOTFOUND;
     }
     for (size_t i = 0; i < e.nalso; i++)

@@ -4,10 +4,10 @@
  * an install context that sends what it installs where the caller wants it
  * (the global registry, or one task).
  *
- * A load is claimed under host.lock (plugin->loading), then runs without
+ * A load is claimed under plugin_host.lock (plugin->loading), then runs without
  * it: dlopen, the plugin's constructors and its install may call any mmio
  * function, load other plugins (contexts nest) or wait for other threads.
- * Others wanting the same plugin wait on host.cond; the thread already
+ * Others wanting the same plugin wait on plugin_host.cond; the thread already
  * loading it (a plugin asking for itself) is answered at once, and so is a
  * thread whose wait would close a cycle (X's install waits for Y, loaded by
  * a thread whose Y install waits for X): each waiting thread is listed with
@@ -29,10 +29,10 @@ struct waiter {
     const struct mmio_plugin *for_plugin;
     struct waiter *next;
 };
-static struct waiter *waiters; /* host.lock */
+static struct waiter *waiters; /* plugin_host.lock */
 
 /* Whether waiting for p would wait, through the chain of loads and waits,
- * for this thread itself.  host.lock held. */
+ * for this thread itself.  plugin_host.lock held. */
 static int wait_closes_cycle_locked(const struct mmio_plugin *p)
 {
     pthread_t self = pthread_self();
@@ -143,7 +143,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         return MMSYSERR_INVALHANDLE;
     uint64_t target = mmio_install_target(&ctx);
 
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     MMRESULT rc = MMSYSERR_NOERROR;
     for (;;) {
         if (has_target(p, target)) {
@@ -159,7 +159,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         }
         struct waiter me = {pthread_self(), p, waiters};
         waiters = &me;
-        pthread_cond_wait(&host.cond, &host.lock);
+        pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
         struct waiter **pw = &waiters;
         while (*pw != &me)
             pw = &(*pw)->next;
@@ -168,7 +168,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     if (rc == 0 && p->chk.state != MMIO_PLUGIN_AVAILABLE)
         rc = MMIOERR_INVALIDFILE; /* never run what the checker refused */
     if (rc != 0) {
-        pthread_mutex_unlock(&host.lock);
+        pthread_mutex_unlock(&plugin_host.lock);
         mmio_install_pop(&ctx);
         return rc;
     }
@@ -176,11 +176,11 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     p->loader = pthread_self();
     if (!p->options && p->kind == KIND_PLUGIN) {
         const struct mmio_plugin_conf *pc =
-            mmio_config_plugin(&host.cfg, p->chk.name);
+            mmio_config_plugin(&plugin_host.cfg, p->chk.name);
         p->options = mmio_sys_strdup(pc && pc->options ? pc->options : "");
     }
     int no_options = p->kind == KIND_PLUGIN && !p->options;
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
 
     if (no_options) {
         rc = MMSYSERR_NOMEM;
@@ -200,15 +200,15 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         mmio_install_undo(&ctx);
     mmio_install_pop(&ctx);
 
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     assert(p->loading && pthread_equal(p->loader, pthread_self()));
     if (rc == 0 && mmio_vec_reserve(&p->targets, &p->captargets,
                                     p->ntargets + 1, sizeof *p->targets) == 0)
         p->targets[p->ntargets++] = target;
     if (rc == MMIOERR_INVALIDFILE && !p->dl)
-        host.stale = 1; /* rebuild the list: the file changed */
+        plugin_host.stale = 1; /* rebuild the list: the file changed */
     p->loading = 0;
-    pthread_cond_broadcast(&host.cond);
-    pthread_mutex_unlock(&host.lock);
+    pthread_cond_broadcast(&plugin_host.cond);
+    pthread_mutex_unlock(&plugin_host.lock);
     return rc;
 }

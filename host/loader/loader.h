@@ -5,14 +5,14 @@
  * The loader sits on the core (core.h) and util (util.h); the core reaches it
  * only through the hooks host/compose.c sets.
  *
- * Locking: one mutex (host.lock) with one condition variable guards the
+ * Locking: one mutex (plugin_host.lock) with one condition variable guards the
  * plugin list and every mutable field of a plugin.  It is never held while
  * plugin code runs (dlopen, constructors, install, procedures), while a user
  * callback runs, or while the loader waits for another process (the checker,
  * a state file lock).  Work that needs any of those first claims what it
- * works on (a refresh: host.refreshing; a load: plugin->loading), drops the
- * lock, and retakes it to publish the result; others wanting the same wait
- * on host.cond.
+ * works on (a refresh: plugin_host.refreshing; a load: plugin->loading), drops
+ * the lock, and retakes it to publish the result; others wanting the same wait
+ * on plugin_host.cond.
  */
 #ifndef MMIO_LOADER_H
 #define MMIO_LOADER_H
@@ -20,6 +20,7 @@
 #include "check_proto.h"
 #include "config.h"
 #include "core.h"
+#include "loader_hooks.h"
 #include "mmio_plugin.h"
 #include "util.h"
 
@@ -91,6 +92,16 @@ int mmio_trust_dir(const char *dir, char *why, size_t whycap);
 int mmio_list_dir(const char *dir, char ***paths, size_t *n);
 
 /* ---- cache.c: the scan cache file ---------------------------------------- */
+/* Whether two (file, procedure symbol) pairs name the same entry; a NULL
+ * symbol (a plugin file) is "". */
+int mmio_same_entry(const char *path, const char *symbol, const char *path2,
+                    const char *symbol2);
+/* The index of the first of n items `is` accepts, trying *hint first (a
+ * list walked in the order it was made hits there nearly always); *hint
+ * moves past it.  n when none. */
+size_t mmio_find_hinted(size_t n, size_t *hint,
+                        int (*is)(size_t i, const void *ctx), const void *ctx);
+
 struct mmio_cache_entry {
     char *path;
     char *symbol; /* NULL: a plugin file */
@@ -156,7 +167,7 @@ struct mmio_plugin {
     FOURCC proc_fcc; /* KIND_PROC: where it was installed */
     struct mmio_key key;
     struct mmio_check chk;
-    /* host.lock */
+    /* plugin_host.lock */
     unsigned refs;    /* the list's reference, and every holder's */
     unsigned layers;  /* 1 << MMIO_LAYER_*: where it was found */
     int disabled;     /* enabled = no */
@@ -188,13 +199,14 @@ struct mmio_host {
     size_t ndirs_seen;
     struct stat state_seen[2]; /* each state file (user, machine) */
 };
-extern struct mmio_host host;
+/* The loader's one plugin host of this process (plugins.c). */
+extern struct mmio_host plugin_host;
 
-/* Loads the configuration once.  host.lock is held on entry and on return
- * but dropped while the file is parsed (it reports through the
+/* Loads the configuration once.  plugin_host.lock is held on entry and on
+ * return but dropped while the file is parsed (it reports through the
  * application's callback), so anything read under the lock before must be
  * read again.  0, or an MMRESULT when it could not be read whole (out of
- * memory, an I/O error): host.cfg is then empty and the next call tries
+ * memory, an I/O error): plugin_host.cfg is then empty and the next call tries
  * again. */
 MMRESULT mmio_host_load_config(void);
 /* Rebuilds the list from the directories, the states and the cache,
@@ -203,7 +215,7 @@ MMRESULT mmio_host_load_config(void);
  * unreadable, memory, no verdict): the old list and cache then stay. */
 MMRESULT mmio_host_refresh(int force);
 /* Whether a state file or plugin directory changed since the list was
- * built (one stat each); host.lock held. */
+ * built (one stat each); plugin_host.lock held. */
 int mmio_host_stale_locked(void);
 /* stat, or a zeroed struct when it fails (compared for staleness). */
 void mmio_stat_or_zero(const char *path, struct stat *st);
@@ -226,9 +238,6 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task);
 /* Makes opts the current plugin options of this thread; returns the old. */
 const char *mmio_options_swap(const char *opts);
 
-/* ---- provide.c: the hooks the core calls ----------------------------------
- */
-UINT mmio_loader_provide(FOURCC fcc);
-void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added);
+/* ---- provide.c: the hooks the core calls (loader_hooks.h) -------------- */
 
 #endif

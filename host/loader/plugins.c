@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct mmio_host host = {
+struct mmio_host plugin_host = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .cond = PTHREAD_COND_INITIALIZER,
 };
@@ -89,22 +89,24 @@ UINT mmio_plugin_shown_state(const struct mmio_plugin *p, const char **why)
 
 const char *mmio_host_state_path_locked(int machine)
 {
-    return machine ? host.cfg.system_state_path : host.cfg.state_path;
+    return machine ? plugin_host.cfg.system_state_path
+                   : plugin_host.cfg.state_path;
 }
 
 MMRESULT mmio_host_load_config(void)
 {
-    while (!host.config_loaded) {
-        unsigned gen = host.config_gen;
+    while (!plugin_host.config_loaded) {
+        unsigned gen = plugin_host.config_gen;
         char *file = NULL;
-        if (host.config_file && !(file = mmio_sys_strdup(host.config_file)))
+        if (plugin_host.config_file &&
+            !(file = mmio_sys_strdup(plugin_host.config_file)))
             return MMSYSERR_NOMEM; /* never the default file instead */
-        pthread_mutex_unlock(&host.lock);
+        pthread_mutex_unlock(&plugin_host.lock);
         struct mmio_config cfg;
         mmio_config_load(file, &cfg);
         free(file);
-        pthread_mutex_lock(&host.lock);
-        if (host.config_loaded || gen != host.config_gen) {
+        pthread_mutex_lock(&plugin_host.lock);
+        if (plugin_host.config_loaded || gen != plugin_host.config_gen) {
             /* someone else was quicker, or it changed */
             mmio_config_free(&cfg);
             continue;
@@ -114,8 +116,8 @@ MMRESULT mmio_host_load_config(void)
             mmio_config_free(&cfg);
             return err == ENOMEM ? MMSYSERR_NOMEM : MMIOERR_CANNOTREAD;
         }
-        host.cfg = cfg;
-        host.config_loaded = 1;
+        plugin_host.cfg = cfg;
+        plugin_host.config_loaded = 1;
     }
     return MMSYSERR_NOERROR;
 }
@@ -139,17 +141,18 @@ void mmio_stat_or_zero(const char *path, struct stat *st)
 
 int mmio_host_stale_locked(void)
 {
-    if (!host.listed || host.stale)
+    if (!plugin_host.listed || plugin_host.stale)
         return 1;
     struct stat st;
     for (int m = 0; m < 2; m++) {
         mmio_stat_or_zero(mmio_host_state_path_locked(m), &st);
-        if (!same_stat(&st, &host.state_seen[m]))
+        if (!same_stat(&st, &plugin_host.state_seen[m]))
             return 1;
     }
-    for (size_t d = 0; d < host.cfg.ndirs && d < host.ndirs_seen; d++) {
-        mmio_stat_or_zero(host.cfg.dirs[d], &st);
-        if (!same_stat(&st, &host.dirs_seen[d]))
+    for (size_t d = 0; d < plugin_host.cfg.ndirs && d < plugin_host.ndirs_seen;
+         d++) {
+        mmio_stat_or_zero(plugin_host.cfg.dirs[d], &st);
+        if (!same_stat(&st, &plugin_host.dirs_seen[d]))
             return 1;
     }
     return 0;

@@ -42,8 +42,8 @@ static LRESULT CALLBACK route_proc(void *ctx, LPSTR info, UINT msg, LPARAM a,
 static struct mmio_plugin *find_provider_locked(FOURCC fcc, int kind,
                                                 const char *name)
 {
-    for (size_t i = 0; i < host.n; i++) {
-        struct mmio_plugin *p = host.list[i];
+    for (size_t i = 0; i < plugin_host.n; i++) {
+        struct mmio_plugin *p = plugin_host.list[i];
         /* what an application loaded for itself is not everyone's */
         if (p->kind != kind || p->chk.state != MMIO_PLUGIN_AVAILABLE ||
             p->disabled || p->shadowed || p->layers == (1u << MMIO_LAYER_APP))
@@ -80,32 +80,32 @@ static UINT load_global(struct mmio_plugin *p, FOURCC fcc)
     if (err) {
         char f[5];
         mmio_fourcc_text(fcc, f);
-        pthread_mutex_lock(&host.lock);
+        pthread_mutex_lock(&plugin_host.lock);
         char *name = mmio_sys_strdup(p->chk.name ? p->chk.name : p->path);
-        pthread_mutex_unlock(&host.lock);
+        pthread_mutex_unlock(&plugin_host.lock);
         char text[128];
         mmioExtErrorText(rc, text, sizeof text);
         mmio_msg("plugin %s, which serves '%s', cannot be loaded now: %s",
                  name ? name : "?", f, text);
         free(name);
     }
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     mmio_plugin_unref_locked(p);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     return err;
 }
 
 static UINT provide_route(const struct mmio_route *rt, const char *options)
 {
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     struct mmio_plugin *p = find_provider_locked(0, KIND_PLUGIN, rt->plugin);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     if (!p)
         return 0;
     MMRESULT rc = mmio_plugin_load(p, 1, NULL);
     UINT err = open_error_of(rc);
     /* still referenced here: its procs were filled by its install */
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     LPMMIOPROC target = NULL;
     for (size_t k = 0;
          (rc == 0 || rc == MMSYSERR_ALLOCATED) && p->procs && p->chk.fourccs[k];
@@ -116,7 +116,7 @@ static UINT provide_route(const struct mmio_route *rt, const char *options)
         }
     char *name = mmio_sys_strdup(p->chk.name ? p->chk.name : "route");
     mmio_plugin_unref_locked(p);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     struct route_ctx *ctx = mmio_sys_calloc(1, sizeof *ctx);
     if (!target || !name || !ctx) {
         free(name);
@@ -152,15 +152,16 @@ UINT mmio_loader_provide(FOURCC fcc)
     if (mmio_in_checker())
         return 0; /* a plugin being checked loads nothing more */
     mmio_host_ensure_listed();
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     struct mmio_plugin *p = find_provider_locked(fcc, KIND_PLUGIN, NULL);
     const struct mmio_route *route = NULL;
     char *options = NULL;
-    for (size_t i = 0; !p && i < host.cfg.nroutes; i++)
-        if (host.cfg.routes[i].fcc == fcc && host.cfg.routes[i].plugin) {
-            route = &host.cfg.routes[i];
+    for (size_t i = 0; !p && i < plugin_host.cfg.nroutes; i++)
+        if (plugin_host.cfg.routes[i].fcc == fcc &&
+            plugin_host.cfg.routes[i].plugin) {
+            route = &plugin_host.cfg.routes[i];
             const struct mmio_plugin_conf *pc =
-                mmio_config_plugin(&host.cfg, route->plugin);
+                mmio_config_plugin(&plugin_host.cfg, route->plugin);
             options = mmio_sys_strdup(route->options      ? route->options
                                       : pc && pc->options ? pc->options
                                                           : "");
@@ -174,7 +175,7 @@ UINT mmio_loader_provide(FOURCC fcc)
     }
     if (!p && !route)
         p = find_provider_locked(fcc, KIND_PROC, NULL);
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     UINT err = 0;
     if (p)
         err = load_global(p, fcc);
@@ -241,11 +242,12 @@ void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added)
         return;
     /* The configuration is read once (it says where the state is); nothing
      * is scanned and no plugin is checked here. */
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     mmio_host_load_config();
-    char *state =
-        host.cfg.state_path ? mmio_sys_strdup(host.cfg.state_path) : NULL;
-    pthread_mutex_unlock(&host.lock);
+    char *state = plugin_host.cfg.state_path
+                      ? mmio_sys_strdup(plugin_host.cfg.state_path)
+                      : NULL;
+    pthread_mutex_unlock(&plugin_host.lock);
     if (!state)
         return;
     struct proc_edit e = {fcc, lib, di.dli_sname, added};

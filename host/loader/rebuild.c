@@ -3,9 +3,9 @@
  * rebuild.c - building the plugin list: the plugin directories, the
  * registry states (the machine's, then the user's) and the scan cache.
  * Unchanged files cost one stat and a cache look-up; changed ones are
- * checked (check.c).  Building runs without host.lock (it waits for
- * checkers); host.refreshing keeps it to one thread at a time, and the new
- * list is swapped in under the lock, keeping what is loaded.
+ * checked (check.c).  Building runs without plugin_host.lock (it waits for
+ * checkers); plugin_host.refreshing keeps it to one thread at a time, and the
+ * new list is swapped in under the lock, keeping what is loaded.
  */
 #define _GNU_SOURCE
 #include "loader.h"
@@ -52,24 +52,28 @@ static int fail(struct build *b, MMRESULT why)
 static int is_entry(const struct mmio_plugin *p, const char *path,
                     const char *symbol)
 {
-    return !strcmp(p->path, path) &&
-           !strcmp(p->symbol ? p->symbol : "", symbol ? symbol : "");
+    return mmio_same_entry(p->path, p->symbol, path, symbol);
 }
 
-/* The entry for path (and symbol) in list; *hint is where to look first
- * (the list is walked in the order it was built). */
+struct wanted {
+    struct mmio_plugin *const *list;
+    const char *path, *symbol;
+};
+
+static int list_entry_is(size_t i, const void *ctx)
+{
+    const struct wanted *w = ctx;
+    return is_entry(w->list[i], w->path, w->symbol);
+}
+
+/* The entry for path (and symbol) in list; *hint is where to look first. */
 static struct mmio_plugin *find_in(struct mmio_plugin **list, size_t n,
                                    const char *path, const char *symbol,
                                    size_t *hint)
 {
-    if (*hint < n && is_entry(list[*hint], path, symbol))
-        return list[(*hint)++];
-    for (size_t i = 0; i < n; i++)
-        if (is_entry(list[i], path, symbol)) {
-            *hint = i + 1;
-            return list[i];
-        }
-    return NULL;
+    struct wanted w = {list, path, symbol};
+    size_t i = mmio_find_hinted(n, hint, list_entry_is, &w);
+    return i < n ? list[i] : NULL;
 }
 
 /* Marks a list entry taken over from the old list (layers' top bit). */
@@ -294,28 +298,29 @@ static char *dup_opt(struct build *b, const char *s)
     return copy;
 }
 
-/* Copies what a rebuild needs; host.lock held. */
+/* Copies what a rebuild needs; plugin_host.lock held. */
 static int start_build(struct build *b, int force)
 {
     memset(b, 0, sizeof *b);
     b->force = force;
-    b->timeout_ms = host.cfg.scan_timeout_ms;
-    b->cache_path = dup_opt(b, host.cfg.cache_path);
-    b->state_path[0] = dup_opt(b, host.cfg.state_path);
-    b->state_path[1] = dup_opt(b, host.cfg.system_state_path);
-    b->dirs =
-        mmio_sys_calloc(host.cfg.ndirs ? host.cfg.ndirs : 1, sizeof *b->dirs);
-    b->old = mmio_sys_calloc(host.n ? host.n : 1, sizeof(struct mmio_plugin *));
+    b->timeout_ms = plugin_host.cfg.scan_timeout_ms;
+    b->cache_path = dup_opt(b, plugin_host.cfg.cache_path);
+    b->state_path[0] = dup_opt(b, plugin_host.cfg.state_path);
+    b->state_path[1] = dup_opt(b, plugin_host.cfg.system_state_path);
+    b->dirs = mmio_sys_calloc(plugin_host.cfg.ndirs ? plugin_host.cfg.ndirs : 1,
+                              sizeof *b->dirs);
+    b->old = mmio_sys_calloc(plugin_host.n ? plugin_host.n : 1,
+                             sizeof(struct mmio_plugin *));
     if (!b->dirs || !b->old)
         return fail(b, MMSYSERR_NOMEM);
-    for (size_t i = 0; i < host.cfg.ndirs; i++)
-        if ((b->dirs[b->ndirs] = dup_opt(b, host.cfg.dirs[i])) != NULL)
+    for (size_t i = 0; i < plugin_host.cfg.ndirs; i++)
+        if ((b->dirs[b->ndirs] = dup_opt(b, plugin_host.cfg.dirs[i])) != NULL)
             b->ndirs++;
     if (b->failed)
         return -1;
-    for (size_t i = 0; i < host.n; i++) {
-        b->old[b->nold++] = host.list[i];
-        host.list[i]->refs++;
+    for (size_t i = 0; i < plugin_host.n; i++) {
+        b->old[b->nold++] = plugin_host.list[i];
+        plugin_host.list[i]->refs++;
     }
     return 0;
 }
@@ -326,17 +331,18 @@ static int nameable(const struct mmio_plugin *p)
            p->chk.state == MMIO_PLUGIN_AVAILABLE;
 }
 
-/* Applies plugins.conf and the first-name-wins rule; host.lock held.  It
+/* Applies plugins.conf and the first-name-wins rule; plugin_host.lock held.  It
  * allocates nothing it needs to decide (the pairwise walk costs less than
  * a millisecond for a thousand plugins), so memory running out can lose a
  * message's text, never a refusal. */
 static void apply_config_locked(void)
 {
-    for (size_t i = 0; i < host.n; i++) {
-        struct mmio_plugin *p = host.list[i];
+    for (size_t i = 0; i < plugin_host.n; i++) {
+        struct mmio_plugin *p = plugin_host.list[i];
         const struct mmio_plugin_conf *pc =
-            p->kind == KIND_PLUGIN ? mmio_config_plugin(&host.cfg, p->chk.name)
-                                   : NULL;
+            p->kind == KIND_PLUGIN
+                ? mmio_config_plugin(&plugin_host.cfg, p->chk.name)
+                : NULL;
         p->disabled = pc && pc->enabled == 0;
         free(p->shadow_why);
         p->shadow_why = NULL;
@@ -345,9 +351,9 @@ static void apply_config_locked(void)
             continue; /* loaded already: it stays what it is */
         const struct mmio_plugin *first = NULL;
         for (size_t j = 0; !first && j < i; j++)
-            if (nameable(host.list[j]) &&
-                strcmp(host.list[j]->chk.name, p->chk.name) == 0)
-                first = host.list[j];
+            if (nameable(plugin_host.list[j]) &&
+                strcmp(plugin_host.list[j]->chk.name, p->chk.name) == 0)
+                first = plugin_host.list[j];
         if (!first)
             continue;
         char why[4400];
@@ -362,8 +368,8 @@ static void finish_build_locked(struct build *b)
 {
     /* Loaded plugins stay (their names label registry entries), and so do
      * those being loaded and those an application asked for. */
-    for (size_t i = 0; i < host.n; i++) {
-        struct mmio_plugin *p = host.list[i];
+    for (size_t i = 0; i < plugin_host.n; i++) {
+        struct mmio_plugin *p = plugin_host.list[i];
         if (!(p->ntargets || p->loading ||
               (p->layers & (1u << MMIO_LAYER_APP))))
             continue;
@@ -380,20 +386,20 @@ static void finish_build_locked(struct build *b)
             b->out[i]->refs++; /* the new list's reference */
         b->out[i]->layers = b->layers[i] & ~REUSED;
     }
-    for (size_t i = 0; i < host.n; i++)
-        mmio_plugin_unref_locked(host.list[i]);
-    free(host.list);
-    host.list = b->out;
-    host.n = host.cap = b->n;
+    for (size_t i = 0; i < plugin_host.n; i++)
+        mmio_plugin_unref_locked(plugin_host.list[i]);
+    free(plugin_host.list);
+    plugin_host.list = b->out;
+    plugin_host.n = plugin_host.cap = b->n;
     b->out = NULL;
     b->n = 0;
     apply_config_locked();
-    free(host.dirs_seen);
-    host.dirs_seen = b->dirs_seen;
-    host.ndirs_seen = b->dirs_seen ? b->ndirs : 0;
+    free(plugin_host.dirs_seen);
+    plugin_host.dirs_seen = b->dirs_seen;
+    plugin_host.ndirs_seen = b->dirs_seen ? b->ndirs : 0;
     b->dirs_seen = NULL;
-    host.state_seen[0] = b->state_seen[0];
-    host.state_seen[1] = b->state_seen[1];
+    plugin_host.state_seen[0] = b->state_seen[0];
+    plugin_host.state_seen[1] = b->state_seen[1];
     for (size_t i = 0; i < b->nold; i++)
         mmio_plugin_unref_locked(b->old[i]);
     b->nold = 0;
@@ -401,17 +407,18 @@ static void finish_build_locked(struct build *b)
 
 MMRESULT mmio_host_refresh(int force)
 {
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     MMRESULT rc = mmio_host_load_config();
     if (rc != MMSYSERR_NOERROR) {
-        pthread_mutex_unlock(&host.lock);
+        pthread_mutex_unlock(&plugin_host.lock);
         return rc;
     }
-    if (host.refreshing) {
-        while (host.refreshing)
-            pthread_cond_wait(&host.cond, &host.lock);
-        if (!force && host.listed) { /* the other thread's list will do */
-            pthread_mutex_unlock(&host.lock);
+    if (plugin_host.refreshing) {
+        while (plugin_host.refreshing)
+            pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
+        if (!force &&
+            plugin_host.listed) { /* the other thread's list will do */
+            pthread_mutex_unlock(&plugin_host.lock);
             return MMSYSERR_NOERROR;
         }
     }
@@ -420,14 +427,14 @@ MMRESULT mmio_host_refresh(int force)
         for (size_t i = 0; i < b.nold; i++)
             mmio_plugin_unref_locked(b.old[i]);
         b.nold = 0;
-        pthread_mutex_unlock(&host.lock);
+        pthread_mutex_unlock(&plugin_host.lock);
         free_build(&b);
         return MMSYSERR_NOMEM;
     }
-    host.refreshing = 1;
-    host.stale = 0;
-    unsigned gen = host.config_gen;
-    pthread_mutex_unlock(&host.lock);
+    plugin_host.refreshing = 1;
+    plugin_host.stale = 0;
+    unsigned gen = plugin_host.config_gen;
+    pthread_mutex_unlock(&plugin_host.lock);
 
     mmio_cache_read(b.cache_path, &b.cache);
     b.fresh.frozen = b.cache.frozen;
@@ -438,21 +445,21 @@ MMRESULT mmio_host_refresh(int force)
     if (!b.failed && (b.checked || b.fresh.n != b.cache.n))
         mmio_cache_write(b.cache_path, &b.fresh);
 
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     if (b.failed)
-        host.stale = 1; /* the next look-up tries again */
-    else if (gen == host.config_gen) {
+        plugin_host.stale = 1; /* the next look-up tries again */
+    else if (gen == plugin_host.config_gen) {
         finish_build_locked(&b);
-        host.listed = 1;
+        plugin_host.listed = 1;
     }
     for (size_t i = 0; i < b.n; i++) /* not swapped in: failed or overtaken */
         if (!(b.layers[i] & REUSED))
             mmio_plugin_unref_locked(b.out[i]);
     for (size_t i = 0; i < b.nold; i++)
         mmio_plugin_unref_locked(b.old[i]);
-    host.refreshing = 0;
-    pthread_cond_broadcast(&host.cond);
-    pthread_mutex_unlock(&host.lock);
+    plugin_host.refreshing = 0;
+    pthread_cond_broadcast(&plugin_host.cond);
+    pthread_mutex_unlock(&plugin_host.lock);
     rc = b.failed;
     free_build(&b);
     return rc;
@@ -460,10 +467,10 @@ MMRESULT mmio_host_refresh(int force)
 
 void mmio_host_ensure_listed(void)
 {
-    pthread_mutex_lock(&host.lock);
+    pthread_mutex_lock(&plugin_host.lock);
     mmio_host_load_config();
     int need = mmio_host_stale_locked();
-    pthread_mutex_unlock(&host.lock);
+    pthread_mutex_unlock(&plugin_host.lock);
     if (need)
         mmio_host_refresh(0);
 }

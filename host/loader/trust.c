@@ -23,8 +23,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int say(char *why, size_t cap, const char *fmt, const char *path,
-               const struct stat *st)
+/* A refusal: why = fmt with the path and the owner and mode of st (if
+ * given) in its two %s; -1 for the caller to return. */
+static int refusal(char *why, size_t cap, const char *fmt, const char *path,
+                   const struct stat *st)
 {
     char detail[160] = "";
     if (st)
@@ -39,17 +41,17 @@ static int check_one(const char *path, const struct stat *st, int leaf_dir,
                      char *why, size_t cap)
 {
     if (!mmio_owner_ok(st))
-        return say(why, cap, "%s is owned by another user%s; refused", path,
-                   st);
+        return refusal(why, cap, "%s is owned by another user%s; refused", path,
+                       st);
     if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
         return 0;
     if (S_ISDIR(st->st_mode) && !leaf_dir && (st->st_mode & S_ISVTX))
         return 0; /* like /tmp: others cannot replace what is yours */
-    return say(why, cap,
-               (st->st_mode & S_IWOTH)
-                   ? "%s is writable by everyone%s; refused"
-                   : "%s is writable by its group%s; refused",
-               path, st);
+    return refusal(why, cap,
+                   (st->st_mode & S_IWOTH)
+                       ? "%s is writable by everyone%s; refused"
+                       : "%s is writable by its group%s; refused",
+                   path, st);
 }
 
 /* Every directory above the canonical path `real`. */
@@ -67,7 +69,7 @@ static int check_parents(const char *real, char *why, size_t cap)
             *slash = '\0';
         struct stat st;
         if (stat(dir, &st) != 0)
-            return say(why, cap, "%s: cannot stat%s", dir, NULL);
+            return refusal(why, cap, "%s: cannot stat%s", dir, NULL);
         if (check_one(dir, &st, 0, why, cap) != 0)
             return -1;
         if (slash == dir)
@@ -81,10 +83,11 @@ static int check_link(const char *path, char *why, size_t cap)
 {
     struct stat lst;
     if (lstat(path, &lst) != 0)
-        return say(why, cap, "%s: no such file%s", path, NULL);
+        return refusal(why, cap, "%s: no such file%s", path, NULL);
     if (S_ISLNK(lst.st_mode) && !mmio_owner_ok(&lst))
-        return say(why, cap, "%s is a symlink owned by another user%s; refused",
-                   path, &lst);
+        return refusal(why, cap,
+                       "%s is a symlink owned by another user%s; refused", path,
+                       &lst);
     return 0;
 }
 
@@ -104,23 +107,23 @@ int mmio_trust_file(const char *path, char *real, size_t realcap,
     char resolved[PATH_MAX];
     struct stat st;
     if (lstat(path, &st) != 0)
-        return say(why, whycap, "%s: no such file%s", path, NULL);
+        return refusal(why, whycap, "%s: no such file%s", path, NULL);
     if (S_ISLNK(st.st_mode) && !mmio_owner_ok(&st))
-        return say(why, whycap,
-                   "%s is a symlink owned by another user%s; refused", path,
-                   &st);
+        return refusal(why, whycap,
+                       "%s is a symlink owned by another user%s; refused", path,
+                       &st);
     int known_dir = memo && !S_ISLNK(st.st_mode) && in_dir(path, memo->dir);
     if (known_dir) { /* a canonical directory, a plain file: canonical */
         snprintf(resolved, sizeof resolved, "%s", path);
     } else {
         if (!realpath(path, resolved))
-            return say(why, whycap, "%s: cannot resolve%s", path, NULL);
+            return refusal(why, whycap, "%s: cannot resolve%s", path, NULL);
         if (stat(resolved, &st) != 0)
-            return say(why, whycap, "%s: cannot stat%s", resolved, NULL);
+            return refusal(why, whycap, "%s: cannot stat%s", resolved, NULL);
     }
     if (!S_ISREG(st.st_mode))
-        return say(why, whycap, "%s is not a regular file%s; refused", resolved,
-                   NULL);
+        return refusal(why, whycap, "%s is not a regular file%s; refused",
+                       resolved, NULL);
     if (check_one(resolved, &st, 0, why, whycap) != 0)
         return -1;
     if (!(memo && in_dir(resolved, memo->dir))) {
@@ -133,7 +136,7 @@ int mmio_trust_file(const char *path, char *real, size_t realcap,
         }
     }
     if (real && snprintf(real, realcap, "%s", resolved) >= (int)realcap)
-        return say(why, whycap, "%s: path too long%s", resolved, NULL);
+        return refusal(why, whycap, "%s: path too long%s", resolved, NULL);
     if (out)
         *out = st;
     return 0;
@@ -150,9 +153,9 @@ int mmio_trust_dir(const char *dir, char *why, size_t whycap)
     if (!realpath(dir, resolved))
         return errno == ENOENT
                    ? 1
-                   : say(why, whycap, "%s: cannot resolve%s", dir, NULL);
+                   : refusal(why, whycap, "%s: cannot resolve%s", dir, NULL);
     if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode))
-        return say(why, whycap, "%s is not a directory%s", resolved, NULL);
+        return refusal(why, whycap, "%s is not a directory%s", resolved, NULL);
     if (check_one(resolved, &st, 1, why, whycap) != 0 ||
         check_parents(resolved, why, whycap) != 0)
         return -1;

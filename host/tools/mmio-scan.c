@@ -2,7 +2,7 @@
 /*
  * mmio-scan - the checker: loads one plugin (or one global procedure) in a
  * process of its own, so a plugin that crashes, hangs or exits while loading
- * cannot take a program down.  Its protocol is in loader/check_proto.h.
+ * cannot take a program down.  Its protocol is in protocol/check_proto.h.
  *
  * Before loading anything it closes every descriptor it inherited but 0-2
  * and the verdict descriptor, reads its nonce, and (with --lib) loads the
@@ -12,7 +12,7 @@
  * MMIO_IN_CHECKER (set by the caller) keeps libmmio's plugin host off.
  */
 #define _GNU_SOURCE
-#include "../loader/check_proto.h"
+#include "check_proto.h"
 #include "mmio_plugin.h"
 
 #include <dirent.h>

@@ -238,38 +238,32 @@ int cmd_info(const char *which)
     return EXIT_OK;
 }
 
-int cmd_install(const char *path)
+/* install and remove: one registry state edit, then what was done. */
+static int edit_layer(const char *what, const char *done, const char *target,
+                      MMRESULT (*edit)(LPCSTR, DWORD, LPSTR, UINT))
 {
     char err[1024];
-    if (mmioExtInstallPlugin(path, opt.machine ? MMIO_INSTALL_MACHINE : 0, err,
-                             sizeof err) != MMSYSERR_NOERROR) {
-        fprintf(stderr, "mmiohost: cannot install %s: %s\n", path, err);
+    DWORD layer = opt.machine ? MMIO_INSTALL_MACHINE : 0;
+    if (edit(target, layer, err, sizeof err) != MMSYSERR_NOERROR) {
+        fprintf(stderr, "mmiohost: cannot %s %s: %s\n", what, target, err);
         return EXIT_FAIL;
     }
     if (opt.json) {
-        printf("{\"installed\": ");
-        json_str(path);
-        printf(", \"layer\": \"%s\"}\n", opt.machine ? "machine" : "user");
+        printf("{\"%s\": ", done);
+        json_str(target);
+        printf(", \"layer\": \"%s\"}\n", layer ? "machine" : "user");
     } else {
-        printf("installed %s\n", path);
+        printf("%s %s\n", done, target);
     }
     return EXIT_OK;
 }
 
+int cmd_install(const char *path)
+{
+    return edit_layer("install", "installed", path, mmioExtInstallPlugin);
+}
+
 int cmd_remove(const char *name)
 {
-    char err[1024];
-    if (mmioExtRemovePlugin(name, opt.machine ? MMIO_INSTALL_MACHINE : 0, err,
-                            sizeof err) != MMSYSERR_NOERROR) {
-        fprintf(stderr, "mmiohost: cannot remove %s: %s\n", name, err);
-        return EXIT_FAIL;
-    }
-    if (opt.json) {
-        printf("{\"removed\": ");
-        json_str(name);
-        printf(", \"layer\": \"%s\"}\n", opt.machine ? "machine" : "user");
-    } else {
-        printf("removed %s\n", name);
-    }
-    return EXIT_OK;
+    return edit_layer("remove", "removed", name, mmioExtRemovePlugin);
 }

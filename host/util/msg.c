@@ -2,7 +2,8 @@
 /*
  * msg.c - the library's messages (configuration errors, refused files,
  * unknown file versions, lock time-outs) go to one place: the application's
- * callback when it set one (mmioExtSetMessageCallback), else stderr.
+ * callback when it set one (mmioExtSetMessageCallback, in core/errors.c),
+ * else stderr.
  */
 #include "util.h"
 
@@ -14,13 +15,12 @@ static pthread_mutex_t msg_lock = PTHREAD_MUTEX_INITIALIZER;
 static MMIOMESSAGEPROC *msg_cb;
 static void *msg_ctx;
 
-MMRESULT mmioExtSetMessageCallback(MMIOMESSAGEPROC *cb, void *ctx)
+void mmio_msg_set_sink(MMIOMESSAGEPROC *cb, void *ctx)
 {
     pthread_mutex_lock(&msg_lock);
     msg_cb = cb;
     msg_ctx = ctx;
     pthread_mutex_unlock(&msg_lock);
-    return MMSYSERR_NOERROR;
 }
 
 void mmio_msg(const char *fmt, ...)

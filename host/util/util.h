@@ -63,8 +63,11 @@ char *mmio_strdup_opt(const char *s, int *failed);
 int mmio_errno_transient(int err);
 
 /* ---- msg.c: every message the library has for a person ---------------- */
-/* Goes to the callback set with mmioExtSetMessageCallback, else stderr. */
+/* Goes to the sink set with mmio_msg_set_sink, else stderr. */
 void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);
+/* Where messages go from now on (NULL: stderr); the callback runs without
+ * any lock held. */
+void mmio_msg_set_sink(MMIOMESSAGEPROC *cb, void *ctx);
 /* A FOURCC as a person reads it ("ZIP "): printable bytes as they are,
  * others as '?'. */
 void mmio_fourcc_text(FOURCC fcc, char out[5]);

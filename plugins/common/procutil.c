@@ -91,6 +91,24 @@ LRESULT plug_exist_or_delete(const char *file, DWORD flags)
     return ok ? 0 : plug_errno_result(errno);
 }
 
+int plug_open_start(const MMIOINFO *mi, const char *name, char **file,
+                    LRESULT *rc)
+{
+    DWORD fl = mi->dwFlags;
+    *file = plug_file_of(name);
+    if (!*file || !**file)
+        *rc = *file ? MMIOERR_INVALIDFILE : MMIOERR_OUTOFMEMORY;
+    else if (fl & (MMIO_EXIST | MMIO_DELETE))
+        *rc = plug_exist_or_delete(*file, fl);
+    else if ((fl & MMIO_RWMODE) == MMIO_READWRITE)
+        *rc = MMSYSERR_NOTSUPPORTED; /* decoded and encoded: one way only */
+    else
+        return 1;
+    free(*file);
+    *file = NULL;
+    return 0;
+}
+
 long plug_pread(int fd, void *buf, size_t n, int64_t at)
 {
     ssize_t r;

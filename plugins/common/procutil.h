@@ -31,6 +31,14 @@ MMRESULT plug_errno_result(int err);
  * file: 0 or an MMIOERR_ code. */
 LRESULT plug_exist_or_delete(const char *file, DWORD flags);
 
+/* The start of MMIOM_OPEN for a procedure whose files are read or written,
+ * never both: 1 with the file the name names in *file (malloc'd) to go
+ * on, or 0 with the answer in *rc and *file NULL: MMIO_EXIST / MMIO_DELETE
+ * done, a name without a file (MMIOERR_INVALIDFILE), MMIO_READWRITE
+ * (MMSYSERR_NOTSUPPORTED), no memory. */
+int plug_open_start(const MMIOINFO *mi, const char *name, char **file,
+                    LRESULT *rc);
+
 /* pread, retried after a signal: the count, 0 at the end, -1 (errno). */
 long plug_pread(int fd, void *buf, size_t n, int64_t at);
 /* Writes all n bytes at offset at (or, when at < 0, at the file's

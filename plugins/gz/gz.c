@@ -76,22 +76,11 @@ static long read_at(void *ctx, unsigned char *buf, long n, int64_t at)
 
 static LRESULT gz_open(MMIOINFO *mi, const char *name)
 {
-    char *file = plug_file_of(name);
-    if (!file || !*file) {
-        free(file);
-        return MMIOERR_INVALIDFILE;
-    }
-    DWORD fl = mi->dwFlags, rw = fl & MMIO_RWMODE;
+    char *file;
     LRESULT rc = 0;
-    if (fl & (MMIO_EXIST | MMIO_DELETE)) {
-        rc = plug_exist_or_delete(file, fl);
-        free(file);
+    if (!plug_open_start(mi, name, &file, &rc))
         return rc;
-    }
-    if (rw == MMIO_READWRITE) {
-        free(file);
-        return MMSYSERR_NOTSUPPORTED; /* a gzip stream is read or written */
-    }
+    DWORD rw = mi->dwFlags & MMIO_RWMODE;
     struct gz *g = calloc(1, sizeof *g);
     if (!g) {
         free(file);

@@ -11,6 +11,8 @@
 #define _GNU_SOURCE
 #include "sndfile_plugin.h"
 
+#include "procutil.h"
+
 #include <errno.h>
 #include <sndfile.h>
 #include <stdlib.h>
@@ -83,7 +85,7 @@ MMRESULT sreader_open(const char *path, sreader **out)
     *out = NULL;
     struct stat st;
     if (stat(path, &st) != 0)
-        return errno == ENOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTOPEN;
+        return plug_errno_result(errno);
     if (!S_ISREG(st.st_mode))
         return MMIOERR_CANNOTOPEN;
     sreader *r = calloc(1, sizeof *r);

@@ -89,20 +89,15 @@ static int major_for(const char *file)
 
 static LRESULT sound_open(MMIOINFO *mi, const char *name)
 {
-    char *file = plug_file_of(name);
-    if (!file || !*file) {
-        free(file);
-        return MMIOERR_INVALIDFILE;
-    }
+    char *file;
+    LRESULT answer = 0;
+    if (!plug_open_start(mi, name, &file, &answer))
+        return answer;
     DWORD fl = mi->dwFlags, rw = fl & MMIO_RWMODE;
     MMRESULT rc = 0;
     struct sound *s = NULL;
     int major = major_for(file);
-    if (fl & (MMIO_EXIST | MMIO_DELETE))
-        rc = (MMRESULT)plug_exist_or_delete(file, fl);
-    else if (rw == MMIO_READWRITE)
-        rc = MMSYSERR_NOTSUPPORTED; /* decoded and encoded: one way only */
-    else if (!(s = calloc(1, sizeof *s)))
+    if (!(s = calloc(1, sizeof *s)))
         rc = MMIOERR_OUTOFMEMORY;
     else if (rw == MMIO_READ)
         rc = (fl & MMIO_CREATE) ? MMIOERR_ACCESSDENIED

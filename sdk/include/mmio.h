@@ -324,7 +324,8 @@ typedef struct MMIOPROCDESC {
     UINT cOpen;       /* files open through it */
 } MMIOPROCDESC;
 
-#define MMIO_PLUGIN_UNSCANNED 0
+/* 0 is never a state: every listed file has been checked (the value is
+ * kept free so that a zeroed MMIOPLUGINDESC says nothing). */
 #define MMIO_PLUGIN_AVAILABLE 1 /* checked, not loaded yet */
 #define MMIO_PLUGIN_LOADED 2
 #define MMIO_PLUGIN_BROKEN 3   /* crashed, hung or exited while checked */
