@@ -244,6 +244,42 @@ START_TEST(configuration_is_whole_or_refused_after_every_fault)
 }
 END_TEST
 
+/* The configuration cannot be read when a container is first opened for
+ * writing: the open fails; it never falls back to the DOS procedure, which
+ * would make a plain file of the container's name. */
+START_TEST(unreadable_configuration_never_falls_back_to_dos)
+{
+    use_bundled_plugins();
+    mmioExtSetMessageCallback(quiet, NULL);
+    char cfg[700], name[700], plain[700];
+    snprintf(cfg, sizeof cfg, "%s", tu_path("bundled.conf"));
+    snprintf(plain, sizeof plain, "%s", tu_path("w.zip+x.txt"));
+    snprintf(name, sizeof name, "%s", plain);
+    const char *kinds_of_failure[] = {"open:1", "read:1", "malloc:1+"};
+    for (size_t k = 0; k < 3; k++) {
+        ck_assert_uint_eq(mmioExtConfigure(cfg), 0); /* read afresh */
+        ck_assert_int_eq(mmio_fault_arm(kinds_of_failure[k]), 0);
+        MMIOINFO info = {0};
+        HMMIO h = mmioOpen(name, &info, MMIO_CREATE | MMIO_WRITE);
+        long fired = mmio_fault_fired();
+        mmio_fault_arm(NULL);
+        ck_assert_int_gt(fired, 0);
+        ck_assert_msg(h == NULL, "%s: opened", kinds_of_failure[k]);
+        ck_assert_uint_ne(info.wErrorRet, 0);
+        ck_assert_msg(access(plain, F_OK) != 0, "%s: made a plain file",
+                      kinds_of_failure[k]);
+    }
+    /* once it reads, the archive is made */
+    ck_assert_uint_eq(mmioExtConfigure(cfg), 0);
+    HMMIO h = mmioOpen(name, NULL, MMIO_CREATE | MMIO_WRITE);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(mmioWrite(h, "x", 1), 1);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(
+        tu_shell("unzip -p '%s' x.txt | grep -qx x", tu_path("w.zip")), 0);
+}
+END_TEST
+
 START_TEST(seam_counts_and_fails_what_it_is_told)
 {
     ck_assert_int_eq(mmio_fault_arm("nosuch:1"), -1);
@@ -295,6 +331,7 @@ Suite *suite_faults(void)
     tcase_add_test(tc, state_file_is_whole_after_every_fault);
     tcase_add_test(tc, cache_and_list_are_whole_after_every_fault);
     tcase_add_test(tc, configuration_is_whole_or_refused_after_every_fault);
+    tcase_add_test(tc, unreadable_configuration_never_falls_back_to_dos);
 #endif
     suite_add_tcase(s, tc);
     return s;

@@ -19,8 +19,10 @@ struct choice {
     unsigned wide; /* 0, or the WCHAR size the procedure takes names in */
 };
 
-/* SPEC "Choosing the I/O procedure": the caller's procedure, else the
- * caller's FOURCC, else the name's extension, else the built-in DOS. */
+/* Which procedure opens a file, in the order Windows tries them: the
+ * caller's pIOProc, else the procedure installed for the caller's
+ * fccIOProc, else the one for the extension before the name's last '+',
+ * else the built-in DOS procedure. */
 static UINT choose_proc(const char *name, const MMIOINFO *in, struct choice *c,
                         unsigned caller_wide)
 {

@@ -20,6 +20,7 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,25 @@ struct mmio_task {
 };
 
 static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Who holds reg_lock (a thread-local's address, 0: nobody), so functions
+ * that need it held can assert it. */
+static _Atomic uintptr_t reg_holder;
+static _Thread_local char reg_me;
+#define ASSERT_REG_LOCKED()                                                    \
+    assert(atomic_load(&reg_holder) == (uintptr_t)&reg_me)
+
+static void reg_lock_take(void)
+{
+    pthread_mutex_lock(&reg_lock);
+    atomic_store(&reg_holder, (uintptr_t)&reg_me);
+}
+
+static void reg_lock_drop(void)
+{
+    ASSERT_REG_LOCKED();
+    atomic_store(&reg_holder, 0);
+    pthread_mutex_unlock(&reg_lock);
+}
 static struct registry global_reg;
 static struct mmio_task default_task = {.serial = 1};
 static struct mmio_task *tasks = &default_task; /* every live task */
@@ -73,6 +93,7 @@ static struct interned *interned; /* reg_lock */
 
 static const char *intern_locked(const char *s)
 {
+    ASSERT_REG_LOCKED();
     for (struct interned *i = interned; i; i = i->next)
         if (!strcmp(i->text, s))
             return i->text;
@@ -130,6 +151,7 @@ static HTASK handle_of(const struct mmio_task *t)
 /* The live task with this serial (never the default one); reg_lock held. */
 static struct mmio_task *task_by_serial(uint64_t serial)
 {
+    ASSERT_REG_LOCKED();
     for (struct mmio_task *i = tasks; serial && i; i = i->next)
         if (i->serial == serial && i != &default_task)
             return i;
@@ -140,6 +162,7 @@ static struct mmio_task *task_by_serial(uint64_t serial)
  * unknown or destroyed one.  reg_lock held. */
 static struct mmio_task *task_of(HTASK htask)
 {
+    ASSERT_REG_LOCKED();
     uint64_t serial = htask ? (uint64_t)(uintptr_t)htask : current_serial;
     if (!serial)
         return &default_task;
@@ -152,6 +175,7 @@ static struct mmio_task *task_of(HTASK htask)
 static struct mmio_reg_entry **find_slot(struct registry *r, FOURCC fcc,
                                          LPMMIOPROC proc)
 {
+    ASSERT_REG_LOCKED();
     struct mmio_reg_entry **pp = &r->bucket[bucket_of(fcc)];
     for (; *pp; pp = &(*pp)->next)
         if ((*pp)->fcc == fcc && (!proc || (*pp)->proc == proc))
@@ -176,13 +200,13 @@ static struct mmio_reg_entry *lookup_or_load(FOURCC fcc, HTASK htask,
     *why = 0;
     pthread_once(&builtins_once, add_builtins);
     for (int attempt = 0; attempt < 2; attempt++) {
-        pthread_mutex_lock(&reg_lock);
+        reg_lock_take();
         struct mmio_task *t = task_of(htask);
         *bad_task = (t == NULL);
         e = t ? lookup(fcc, t) : NULL;
         if (e && pin && !e->builtin)
             e->users++;
-        pthread_mutex_unlock(&reg_lock);
+        reg_lock_drop();
         if (e || *bad_task || attempt == 1)
             break;
         /* Look again even when this call loaded nothing: another thread
@@ -209,9 +233,9 @@ LPMMIOPROC mmio_registry_acquire(FOURCC fcc, HTASK task,
 
 int mmio_task_valid(HTASK htask)
 {
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     int ok = task_of(htask) != NULL;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     return ok;
 }
 
@@ -219,11 +243,11 @@ void mmio_registry_release(struct mmio_reg_entry *pin)
 {
     if (!pin)
         return;
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     assert(pin->users > 0);
     pin->users--;
     int last = pin->detached && pin->users == 0;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     if (last)
         free(pin); /* withdrawn while this file had it open */
 }
@@ -231,6 +255,7 @@ void mmio_registry_release(struct mmio_reg_entry *pin)
 /* The task a context targets, if it still lives; reg_lock held. */
 static struct mmio_task *ctx_task(const struct mmio_install_ctx *c)
 {
+    ASSERT_REG_LOCKED();
     return c->task_serial == default_task.serial
                ? &default_task
                : task_by_serial(c->task_serial);
@@ -239,16 +264,16 @@ static struct mmio_task *ctx_task(const struct mmio_install_ctx *c)
 MMRESULT mmio_install_push(struct mmio_install_ctx *c)
 {
     pthread_once(&builtins_once, add_builtins);
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     struct mmio_task *t = c->global ? NULL : task_of(c->task);
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     if (!c->global && !t)
         return MMSYSERR_INVALHANDLE;
     c->task_serial = t ? t->serial : 0;
     c->task_gone = 0;
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     c->id = ++next_install_id;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     c->outer = install_top;
     install_top = c;
     return MMSYSERR_NOERROR;
@@ -265,6 +290,7 @@ void mmio_install_pop(struct mmio_install_ctx *c)
 /* Unlinks every entry of r that came from install context id. */
 static void undo_in_locked(struct registry *r, uint64_t id)
 {
+    ASSERT_REG_LOCKED();
     for (unsigned b = 0; b < BUCKETS; b++) {
         struct mmio_reg_entry **pp = &r->bucket[b];
         while (*pp) {
@@ -284,21 +310,21 @@ static void undo_in_locked(struct registry *r, uint64_t id)
 
 void mmio_install_undo(struct mmio_install_ctx *c)
 {
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     undo_in_locked(&global_reg, c->id);
     struct mmio_task *t = c->global ? NULL : ctx_task(c);
     if (t)
         undo_in_locked(&t->local, c->id);
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
 }
 
 int mmio_install_target_alive(const struct mmio_install_ctx *c)
 {
     if (c->global)
         return 1;
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     int alive = ctx_task(c) != NULL;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     return alive;
 }
 
@@ -320,10 +346,10 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
     e->fcc = fcc;
     e->proc = proc;
     e->install_id = c ? c->id : 0;
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     e->source = intern_locked(c && c->source ? c->source : "application");
     if (!e->source) {
-        pthread_mutex_unlock(&reg_lock);
+        reg_lock_drop();
         free(e);
         return NULL;
     }
@@ -331,7 +357,7 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
     if (!(flags & MMIO_GLOBALPROC) && !(c && c->global)) {
         e->task = c ? ctx_task(c) : task_of(NULL);
         if (!e->task) { /* the task was destroyed while its plugin loaded */
-            pthread_mutex_unlock(&reg_lock);
+            reg_lock_drop();
             free(e);
             if (c)
                 c->task_gone = 1;
@@ -341,7 +367,7 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
     }
     e->next = r->bucket[bucket_of(fcc)];
     r->bucket[bucket_of(fcc)] = e;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     if (c && c->seen)
         c->seen(c->seen_ctx, fcc, proc);
     /* Only an application's own global install is shared with other
@@ -354,7 +380,7 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
 static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
 {
     LPMMIOPROC removed = NULL;
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     struct mmio_task *t = task_of(NULL);
     struct mmio_reg_entry **pp = t ? find_slot(&t->local, fcc, proc) : NULL;
     if (!pp)
@@ -366,7 +392,7 @@ static LPMMIOPROC remove_newest(FOURCC fcc, LPMMIOPROC proc, DWORD flags)
         removed = e->proc;
         free(e);
     }
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     if (removed && was_global && (flags & MMIO_GLOBALPROC) && hooks &&
         hooks->global_changed)
         hooks->global_changed(fcc, removed, 0);
@@ -418,33 +444,33 @@ HTASK mmioExtTaskCreate(void)
     struct mmio_task *t = mmio_sys_calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     t->serial = ++next_serial;
     t->next = tasks;
     tasks = t;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     return handle_of(t);
 }
 
 MMRESULT mmioExtTaskDestroy(HTASK htask)
 {
-    pthread_mutex_lock(&reg_lock);
+    reg_lock_take();
     struct mmio_task **pt = &tasks;
     while (*pt && (handle_of(*pt) != htask || *pt == &default_task))
         pt = &(*pt)->next;
     if (!htask || !*pt || *pt == &default_task) {
-        pthread_mutex_unlock(&reg_lock);
+        reg_lock_drop();
         return MMSYSERR_INVALHANDLE;
     }
     struct mmio_task *t = *pt;
     for (unsigned b = 0; b < BUCKETS; b++)
         for (struct mmio_reg_entry *e = t->local.bucket[b]; e; e = e->next)
             if (e->users) {
-                pthread_mutex_unlock(&reg_lock);
+                reg_lock_drop();
                 return MMSYSERR_ALLOCATED;
             }
     *pt = t->next;
-    pthread_mutex_unlock(&reg_lock);
+    reg_lock_drop();
     for (unsigned b = 0; b < BUCKETS; b++) {
         struct mmio_reg_entry *e = t->local.bucket[b];
         while (e) {
@@ -505,12 +531,12 @@ MMRESULT mmioExtEnumProcs(MMIOENUMPROCS *cb, void *ctx)
     MMIOPROCDESC *list = NULL;
     size_t n = 0, cap = 0;
     for (;;) { /* count, then copy; callbacks run without the lock */
-        pthread_mutex_lock(&reg_lock);
+        reg_lock_take();
         n = 0;
         for (struct mmio_task *t = tasks; t; t = t->next)
             n = collect(&t->local, list, cap, n);
         n = collect(&global_reg, list, cap, n);
-        pthread_mutex_unlock(&reg_lock);
+        reg_lock_drop();
         if (n <= cap)
             break;
         free(list);

@@ -11,7 +11,8 @@
  *
  * A file of another version is reported once and left alone (never
  * rewritten): this process then keeps its results in memory only.
- * Verdicts caused by the environment are never written (plugins.c).
+ * Verdicts caused by the environment or by this process's own failures
+ * are never written (remember() in rebuild.c).
  */
 #define _GNU_SOURCE
 #include "loader.h"

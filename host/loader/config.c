@@ -4,21 +4,23 @@
  *
  *   # comment
  *   [host]
- *   plugin_dir = DIR        repeatable; relative to this file
- *   cache = FILE            scan cache (default
- * $XDG_CACHE_HOME/mmio/scan.cache) state = FILE            the user's registry
- * state (default $XDG_STATE_HOME/mmio/registry.state) system_state = FILE the
- * machine's registry state (default <localstatedir>/lib/mmio/registry.state)
- *   lazy = yes|no           load plugins when first needed (default yes)
- *   scan_timeout = SECONDS  a plugin check taking longer is "hung"
- *                           (default 5, at least 0.1, at most 600)
+ *   plugin_dir = DIR     repeatable; relative to this file
+ *   cache = FILE         the scan cache
+ *                        (default $XDG_CACHE_HOME/mmio/scan.cache)
+ *   state = FILE         the user's registry state
+ *                        (default $XDG_STATE_HOME/mmio/registry.state)
+ *   system_state = FILE  the machine's registry state
+ *                        (default <localstatedir>/lib/mmio/registry.state)
+ *   lazy = yes|no        load plugins when first needed (default yes)
+ *   scan_timeout = SECS  a plugin check taking longer is "hung"
+ *                        (default 5, at least 0.1, at most 600)
  *   [plugin NAME]
  *   enabled = yes|no
- *   options = TEXT          handed to the plugin (mmioExtPluginOptions)
+ *   options = TEXT       handed to the plugin (mmioExtPluginOptions)
  *   [route FOURCC]
- *   plugin = NAME           open FOURCC through this plugin ...
- *   fourcc = FOURCC         ... using its procedure for this FOURCC
- *   options = TEXT          ... with these options
+ *   plugin = NAME        open FOURCC through this plugin ...
+ *   fourcc = FOURCC      ... using its procedure for this FOURCC
+ *   options = TEXT       ... with these options
  *
  * MMIO_PLUGIN_PATH (colon list of absolute directories) adds directories;
  * MMIO_CONFIG names the file.  Both are ignored in setuid/setgid processes

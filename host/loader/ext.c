@@ -32,9 +32,9 @@ MMRESULT mmioExtConfigure(LPCSTR pszConfigFile)
         }
         free(text);
     }
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     while (plugin_host.refreshing)
-        pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
+        mmio_host_wait();
     free(plugin_host.config_file);
     plugin_host.config_file = file;
     if (plugin_host.config_loaded)
@@ -42,14 +42,14 @@ MMRESULT mmioExtConfigure(LPCSTR pszConfigFile)
     plugin_host.config_loaded = 0;
     plugin_host.config_gen++;
     plugin_host.listed = 0;
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     return rc;
 }
 
 /* plugins.conf's lazy = no: everything available is loaded once listed. */
 static void load_eager(void)
 {
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     struct mmio_plugin **todo = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = 0; !plugin_host.cfg.lazy && i < plugin_host.n; i++) {
@@ -59,13 +59,13 @@ static void load_eager(void)
             mmio_ptrs_push(&todo, &n, &cap, p) == 0)
             p->refs++;
     }
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     for (size_t i = 0; i < n; i++)
         mmio_plugin_load(todo[i], 1, NULL);
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     for (size_t i = 0; i < n; i++)
         mmio_plugin_unref_locked(todo[i]);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     free(todo);
 }
 
@@ -90,17 +90,17 @@ MMRESULT mmioExtScan(void)
  * the application), referenced; NULL when out of memory. */
 static struct mmio_plugin *plugin_at(const char *real)
 {
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     mmio_host_load_config();
     int timeout = plugin_host.cfg.scan_timeout_ms;
     for (size_t i = 0; i < plugin_host.n; i++)
         if (plugin_host.list[i]->kind == KIND_PLUGIN &&
             !strcmp(plugin_host.list[i]->path, real)) {
             plugin_host.list[i]->refs++;
-            pthread_mutex_unlock(&plugin_host.lock);
+            mmio_host_unlock();
             return plugin_host.list[i];
         }
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     struct mmio_plugin *p = mmio_plugin_new(real, NULL);
     struct stat st;
     if (!p)
@@ -108,13 +108,13 @@ static struct mmio_plugin *plugin_at(const char *real)
     if (stat(real, &st) == 0)
         mmio_key_of(&p->key, &st);
     mmio_check_run(real, NULL, timeout, &p->chk);
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     p->layers = 1u << MMIO_LAYER_APP;
     p->refs++; /* the caller's; the first is the list's */
     if (mmio_ptrs_push(&plugin_host.list, &plugin_host.n, &plugin_host.cap,
                        p) != 0)
         p->refs--; /* not listed: the caller's reference is the only one */
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     return p;
 }
 
@@ -133,9 +133,9 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
     if (!p)
         return MMSYSERR_NOMEM;
     MMRESULT rc = mmio_plugin_load(p, (dwFlags & MMIO_GLOBALPROC) != 0, NULL);
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     mmio_plugin_unref_locked(p);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     return rc;
 }
 
@@ -180,11 +180,11 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
         return MMSYSERR_INVALPARAM;
     if (!mmio_in_checker())
         mmio_host_ensure_listed();
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     size_t n = plugin_host.n;
     struct shown *list = mmio_sys_calloc(n ? n : 1, sizeof *list);
     if (!list) {
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         return MMSYSERR_NOMEM;
     }
     int copied = 1;
@@ -197,7 +197,7 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
         list[i].layers = plugin_host.list[i]->layers;
         plugin_host.list[i]->refs++;
     }
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     /* callbacks without the lock; what they read is immutable or copied */
     int go = copied; /* a reason lost to memory: no walk, not a wrong one */
     for (size_t i = 0; go && i < n; i++) {
@@ -207,10 +207,10 @@ MMRESULT mmioExtEnumPlugins(MMIOENUMPLUGINS *cb, void *ctx)
                      list[i].layers, (UINT)p->kind, p->symbol);
         go = cb(&d, ctx) != FALSE;
     }
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     for (size_t i = 0; i < n; i++)
         mmio_plugin_unref_locked(list[i].p);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     for (size_t i = 0; i < n; i++)
         free(list[i].why);
     free(list);
@@ -234,10 +234,10 @@ MMRESULT mmioExtCheckPlugin(LPCSTR pszPath, MMIOENUMPLUGINS *cb, void *ctx)
     if (mmio_trust_file(real, NULL, 0, NULL, NULL, why, sizeof why) != 0) {
         mmio_check_set(&chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
     } else {
-        pthread_mutex_lock(&plugin_host.lock);
+        mmio_host_lock();
         mmio_host_load_config();
         int timeout = plugin_host.cfg.scan_timeout_ms;
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         mmio_check_run(real, NULL, timeout, &chk);
     }
     MMIOPLUGINDESC d =
@@ -318,11 +318,11 @@ static int edit_remove(struct mmio_state *st, void *ctx)
 /* The state file of a layer; NULL (and said) when none is configured. */
 static char *state_file(DWORD flags, LPSTR err, UINT cap)
 {
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     mmio_host_load_config();
     const char *f = mmio_host_state_path_locked(flags & MMIO_INSTALL_MACHINE);
     char *copy = f ? mmio_sys_strdup(f) : NULL;
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     if (!copy)
         set_error(err, cap, "no registry state file is configured");
     return copy;
@@ -349,9 +349,9 @@ MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
     char *file = state_file(dwFlags, szError, cchError);
     if (!file)
         return MMIOERR_CANNOTWRITE;
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     int timeout = plugin_host.cfg.scan_timeout_ms;
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     struct mmio_check chk;
     mmio_check_run(real, NULL, timeout, &chk);
     MMRESULT rc = MMSYSERR_NOERROR;
@@ -361,7 +361,7 @@ MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
         rc = MMIOERR_INVALIDFILE;
     }
     mmio_host_ensure_listed();
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     for (size_t i = 0; rc == 0 && i < plugin_host.n; i++) {
         const struct mmio_plugin *p = plugin_host.list[i];
         if (p->kind == KIND_PLUGIN && p->chk.name && chk.name &&
@@ -375,7 +375,7 @@ MMRESULT mmioExtInstallPlugin(LPCSTR pszPath, DWORD dwFlags, LPSTR szError,
             rc = MMSYSERR_ALLOCATED;
         }
     }
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     if (rc == 0) {
         struct plugin_edit e = {real, chk.name, NULL, 0, 0};
         if (mmio_state_update(file, edit_add, &e, why, sizeof why) < 0) {
@@ -407,7 +407,7 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
     struct plugin_edit e = {NULL, pszName, NULL, 0, 0};
     size_t cap = 0;
     mmio_host_ensure_listed();
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     for (size_t i = 0; i < plugin_host.n; i++) {
         const struct mmio_plugin *p = plugin_host.list[i];
         char *path = NULL;
@@ -417,7 +417,7 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
             mmio_ptrs_push(&e.also, &e.nalso, &cap, path) != 0)
             free(path);
     }
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     int ed = mmio_state_update(file, edit_remove, &e, why, sizeof why);
     MMRESULT rc = MMSYSERR_NOERROR;
     if (ed < 0) {

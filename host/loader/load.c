@@ -35,6 +35,7 @@ static struct waiter *waiters; /* plugin_host.lock */
  * for this thread itself.  plugin_host.lock held. */
 static int wait_closes_cycle_locked(const struct mmio_plugin *p)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     pthread_t self = pthread_self();
     /* every hop moves to another waiting thread; more hops than waiters
      * means a cycle that does not include this thread */
@@ -143,7 +144,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         return MMSYSERR_INVALHANDLE;
     uint64_t target = mmio_install_target(&ctx);
 
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     MMRESULT rc = MMSYSERR_NOERROR;
     for (;;) {
         if (has_target(p, target)) {
@@ -159,7 +160,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         }
         struct waiter me = {pthread_self(), p, waiters};
         waiters = &me;
-        pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
+        mmio_host_wait();
         struct waiter **pw = &waiters;
         while (*pw != &me)
             pw = &(*pw)->next;
@@ -168,7 +169,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     if (rc == 0 && p->chk.state != MMIO_PLUGIN_AVAILABLE)
         rc = MMIOERR_INVALIDFILE; /* never run what the checker refused */
     if (rc != 0) {
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         mmio_install_pop(&ctx);
         return rc;
     }
@@ -180,7 +181,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         p->options = mmio_sys_strdup(pc && pc->options ? pc->options : "");
     }
     int no_options = p->kind == KIND_PLUGIN && !p->options;
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
 
     if (no_options) {
         rc = MMSYSERR_NOMEM;
@@ -200,7 +201,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         mmio_install_undo(&ctx);
     mmio_install_pop(&ctx);
 
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     assert(p->loading && pthread_equal(p->loader, pthread_self()));
     if (rc == 0 && mmio_vec_reserve(&p->targets, &p->captargets,
                                     p->ntargets + 1, sizeof *p->targets) == 0)
@@ -209,6 +210,6 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         plugin_host.stale = 1; /* rebuild the list: the file changed */
     p->loading = 0;
     pthread_cond_broadcast(&plugin_host.cond);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     return rc;
 }

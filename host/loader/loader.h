@@ -24,6 +24,7 @@
 #include "mmio_plugin.h"
 #include "util.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -201,6 +202,13 @@ struct mmio_host {
 };
 /* The loader's one plugin host of this process (plugins.c). */
 extern struct mmio_host plugin_host;
+/* plugin_host.lock, through these only, so that a function named _locked
+ * can assert that its caller holds it (MMIO_ASSERT_HOST_LOCKED). */
+void mmio_host_lock(void);
+void mmio_host_unlock(void);
+void mmio_host_wait(void); /* on plugin_host.cond */
+int mmio_host_held(void);  /* by this thread */
+#define MMIO_ASSERT_HOST_LOCKED() assert(mmio_host_held())
 
 /* Loads the configuration once.  plugin_host.lock is held on entry and on
  * return but dropped while the file is parsed (it reports through the
@@ -219,8 +227,9 @@ MMRESULT mmio_host_refresh(int force);
 int mmio_host_stale_locked(void);
 /* stat, or a zeroed struct when it fails (compared for staleness). */
 void mmio_stat_or_zero(const char *path, struct stat *st);
-/* Makes sure the list exists (lock not held). */
-void mmio_host_ensure_listed(void);
+/* Makes sure the list exists (lock not held): 0, or why there is none
+ * (the configuration unreadable, the first build failed). */
+MMRESULT mmio_host_ensure_listed(void);
 void mmio_plugin_unref_locked(struct mmio_plugin *p);
 struct mmio_plugin *mmio_plugin_new(const char *path, const char *symbol);
 int mmio_plugin_has(const struct mmio_plugin *p, FOURCC fcc);

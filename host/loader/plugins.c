@@ -18,6 +18,7 @@
 #include "loader.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,8 +46,40 @@ struct mmio_plugin *mmio_plugin_new(const char *path, const char *symbol)
     return p;
 }
 
+/* The thread holding plugin_host.lock (the address of a thread-local of
+ * its own), 0 when none: only for assertions. */
+static _Atomic uintptr_t lock_holder;
+static _Thread_local char this_thread;
+
+void mmio_host_lock(void)
+{
+    pthread_mutex_lock(&plugin_host.lock);
+    atomic_store(&lock_holder, (uintptr_t)&this_thread);
+}
+
+void mmio_host_unlock(void)
+{
+    MMIO_ASSERT_HOST_LOCKED();
+    atomic_store(&lock_holder, 0);
+    pthread_mutex_unlock(&plugin_host.lock);
+}
+
+void mmio_host_wait(void)
+{
+    MMIO_ASSERT_HOST_LOCKED();
+    atomic_store(&lock_holder, 0);
+    pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
+    atomic_store(&lock_holder, (uintptr_t)&this_thread);
+}
+
+int mmio_host_held(void)
+{
+    return atomic_load(&lock_holder) == (uintptr_t)&this_thread;
+}
+
 void mmio_plugin_unref_locked(struct mmio_plugin *p)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     if (!p || --p->refs > 0)
         return;
     /* A loaded plugin stays mapped: its code may still be in use. */
@@ -89,6 +122,7 @@ UINT mmio_plugin_shown_state(const struct mmio_plugin *p, const char **why)
 
 const char *mmio_host_state_path_locked(int machine)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     return machine ? plugin_host.cfg.system_state_path
                    : plugin_host.cfg.state_path;
 }
@@ -101,11 +135,11 @@ MMRESULT mmio_host_load_config(void)
         if (plugin_host.config_file &&
             !(file = mmio_sys_strdup(plugin_host.config_file)))
             return MMSYSERR_NOMEM; /* never the default file instead */
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         struct mmio_config cfg;
         mmio_config_load(file, &cfg);
         free(file);
-        pthread_mutex_lock(&plugin_host.lock);
+        mmio_host_lock();
         if (plugin_host.config_loaded || gen != plugin_host.config_gen) {
             /* someone else was quicker, or it changed */
             mmio_config_free(&cfg);
@@ -141,6 +175,7 @@ void mmio_stat_or_zero(const char *path, struct stat *st)
 
 int mmio_host_stale_locked(void)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     if (!plugin_host.listed || plugin_host.stale)
         return 1;
     struct stat st;

@@ -42,6 +42,7 @@ static LRESULT CALLBACK route_proc(void *ctx, LPSTR info, UINT msg, LPARAM a,
 static struct mmio_plugin *find_provider_locked(FOURCC fcc, int kind,
                                                 const char *name)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     for (size_t i = 0; i < plugin_host.n; i++) {
         struct mmio_plugin *p = plugin_host.list[i];
         /* what an application loaded for itself is not everyone's */
@@ -80,32 +81,32 @@ static UINT load_global(struct mmio_plugin *p, FOURCC fcc)
     if (err) {
         char f[5];
         mmio_fourcc_text(fcc, f);
-        pthread_mutex_lock(&plugin_host.lock);
+        mmio_host_lock();
         char *name = mmio_sys_strdup(p->chk.name ? p->chk.name : p->path);
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         char text[128];
         mmioExtErrorText(rc, text, sizeof text);
         mmio_msg("plugin %s, which serves '%s', cannot be loaded now: %s",
                  name ? name : "?", f, text);
         free(name);
     }
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     mmio_plugin_unref_locked(p);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     return err;
 }
 
 static UINT provide_route(const struct mmio_route *rt, const char *options)
 {
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     struct mmio_plugin *p = find_provider_locked(0, KIND_PLUGIN, rt->plugin);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     if (!p)
         return 0;
     MMRESULT rc = mmio_plugin_load(p, 1, NULL);
     UINT err = open_error_of(rc);
     /* still referenced here: its procs were filled by its install */
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     LPMMIOPROC target = NULL;
     for (size_t k = 0;
          (rc == 0 || rc == MMSYSERR_ALLOCATED) && p->procs && p->chk.fourccs[k];
@@ -116,7 +117,7 @@ static UINT provide_route(const struct mmio_route *rt, const char *options)
         }
     char *name = mmio_sys_strdup(p->chk.name ? p->chk.name : "route");
     mmio_plugin_unref_locked(p);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     struct route_ctx *ctx = mmio_sys_calloc(1, sizeof *ctx);
     if (!target || !name || !ctx) {
         free(name);
@@ -151,8 +152,13 @@ UINT mmio_loader_provide(FOURCC fcc)
 {
     if (mmio_in_checker())
         return 0; /* a plugin being checked loads nothing more */
-    mmio_host_ensure_listed();
-    pthread_mutex_lock(&plugin_host.lock);
+    /* without a configuration and a list, nobody can say whether a plugin
+     * claims fcc: the open fails rather than fall back to the DOS
+     * procedure (a write would make a plain file of a container's name) */
+    MMRESULT listed = mmio_host_ensure_listed();
+    if (listed != MMSYSERR_NOERROR)
+        return open_error_of(listed);
+    mmio_host_lock();
     struct mmio_plugin *p = find_provider_locked(fcc, KIND_PLUGIN, NULL);
     const struct mmio_route *route = NULL;
     char *options = NULL;
@@ -175,7 +181,7 @@ UINT mmio_loader_provide(FOURCC fcc)
     }
     if (!p && !route)
         p = find_provider_locked(fcc, KIND_PROC, NULL);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     UINT err = 0;
     if (p)
         err = load_global(p, fcc);
@@ -242,12 +248,12 @@ void mmio_loader_global_changed(FOURCC fcc, LPMMIOPROC proc, int added)
         return;
     /* The configuration is read once (it says where the state is); nothing
      * is scanned and no plugin is checked here. */
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     mmio_host_load_config();
     char *state = plugin_host.cfg.state_path
                       ? mmio_sys_strdup(plugin_host.cfg.state_path)
                       : NULL;
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     if (!state)
         return;
     struct proc_edit e = {fcc, lib, di.dli_sname, added};

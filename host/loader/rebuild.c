@@ -337,6 +337,7 @@ static int nameable(const struct mmio_plugin *p)
  * message's text, never a refusal. */
 static void apply_config_locked(void)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     for (size_t i = 0; i < plugin_host.n; i++) {
         struct mmio_plugin *p = plugin_host.list[i];
         const struct mmio_plugin_conf *pc =
@@ -366,6 +367,7 @@ static void apply_config_locked(void)
 
 static void finish_build_locked(struct build *b)
 {
+    MMIO_ASSERT_HOST_LOCKED();
     /* Loaded plugins stay (their names label registry entries), and so do
      * those being loaded and those an application asked for. */
     for (size_t i = 0; i < plugin_host.n; i++) {
@@ -407,18 +409,18 @@ static void finish_build_locked(struct build *b)
 
 MMRESULT mmio_host_refresh(int force)
 {
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     MMRESULT rc = mmio_host_load_config();
     if (rc != MMSYSERR_NOERROR) {
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         return rc;
     }
     if (plugin_host.refreshing) {
         while (plugin_host.refreshing)
-            pthread_cond_wait(&plugin_host.cond, &plugin_host.lock);
+            mmio_host_wait();
         if (!force &&
             plugin_host.listed) { /* the other thread's list will do */
-            pthread_mutex_unlock(&plugin_host.lock);
+            mmio_host_unlock();
             return MMSYSERR_NOERROR;
         }
     }
@@ -427,14 +429,14 @@ MMRESULT mmio_host_refresh(int force)
         for (size_t i = 0; i < b.nold; i++)
             mmio_plugin_unref_locked(b.old[i]);
         b.nold = 0;
-        pthread_mutex_unlock(&plugin_host.lock);
+        mmio_host_unlock();
         free_build(&b);
         return MMSYSERR_NOMEM;
     }
     plugin_host.refreshing = 1;
     plugin_host.stale = 0;
     unsigned gen = plugin_host.config_gen;
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
 
     mmio_cache_read(b.cache_path, &b.cache);
     b.fresh.frozen = b.cache.frozen;
@@ -445,7 +447,7 @@ MMRESULT mmio_host_refresh(int force)
     if (!b.failed && (b.checked || b.fresh.n != b.cache.n))
         mmio_cache_write(b.cache_path, &b.fresh);
 
-    pthread_mutex_lock(&plugin_host.lock);
+    mmio_host_lock();
     if (b.failed)
         plugin_host.stale = 1; /* the next look-up tries again */
     else if (gen == plugin_host.config_gen) {
@@ -459,18 +461,23 @@ MMRESULT mmio_host_refresh(int force)
         mmio_plugin_unref_locked(b.old[i]);
     plugin_host.refreshing = 0;
     pthread_cond_broadcast(&plugin_host.cond);
-    pthread_mutex_unlock(&plugin_host.lock);
+    mmio_host_unlock();
     rc = b.failed;
     free_build(&b);
     return rc;
 }
 
-void mmio_host_ensure_listed(void)
+MMRESULT mmio_host_ensure_listed(void)
 {
-    pthread_mutex_lock(&plugin_host.lock);
-    mmio_host_load_config();
-    int need = mmio_host_stale_locked();
-    pthread_mutex_unlock(&plugin_host.lock);
-    if (need)
-        mmio_host_refresh(0);
+    mmio_host_lock();
+    MMRESULT rc = mmio_host_load_config();
+    int need = rc == MMSYSERR_NOERROR && mmio_host_stale_locked();
+    mmio_host_unlock();
+    if (need && (rc = mmio_host_refresh(0)) != MMSYSERR_NOERROR) {
+        mmio_host_lock();
+        if (plugin_host.listed)
+            rc = MMSYSERR_NOERROR; /* the list of before still stands */
+        mmio_host_unlock();
+    }
+    return rc;
 }
