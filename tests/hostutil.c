@@ -187,3 +187,30 @@ void use_bundled_plugins_with(const char *extra)
     unsetenv("MMIO_PLUGIN_PATH");
     ck_assert_uint_eq(mmioExtConfigure(cfg), 0);
 }
+
+void exist_delete_rename_through(const char *file, const char *other,
+                                 const char *check)
+{
+    char name[800], to[800], missing[800];
+    snprintf(name, sizeof name, "%s+", file);
+    snprintf(to, sizeof to, "%s+", other);
+    /* a missing container ends in the same extension */
+    char *dot = strrchr(file, '.');
+    snprintf(missing, sizeof missing, "%.*s-missing%s+", (int)(dot - file),
+             file, dot);
+    MMIOINFO info = {0};
+    ck_assert_ptr_nonnull(mmioOpen(name, &info, MMIO_EXIST));
+    ck_assert_uint_eq(info.wErrorRet, 0);
+    ck_assert_ptr_null(mmioOpen(missing, &info, MMIO_EXIST));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
+    ck_assert_uint_eq(mmioRename(name, to, NULL, 0), 0);
+    ck_assert_int_ne(access(file, F_OK), 0);
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd, check, other);
+    ck_assert_msg(tu_shell("%s", cmd) == 0, "%s", cmd);
+    ck_assert_uint_eq(mmioRename(name, to, NULL, 0), MMIOERR_FILENOTFOUND);
+    ck_assert_ptr_nonnull(mmioOpen(to, &info, MMIO_DELETE));
+    ck_assert_int_ne(access(other, F_OK), 0);
+    ck_assert_ptr_null(mmioOpen(to, &info, MMIO_DELETE));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
+}

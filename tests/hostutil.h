@@ -44,6 +44,14 @@ void use_bundled_plugins(void);
 /* The same, with extra lines at the end of plugins.conf. */
 void use_bundled_plugins_with(const char *extra);
 
+/* MMIO_EXIST, MMIO_DELETE and mmioRename through the procedure a
+ * container's name selects: file (an existing container, e.g. "/d/x.gz")
+ * is asked for as "file+", renamed to other ("/d/z.gz") and deleted, and
+ * each answer and the files on disk are checked; check (a shell command
+ * with one %s for a path) must accept the renamed file. */
+void exist_delete_rename_through(const char *file, const char *other,
+                                 const char *check);
+
 /* Seconds on a monotonic clock. */
 double now_s(void);
 

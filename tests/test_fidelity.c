@@ -152,6 +152,98 @@ START_TEST(oversized_procedure_results_are_errors)
 }
 END_TEST
 
+/* Answers a short read first, then claims more than it was asked. */
+static LRESULT CALLBACK short_then_greedy(LPSTR info, UINT msg, LPARAM a,
+                                          LPARAM b)
+{
+    MMIOINFO *mi = (MMIOINFO *)(void *)info;
+    switch (msg) {
+    case MMIOM_OPEN:
+    case MMIOM_CLOSE:
+        return 0;
+    case MMIOM_READ: {
+        LONG n = mi->lDiskOffset == 0 ? 10 : (LONG)b;
+        memset((char *)a, 's', (size_t)n);
+        mi->lDiskOffset += n;
+        return mi->lDiskOffset == 10 ? 10 : n + 16;
+    }
+    case MMIOM_SEEK:
+        mi->lDiskOffset = (LONG)a;
+        return a;
+    default:
+        return MMSYSERR_NOTSUPPORTED;
+    }
+}
+
+/* A large buffered read goes straight to the procedure: when it lies
+ * after a short answer, the caller gets the bytes it had, never more. */
+START_TEST(a_lie_after_a_short_read_keeps_the_bytes_before_it)
+{
+    MMIOINFO info = {0};
+    info.pIOProc = short_then_greedy;
+    info.cchBuffer = 64;
+    HMMIO h = mmioOpen((LPSTR) "short", &info, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    char buf[300];
+    memset(buf, '#', sizeof buf);
+    ck_assert_int_eq(mmioRead(h, buf, 200), 10);
+    ck_assert_int_eq(buf[9], 's');
+    ck_assert_int_eq(buf[200], '#'); /* nothing past what was asked */
+    /* the position is where the true bytes ended */
+    ck_assert_int_eq(mmioSeek(h, 0, SEEK_CUR), 10);
+    mmioClose(h, 0);
+}
+END_TEST
+
+/* A 100-byte file whose procedure reads at lDiskOffset but forgets to
+ * move it (it does seek when told). */
+static LRESULT CALLBACK forgetful(LPSTR info, UINT msg, LPARAM a, LPARAM b)
+{
+    MMIOINFO *mi = (MMIOINFO *)(void *)info;
+    switch (msg) {
+    case MMIOM_OPEN:
+    case MMIOM_CLOSE:
+        return 0;
+    case MMIOM_READ: {
+        LONG n = 0;
+        while (n < (LONG)b && mi->lDiskOffset + n < 100) {
+            ((char *)a)[n] = (char)(mi->lDiskOffset + n);
+            n++;
+        }
+        return n; /* lDiskOffset left where it was */
+    }
+    case MMIOM_SEEK:
+        mi->lDiskOffset = (LONG)a;
+        return a;
+    default:
+        return MMSYSERR_NOTSUPPORTED;
+    }
+}
+
+/* Such a file still reads through once to its end (it used to give its
+ * first bytes again and again, so `mmiohost cat` wrote forever). */
+START_TEST(a_procedure_that_forgets_ldiskoffset_still_reads_to_the_end)
+{
+    for (int buffered = 0; buffered < 2; buffered++) {
+        MMIOINFO info = {0};
+        info.pIOProc = forgetful;
+        info.cchBuffer = buffered ? 16 : 0;
+        HMMIO h = mmioOpen((LPSTR) "forgetful", &info, MMIO_READ);
+        ck_assert_ptr_nonnull(h);
+        char buf[40];
+        long total = 0, r;
+        while ((r = mmioRead(h, buf, sizeof buf)) > 0 && total < 1000) {
+            for (long i = 0; i < r; i++)
+                ck_assert_int_eq(buf[i], (char)(total + i));
+            total += r;
+        }
+        ck_assert_int_eq(r, 0);
+        ck_assert_int_eq(total, 100);
+        mmioClose(h, 0);
+    }
+}
+END_TEST
+
 /* A procedure that pretends to be a file of 3 GiB, for positions. */
 static LRESULT CALLBACK huge_file(LPSTR info, UINT msg, LPARAM a, LPARAM b)
 {
@@ -299,6 +391,9 @@ Suite *suite_fidelity(void)
     tcase_add_test(tc, set_buffer_on_a_memory_file);
     tcase_add_test(tc, allocbuf_with_no_size);
     tcase_add_test(tc, oversized_procedure_results_are_errors);
+    tcase_add_test(tc, a_lie_after_a_short_read_keeps_the_bytes_before_it);
+    tcase_add_test(tc,
+                   a_procedure_that_forgets_ldiskoffset_still_reads_to_the_end);
     tcase_add_test(tc, positions_stop_at_the_long_limit);
     tcase_add_test(tc, two_threads_closing_one_handle);
     tcase_add_test(tc, builtin_procedures_refuse_unknown_messages);

@@ -220,6 +220,17 @@ START_TEST(failed_gz_write_leaves_the_old_file)
 }
 END_TEST
 
+START_TEST(exist_delete_and_rename_through_gz)
+{
+    use_bundled_plugins();
+    char file[600], other[600];
+    snprintf(file, sizeof file, "%s", tu_path("x.txt.gz"));
+    snprintf(other, sizeof other, "%s", tu_path("z.txt.gz"));
+    ck_assert_int_eq(tu_shell("echo hello | gzip -c > '%s'", file), 0);
+    exist_delete_rename_through(file, other, "gzip -dc '%s' | grep -qx hello");
+}
+END_TEST
+
 Suite *suite_gz(void)
 {
     Suite *s = suite_create("gz");
@@ -231,6 +242,7 @@ Suite *suite_gz(void)
     tcase_add_test(tc, flushed_data_survives_a_kill);
     tcase_add_test(tc, wave_written_through_gz_reads_back_with_zcat);
     tcase_add_test(tc, failed_gz_write_leaves_the_old_file);
+    tcase_add_test(tc, exist_delete_and_rename_through_gz);
     suite_add_tcase(s, tc);
     return s;
 }

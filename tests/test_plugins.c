@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -320,6 +321,140 @@ START_TEST(running_program_sees_a_system_wide_install)
 }
 END_TEST
 
+/* mmioExtInstallSystemWide writes the machine's registry state (the
+ * configuration's system_state), not the user's. */
+START_TEST(system_wide_install_writes_the_machine_state)
+{
+    make_host(NULL, NULL);
+    char so[700], err[600], machine[700], user[700];
+    snprintf(so, sizeof so, "%s/good2.so", FIXTURE_DIR);
+    snprintf(machine, sizeof machine, "%.*s/state/machine.state",
+             (int)(strrchr(conf, '/') - conf), conf);
+    snprintf(user, sizeof user, "%.*s/state/user.state",
+             (int)(strrchr(conf, '/') - conf), conf);
+    ck_assert_uint_eq(mmioExtInstallSystemWide(so, err, sizeof err), 0);
+    long n;
+    char *text = tu_slurp(machine, &n);
+    ck_assert_ptr_nonnull(strstr(text, "good2.so\tgood2"));
+    free(text);
+    ck_assert_int_ne(access(user, F_OK), 0); /* the user's is untouched */
+    struct found f = plugin("good2");
+    ck_assert(f.d.fSystemWide);
+    ck_assert_uint_eq(f.d.fLayers & (1u << MMIO_LAYER_MACHINE),
+                      1u << MMIO_LAYER_MACHINE);
+    char got[64];
+    read_name("q.god2+a", got, sizeof got);
+    ck_assert_str_eq(got, "|q.god2+a");
+    ck_assert_uint_eq(mmioExtRemoveSystemWide("good2", err, sizeof err), 0);
+    text = tu_slurp(machine, &n);
+    ck_assert_ptr_null(strstr(text, "good2"));
+    free(text);
+    ck_assert_uint_eq(mmioExtRemoveSystemWide("good2", err, sizeof err),
+                      MMIOERR_FILENOTFOUND);
+    ck_assert_msg(strstr(err, "nothing named 'good2'") != NULL, "%s", err);
+    ck_assert_uint_eq(
+        mmioExtInstallSystemWide("/nonexistent.so", err, sizeof err),
+        MMIOERR_FILENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err, "no such file"));
+}
+END_TEST
+
+/* A state file of version 1 is read (and rewritten as version 2 at the
+ * next edit); an empty one is an empty state, said nothing of. */
+START_TEST(version_one_and_empty_state_files_are_read)
+{
+    make_host(NULL, NULL);
+    struct said said = {0};
+    mmioExtSetMessageCallback(collect, &said);
+    char user[700], text[1200];
+    snprintf(user, sizeof user, "%.*s/state/user.state",
+             (int)(strrchr(conf, '/') - conf), conf);
+    ck_assert_int_eq(mkdir(tu_path("state"), 0755) == 0 || errno == EEXIST, 1);
+    snprintf(text, sizeof text,
+             "# libmmio global registry state 1\nplugin\t%s/good2.so\tgood2\n",
+             FIXTURE_DIR);
+    tu_write(user, text, strlen(text));
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    struct found f = plugin("good2");
+    ck_assert_int_eq(f.hits, 1);
+    ck_assert_uint_eq(f.d.fLayers & (1u << MMIO_LAYER_USER),
+                      1u << MMIO_LAYER_USER);
+    char err[600], so[700];
+    snprintf(so, sizeof so, "%s/good.so", FIXTURE_DIR);
+    ck_assert_uint_eq(mmioExtInstallPlugin(so, 0, err, sizeof err), 0);
+    long n;
+    char *now = tu_slurp(user, &n);
+    ck_assert_msg(strncmp(now, "# libmmio registry state\nversion 2\n", 35) ==
+                      0,
+                  "%s", now);
+    ck_assert_ptr_nonnull(strstr(now, "good2.so\tgood2\n")); /* kept */
+    ck_assert_ptr_nonnull(strstr(now, "good.so\tgood\n"));
+    free(now);
+    /* an empty file: no plugins, no message */
+    tu_write(user, "", 0);
+    said.n = 0;
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    ck_assert_int_eq(plugin("good2").hits, 0);
+    ck_assert_msg(said.n == 0, "%s", said.all);
+    ck_assert_uint_eq(mmioExtInstallPlugin(so, 0, err, sizeof err), 0);
+    ck_assert_int_eq(plugin("good").hits, 1);
+    mmioExtSetMessageCallback(NULL, NULL);
+}
+END_TEST
+
+/* lazy = no: every available plugin is loaded once listed, before any
+ * open needs it; lazy = yes (the default) loads none. */
+START_TEST(lazy_no_loads_every_plugin_at_once)
+{
+    const char *kinds[] = {"good", "good2", "segv", NULL};
+    make_host(kinds, "lazy = no\n");
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    ck_assert_uint_eq(plugin("good").d.uState, MMIO_PLUGIN_LOADED);
+    ck_assert_uint_eq(plugin("good2").d.uState, MMIO_PLUGIN_LOADED);
+    ck_assert_uint_eq(plugin("segv").d.uState, MMIO_PLUGIN_BROKEN);
+    ck_assert(mapped("/good2.so"));
+    ck_assert_ptr_nonnull(mmioInstallIOProc(GOD2, NULL, MMIO_FINDPROC));
+}
+END_TEST
+
+START_TEST(lazy_yes_loads_nothing_until_needed)
+{
+    const char *kinds[] = {"good", "good2", NULL};
+    make_host(kinds, "lazy = yes\n");
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    ck_assert_uint_eq(plugin("good").d.uState, MMIO_PLUGIN_AVAILABLE);
+    ck_assert_uint_eq(plugin("good2").d.uState, MMIO_PLUGIN_AVAILABLE);
+    ck_assert(!mapped("/good2.so"));
+}
+END_TEST
+
+/* A plugin file replaced after it was checked and before it is loaded:
+ * the replacement is checked before it runs (here it crashes when loaded,
+ * so the open fails and the process lives). */
+START_TEST(plugin_replaced_between_check_and_load_is_checked_again)
+{
+    const char *kinds[] = {"good", NULL};
+    make_host(kinds, NULL);
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    ck_assert_uint_eq(plugin("good").d.uState, MMIO_PLUGIN_AVAILABLE);
+    int checks = scans_of("good.so");
+    /* another file under the same name: a crashing plugin claiming GOOD */
+    char from[700], to[700], tmp[800];
+    snprintf(from, sizeof from, "%s/segv.so", FIXTURE_DIR);
+    snprintf(to, sizeof to, "%s/good.so", plugdir);
+    snprintf(tmp, sizeof tmp, "%s.new", to);
+    copy_file(from, tmp);
+    ck_assert_int_eq(rename(tmp, to), 0);
+    MMIOINFO info = {0};
+    ck_assert_ptr_null(mmioOpen((LPSTR) "x.good+y", &info, MMIO_READ));
+    ck_assert_int_gt(scans_of("good.so"), checks); /* checked again */
+    ck_assert(!mapped("/good.so"));
+    struct found f = plugin("segv"); /* what the file says it is now */
+    ck_assert_uint_eq(f.d.uState, MMIO_PLUGIN_BROKEN);
+    ck_assert_ptr_nonnull(strstr(f.d.pszPath, "/plugins/good.so"));
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -437,6 +572,11 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, configuration_errors_name_file_and_line);
     tcase_add_test(tc, mmiohost_json_and_exit_codes);
     tcase_add_test(tc, plugin_written_in_cxx_loads);
+    tcase_add_test(tc, system_wide_install_writes_the_machine_state);
+    tcase_add_test(tc, version_one_and_empty_state_files_are_read);
+    tcase_add_test(tc, lazy_no_loads_every_plugin_at_once);
+    tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
+    tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -550,6 +550,20 @@ START_TEST(one_wave_walks_the_same_plain_zipped_gzipped_and_as_flac)
 }
 END_TEST
 
+START_TEST(exist_delete_and_rename_through_sndfile)
+{
+    use_bundled_plugins();
+    char file[600], other[600];
+    snprintf(file, sizeof file, "%s", tu_path("x.flac"));
+    snprintf(other, sizeof other, "%s", tu_path("z.flac"));
+    ck_assert_int_eq(tu_shell("sox -n -r 8000 -c 1 -b 16 '%s' synth 0.1 sine "
+                              "440 2>/dev/null",
+                              file),
+                     0);
+    exist_delete_rename_through(file, other, "flac -s -t '%s'");
+}
+END_TEST
+
 Suite *suite_sndfile(void)
 {
     Suite *s = suite_create("sndfile");
@@ -565,6 +579,7 @@ Suite *suite_sndfile(void)
     tcase_add_test(tc, truncated_aiff_au_and_ogg_are_errors);
     tcase_add_test(tc, impossible_sample_rates_are_errors);
     tcase_add_test(tc, the_compression_level_option_reaches_the_encoder);
+    tcase_add_test(tc, exist_delete_and_rename_through_sndfile);
     tcase_add_test(tc,
                    one_wave_walks_the_same_plain_zipped_gzipped_and_as_flac);
     suite_add_tcase(s, tc);

@@ -83,10 +83,14 @@ MMRESULT mmio_writeback(mmio_file *f, UINT msg)
 /* Calls the procedure until cch bytes moved, end of file or an error. */
 static LONG direct_transfer(mmio_file *f, UINT msg, char *p, LONG cch)
 {
-    LONG done = 0;
-    if (seek_disk(f, mmio_tell(f)) != 0)
+    LONG done = 0, start = mmio_tell(f);
+    if (seek_disk(f, start) != 0)
         return -1;
     while (done < cch) {
+        /* a procedure that did not move lDiskOffset is put where the
+         * bytes it gave end (one that did is there already) */
+        if (done > 0 && seek_disk(f, start + done) != 0)
+            break;
         LRESULT r = mmio_send(f, msg, (LPARAM)(p + done), cch - done);
         if (r < 0 || r > cch - done) {
             /* an error, or more than was asked: a procedure's bug that
@@ -99,10 +103,13 @@ static LONG direct_transfer(mmio_file *f, UINT msg, char *p, LONG cch)
             break;
         done += (LONG)r;
     }
+    /* The file is where the bytes that moved end, whatever the procedure
+     * did with lDiskOffset (a lying or a forgetful one): when the two
+     * differ, the next transfer seeks the procedure there first. */
     if (is_buffered(f))
-        reset_buffer(f, f->info.lDiskOffset);
+        reset_buffer(f, start + done);
     else
-        f->info.lBufOffset = f->info.lDiskOffset;
+        f->info.lBufOffset = start + done;
     return done;
 }
 
