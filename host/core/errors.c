@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 UINT mmio_error_from_errno(int err, UINT fallback)
@@ -91,6 +92,17 @@ static const char *const mmio_text[] = {
     "too many open files",           /* MMIOERR_TOOMANYOPENFILES */
     "invalid file",                  /* MMIOERR_INVALIDFILE */
 };
+
+void mmioPluginMessage(LPCSTR fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (n >= 0)
+        mmio_msg("%s", text);
+}
 
 MMRESULT mmioExtSetMessageCallback(MMIOMESSAGEPROC *cb, void *ctx)
 {

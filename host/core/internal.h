@@ -12,6 +12,7 @@
 
 #include "core.h"
 #include "mmio.h"
+#include "mmio_plugin.h"
 #include "util.h"
 
 #include <stdatomic.h>

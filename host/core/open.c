@@ -2,12 +2,20 @@
 /*
  * open.c - opening and closing: mmioOpen (with its special flags EXIST,
  * DELETE, PARSE and GETTEMP), mmioClose, mmioRename and mmioSendMessage,
- * and the choice of the procedure a name selects.
+ * the choice of the procedure a name selects, and composition: the
+ * containers procedures open through mmio (mmioPluginOpenContainer), how
+ * deep names nest, and what a procedure guarantees (mmioPluginQueryCaps).
  */
 #include "internal.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* How many MMIOM_OPENs this thread is inside: a procedure opening its
+ * container opens it from inside its own MMIOM_OPEN, so this is the depth
+ * of the name being resolved.  Past MMIO_MAX_NESTING the open fails (a
+ * name of a thousand '+' levels is an error, not a stack overflow). */
+static _Thread_local unsigned open_depth;
 
 #define TRANSIENT_FLAGS                                                        \
     (MMIO_PARSE | MMIO_DELETE | MMIO_EXIST | MMIO_GETTEMP | MMIO_DIRTY)
@@ -146,9 +154,18 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
     if (rc == 0) {
         void *copy;
         LPARAM arg = name_for(pszFileName, c.wide, &copy);
-        rc = (pszFileName && c.wide && !copy)
-                 ? MMSYSERR_INVALPARAM
-                 : (UINT)mmio_send(f, MMIOM_OPEN, arg, 0);
+        if (pszFileName && c.wide && !copy) {
+            rc = MMSYSERR_INVALPARAM;
+        } else if (open_depth >= MMIO_MAX_NESTING) {
+            mmio_msg("%.200s...: names nest more than %d containers deep; "
+                     "not opened",
+                     pszFileName ? pszFileName : "", MMIO_MAX_NESTING);
+            rc = MMIOERR_CANNOTOPEN;
+        } else {
+            open_depth++;
+            rc = (UINT)mmio_send(f, MMIOM_OPEN, arg, 0);
+            open_depth--;
+        }
         free(copy);
     }
     if (special) {
@@ -248,4 +265,53 @@ LRESULT mmioSendMessage(HMMIO hmmio, UINT uMsg, LPARAM lParam1, LPARAM lParam2)
     if (uMsg < MMIOM_USER)
         return MMSYSERR_INVALPARAM;
     return mmio_send(f, uMsg, lParam1, lParam2);
+}
+
+/* ---- composition --------------------------------------------------------- */
+
+HMMIO mmioPluginOpenContainer(const MMIOINFO *mi, LPCSTR pszName, DWORD dwFlags,
+                              UINT *puError)
+{
+    UINT ignored;
+    UINT *err = puError ? puError : &ignored;
+    if (!pszName || !*pszName) {
+        *err = MMIOERR_INVALIDFILE;
+        return NULL;
+    }
+    /* the caller's mode and creation flags, the outer open's share mode;
+     * never a buffer (the procedure above has its own, or a library's) */
+    DWORD keep = MMIO_RWMODE | MMIO_CREATE | MMIO_EXIST | MMIO_DELETE;
+    DWORD flags = dwFlags & keep;
+    flags |= (dwFlags & MMIO_SHAREMODE) ? (dwFlags & MMIO_SHAREMODE)
+             : mi                       ? (mi->dwFlags & MMIO_SHAREMODE)
+                                        : 0;
+    MMIOINFO in = {0};
+    if (mi)
+        in.htask = mi->htask;
+    HMMIO h = mmioOpen((LPSTR)pszName, &in, flags);
+    *err = h ? 0 : in.wErrorRet ? in.wErrorRet : MMIOERR_CANNOTOPEN;
+    if (!h && !(flags & MMIO_EXIST)) {
+        char text[128];
+        mmioExtErrorText(*err, text, sizeof text);
+        mmio_msg("%s: %s (the container of a nested name)", pszName, text);
+    }
+    return h;
+}
+
+DWORD mmioPluginQueryCaps(LPCSTR pszName)
+{
+    if (!pszName)
+        return 0;
+    MMIOINFO mi = {0};
+    struct choice c;
+    if (choose_proc(pszName, &mi, &c, 0) != 0)
+        return 0;
+    mi.fccIOProc = c.fcc;
+    mi.pIOProc = c.proc;
+    LRESULT r = c.proc((LPSTR)&mi, MMIOM_CAPS, 0, 0);
+    mmio_registry_release(c.pin);
+    if ((r & ~(LRESULT)0x3FFFFFFF) != MMIO_CAPS_ANSWER)
+        return 0; /* not an answer to this question */
+    return (DWORD)(r &
+                   (MMIO_CAP_LOCAL | MMIO_CAP_RENAME | MMIO_CAP_ATOMIC_CLOSE));
 }

@@ -217,6 +217,8 @@ LRESULT CALLBACK mmio_proc_dos(LPSTR info, UINT msg, LPARAM a, LPARAM b)
         return mmio_sys_rename((const char *)a, (const char *)b) == 0
                    ? 0
                    : mmio_error_from_errno(errno, MMSYSERR_ERROR);
+    case MMIOM_CAPS: /* writes land in place: no atomic close */
+        return MMIO_CAPS_ANSWER | MMIO_CAP_LOCAL | MMIO_CAP_RENAME;
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }

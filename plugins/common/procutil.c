@@ -58,11 +58,11 @@ char *plug_file_of(const char *name)
 LRESULT plug_rename_files(const char *from, const char *to)
 {
     char *a = plug_file_of(from), *b = plug_file_of(to);
-    int ok = a && b && rename(a, b) == 0;
-    int err = errno;
+    /* through whatever serves the files: a directory, an archive... */
+    MMRESULT rc = a && b ? mmioRename(a, b, NULL, 0) : MMIOERR_OUTOFMEMORY;
     free(a);
     free(b);
-    return ok ? 0 : err == ENOENT ? MMIOERR_FILENOTFOUND : MMIOERR_CANNOTWRITE;
+    return rc;
 }
 
 LRESULT plug_seek(MMIOINFO *mi, int64_t size, LONG off, int how)
@@ -86,9 +86,10 @@ MMRESULT plug_errno_result(int err)
 
 LRESULT plug_exist_or_delete(const char *file, DWORD flags)
 {
-    struct stat st;
-    int ok = (flags & MMIO_DELETE) ? unlink(file) == 0 : stat(file, &st) == 0;
-    return ok ? 0 : plug_errno_result(errno);
+    MMIOINFO info = {0};
+    HMMIO h = mmioOpen((LPSTR)file, &info,
+                       flags & (MMIO_EXIST | MMIO_DELETE | MMIO_SHAREMODE));
+    return h ? 0 : info.wErrorRet ? info.wErrorRet : MMIOERR_FILENOTFOUND;
 }
 
 int plug_open_start(const MMIOINFO *mi, const char *name, char **file,

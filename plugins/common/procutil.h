@@ -23,12 +23,14 @@ int plug_flag(const char *word);
 
 /* The file a name names: up to its last '+', or all of it (malloc'd). */
 char *plug_file_of(const char *name);
-/* MMIOM_RENAME of the files two names name. */
+/* MMIOM_RENAME of the files two names name, through the procedure that
+ * serves them (mmioRename). */
 LRESULT plug_rename_files(const char *from, const char *to);
 /* The MMIOERR_ code of an errno from opening or finding a file. */
 MMRESULT plug_errno_result(int err);
-/* MMIO_EXIST (looks the file up) or MMIO_DELETE (unlinks it) of a plain
- * file: 0 or an MMIOERR_ code. */
+/* MMIO_EXIST (looks the file up) or MMIO_DELETE (removes it) of the file
+ * a name names, through the procedure that serves it: 0 or an MMIOERR_
+ * code. */
 LRESULT plug_exist_or_delete(const char *file, DWORD flags);
 
 /* The start of MMIOM_OPEN for a procedure whose files are read or written,

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* tmpfile.c - files written beside their target (tmpfile.h). */
+/* tmpfile.c - files written through a temporary (tmpfile.h). */
 #define _GNU_SOURCE
 #include "tmpfile.h"
+
+#include "inner.h"
+#include "procutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +31,27 @@ char *tmp_name(const char *path, const char *suffix)
     return s;
 }
 
+/* An unnamed file in $TMPDIR (or /tmp): a killed process leaves nothing. */
+static int tmp_local(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || dir[0] != '/')
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/mmio-scratch.XXXXXX", dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
 int tmp_beside(const char *target)
 {
+    if (!plug_is_local(target))
+        return tmp_local();
     char *dir = tmp_dir_of(target);
     if (!dir)
         return -1;
@@ -49,7 +71,7 @@ int tmp_beside(const char *target)
 mode_t tmp_mode_for(const char *target)
 {
     struct stat st;
-    if (stat(target, &st) == 0)
+    if (plug_is_local(target) && stat(target, &st) == 0)
         return st.st_mode & 07777;
     FILE *f = fopen("/proc/self/status", "re");
     unsigned long mask = 022;
@@ -64,8 +86,73 @@ mode_t tmp_mode_for(const char *target)
     return 0666 & ~(mode_t)mask;
 }
 
+int tmp_copy_into(int fd, HMMIO h)
+{
+    enum { CHUNK = 1 << 16 };
+    char *chunk = malloc(CHUNK);
+    if (!chunk)
+        return -1;
+    int64_t at = 0;
+    long n;
+    while ((n = plug_pread(fd, chunk, CHUNK, at)) > 0) {
+        if (mmioWrite(h, chunk, (LONG)n) != (LONG)n)
+            break;
+        at += n;
+    }
+    free(chunk);
+    return n == 0 ? 0 : -1;
+}
+
+unsigned tmp_can_commit(const char *target)
+{
+    DWORD caps = mmioPluginQueryCaps(target);
+    if (caps & (MMIO_CAP_LOCAL | MMIO_CAP_ATOMIC_CLOSE | MMIO_CAP_RENAME))
+        return 0;
+    mmioPluginMessage("%s: its container can neither rename nor put a "
+                      "written file in place whole, so it cannot be "
+                      "replaced all-or-nothing; not opened for writing",
+                      target);
+    return MMSYSERR_NOTSUPPORTED;
+}
+
+/* Writes fd's bytes as name through its procedure: 0, or -1 with nothing
+ * of it left behind that the procedure keeps (its close does not commit
+ * after a failed write). */
+static int write_through(int fd, const char *name)
+{
+    HMMIO h = mmioOpen((LPSTR)name, NULL, MMIO_CREATE | MMIO_WRITE);
+    if (!h)
+        return -1;
+    int ok = tmp_copy_into(fd, h) == 0;
+    ok = mmioClose(h, 0) == 0 && ok;
+    return ok ? 0 : -1;
+}
+
+/* The target is inside a container: copied in whole, or not at all. */
+static int commit_through_container(int fd, const char *target)
+{
+    DWORD caps = mmioPluginQueryCaps(target);
+    if (caps & MMIO_CAP_ATOMIC_CLOSE)
+        return write_through(fd, target);
+    if (!(caps & MMIO_CAP_RENAME))
+        return -1;
+    char suffix[48];
+    snprintf(suffix, sizeof suffix, ".mmiotmp%ld", (long)getpid());
+    char *tmp = tmp_name(target, suffix);
+    if (!tmp)
+        return -1;
+    int ok = write_through(fd, tmp) == 0 &&
+             mmioRename(tmp, target, NULL, 0) == MMSYSERR_NOERROR;
+    if (!ok)
+        (void)mmioOpen(tmp, NULL, MMIO_DELETE);
+    free(tmp);
+    return ok ? 0 : -1;
+}
+
 int tmp_commit(int fd, const char *target)
 {
+    if (!plug_is_local(target))
+        return commit_through_container(fd, target);
     if (fchmod(fd, tmp_mode_for(target)) != 0 || fsync(fd) != 0)
         return -1;
     char *name = tmp_name(target, ".mmiolink.XXXXXX");

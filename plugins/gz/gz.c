@@ -4,7 +4,9 @@
  *
  *   mmioOpen("take.wav.gz+", NULL, MMIO_READ)   (or fccIOProc "GZ  ")
  *
- * Reading inflates as it goes (multi-member files included); memory stays a
+ * The compressed file is opened through mmio (inner.h), so it may itself be
+ * a member of an archive ("album.zip+take.wav.gz+").  Reading inflates as
+ * it goes (multi-member files included); memory stays a
  * few buffers plus a bounded table of checkpoints (../common/zseek.h), so
  * seeking forward inflates, seeking backward resumes from the nearest
  * checkpoint.  Writing goes through a temporary beside the file, put in
@@ -27,7 +29,9 @@
 #include <zlib.h>
 
 #include "gzwriter.h"
+#include "inner.h"
 #include "procutil.h"
+#include "tmpfile.h"
 #include "zseek.h"
 
 #define FOURCC_GZ mmioFOURCC('G', 'Z', ' ', ' ')
@@ -39,9 +43,9 @@ MMIOAPI const MMIOPLUGININFO mmioPluginInfo = {
     "MIT",           fourccs};
 
 struct gz {
-    int fd;       /* reading */
-    zseek *rd;    /* reading */
-    gzwriter *wr; /* writing */
+    plug_inner in; /* reading: the compressed file, opened through mmio */
+    zseek *rd;     /* reading */
+    gzwriter *wr;  /* writing */
 };
 
 static struct gz *gz_of(const MMIOINFO *mi)
@@ -62,16 +66,15 @@ static void free_gz(struct gz *g)
         return;
     gzw_abandon(g->wr);
     zseek_free(g->rd);
-    if (g->fd >= 0)
-        close(g->fd);
+    plug_inner_close(&g->in);
     free(g);
 }
 
 /* zseek's input: the file's bytes at an offset. */
 static long read_at(void *ctx, unsigned char *buf, long n, int64_t at)
 {
-    const struct gz *g = ctx;
-    return plug_pread(g->fd, buf, (size_t)n, at);
+    struct gz *g = ctx;
+    return plug_inner_read(&g->in, buf, n, at);
 }
 
 static LRESULT gz_open(MMIOINFO *mi, const char *name)
@@ -86,21 +89,21 @@ static LRESULT gz_open(MMIOINFO *mi, const char *name)
         free(file);
         return MMIOERR_OUTOFMEMORY;
     }
-    g->fd = -1;
     if (rw == MMIO_WRITE) {
-        rc = gzw_open(file, level_option(), &g->wr);
+        rc = tmp_can_commit(file);
+        if (rc == 0)
+            rc = gzw_open(file, level_option(), &g->wr);
         free(file);
         if (rc != 0) {
             free_gz(g);
             return rc;
         }
     } else {
-        g->fd = open(file, O_RDONLY | O_CLOEXEC);
-        int err = errno;
+        rc = plug_inner_open(&g->in, mi, file, 0);
         free(file);
-        if (g->fd < 0) {
+        if (rc != 0) {
             free_gz(g);
-            return plug_errno_result(err);
+            return rc;
         }
         g->rd = zseek_new(ZSEEK_GZIP, read_at, g, -1, 0);
         if (!g->rd) {
@@ -162,6 +165,8 @@ static LRESULT CALLBACK gz_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     }
     case MMIOM_RENAME:
         return plug_rename_files((const char *)a, (const char *)b);
+    case MMIOM_CAPS: /* written whole at close (gzwriter.h) */
+        return MMIO_CAPS_ANSWER | MMIO_CAP_ATOMIC_CLOSE;
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }

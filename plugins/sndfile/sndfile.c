@@ -22,6 +22,7 @@
 #include "sndfile_plugin.h"
 
 #include "procutil.h"
+#include "tmpfile.h"
 
 #include <sndfile.h>
 #include <stdio.h>
@@ -104,7 +105,7 @@ static LRESULT sound_open(MMIOINFO *mi, const char *name)
                                 : sreader_open(file, &s->rd);
     else if (!major)
         rc = MMIOERR_INVALIDFILE; /* no extension to choose the format */
-    else
+    else if ((rc = tmp_can_commit(file)) == 0)
         rc = swriter_open(file, major, level_option(), &s->wr);
     free(file);
     if (rc != 0 || !s) {
@@ -154,6 +155,8 @@ static LRESULT CALLBACK sound_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
                          (LONG)a, (int)b);
     case MMIOM_RENAME:
         return plug_rename_files((const char *)a, (const char *)b);
+    case MMIOM_CAPS: /* encoded to a temporary, put in place at close */
+        return MMIO_CAPS_ANSWER | MMIO_CAP_ATOMIC_CLOSE;
     default: /* never 0 for what it does not do */
         return MMSYSERR_NOTSUPPORTED;
     }

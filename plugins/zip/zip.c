@@ -356,6 +356,9 @@ static LRESULT CALLBACK zip_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
     }
     case MMIOM_RENAME:
         return rename_member((const char *)a, (const char *)b);
+    case MMIOM_CAPS: /* a member is committed whole at close; a rename
+                        replaces in the same commit */
+        return MMIO_CAPS_ANSWER | MMIO_CAP_ATOMIC_CLOSE | MMIO_CAP_RENAME;
     case MMIOM_SEEK:
         return plug_seek(mi, m->rd ? zreader_size(m->rd) : m->len, (LONG)a,
                          (int)b);
