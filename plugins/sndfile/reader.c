@@ -7,10 +7,14 @@
  * the frame there, so nothing is decoded up front.  Samples keep the
  * source's kind: 16-, 24- or 32-bit PCM as the file has them (8-bit and
  * companded sources as 16-bit), IEEE float for float and lossy sources.
+ * The sound file is opened through mmio (inner.h) and handed to
+ * libsndfile as virtual I/O, so it may be a member of an archive, a gzip
+ * stream or a remote object.
  */
 #define _GNU_SOURCE
 #include "sndfile_plugin.h"
 
+#include "inner.h"
 #include "procutil.h"
 
 #include <errno.h>
@@ -24,6 +28,8 @@
 enum kind { S16, S24, S32, F32 };
 
 struct sreader {
+    plug_inner in;   /* the sound file, opened through mmio */
+    sf_count_t vpos; /* where libsndfile's virtual file is */
     SNDFILE *sf;
     SF_INFO info;
     enum kind kind;
@@ -80,19 +86,66 @@ static MMRESULT count_frames(sreader *r)
     return 0;
 }
 
-MMRESULT sreader_open(const char *path, sreader **out)
+/* ---- libsndfile's virtual I/O over the inner file ---------------------- */
+
+static sf_count_t v_length(void *ud)
+{
+    return (sf_count_t)plug_inner_size(&((sreader *)ud)->in);
+}
+
+static sf_count_t v_seek(sf_count_t off, int whence, void *ud)
+{
+    sreader *r = ud;
+    sf_count_t to = whence == SEEK_SET   ? off
+                    : whence == SEEK_CUR ? r->vpos + off
+                    : whence == SEEK_END ? v_length(ud) + off
+                                         : -1;
+    if (to < 0)
+        return -1;
+    r->vpos = to;
+    return to;
+}
+
+static sf_count_t v_read(void *dst, sf_count_t n, void *ud)
+{
+    sreader *r = ud;
+    sf_count_t done = 0;
+    while (done < n) {
+        long want = n - done > (1 << 30) ? 1 << 30 : (long)(n - done);
+        long got =
+            plug_inner_read(&r->in, (char *)dst + done, want, (int64_t)r->vpos);
+        if (got <= 0)
+            break;
+        done += got;
+        r->vpos += got;
+    }
+    return done;
+}
+
+static sf_count_t v_write(const void *src, sf_count_t n, void *ud)
+{
+    (void)src, (void)n, (void)ud;
+    return 0; /* opened for reading */
+}
+
+static sf_count_t v_tell(void *ud)
+{
+    return ((sreader *)ud)->vpos;
+}
+
+MMRESULT sreader_open(const MMIOINFO *mi, const char *file, sreader **out)
 {
     *out = NULL;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return plug_errno_result(errno);
-    if (!S_ISREG(st.st_mode))
-        return MMIOERR_CANNOTOPEN;
     sreader *r = calloc(1, sizeof *r);
     if (!r)
         return MMIOERR_OUTOFMEMORY;
-    r->sf = sf_open(path, SFM_READ, &r->info);
-    MMRESULT rc = 0;
+    MMRESULT rc = plug_inner_open(&r->in, mi, file, 0);
+    if (rc != 0) {
+        free(r);
+        return rc;
+    }
+    static SF_VIRTUAL_IO vio = {v_length, v_seek, v_read, v_write, v_tell};
+    r->sf = sf_open_virtual(&vio, SFM_READ, &r->info, r);
     if (!r->sf || r->info.channels <= 0 || r->info.channels > 64 ||
         r->info.samplerate <= 0 || r->info.frames < 0)
         rc = MMIOERR_INVALIDFILE;
@@ -107,7 +160,7 @@ MMRESULT sreader_open(const char *path, sreader **out)
         r->frame_bytes = f.channels * f.bits / 8;
         int64_t data = (int64_t)r->info.frames * r->frame_bytes;
         /* cut short, or no real sample rate: an error, never data */
-        rc = ssanity_check(path, r->sf, &r->info, r->frame_bytes);
+        rc = ssanity_check(&r->in, r->sf, &r->info, r->frame_bytes);
         if (rc == 0 && data > INT32_MAX - WAVE_HEADER_MAX - 1)
             rc = MMSYSERR_NOTSUPPORTED; /* past what a LONG offset reaches */
         else if (rc == 0)
@@ -136,6 +189,7 @@ void sreader_close(sreader *r)
         return;
     if (r->sf)
         sf_close(r->sf);
+    plug_inner_close(&r->in);
     free(r->block);
     free(r->samples);
     free(r);

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "procutil.h"
+#include "inner.h"
 
 #define TAIL 65536 /* an Ogg page is at most 65307 bytes */
 /* No format libsndfile reads records faster (768 kHz is the most any
@@ -34,10 +34,10 @@ static uint32_t be32(const unsigned char *p)
 /* The AIFF COMM chunk's sample rate (an 80-bit IEEE extended number):
  * 1 when it is a rate (at least 1 Hz, finite, below 2^31), 0 when not,
  * -1 when no COMM chunk was found in the first bytes. */
-static int aiff_rate_ok(int fd)
+static int aiff_rate_ok(plug_inner *in)
 {
     unsigned char buf[4096];
-    long n = plug_pread(fd, buf, sizeof buf, 0);
+    long n = plug_inner_read(in, buf, sizeof buf, 0);
     for (long at = 12; n > 0 && at + 8 + 18 <= n;) {
         uint32_t size = be32(buf + at + 4);
         if (!memcmp(buf + at, "COMM", 4)) {
@@ -75,14 +75,23 @@ static long ogg_page_len(const unsigned char *buf, long at, long n)
  * the first place in its last 64 KiB where pages follow each other exactly
  * to the end of the file (one such place is a real page: no page is
  * longer), the last of them is flagged end of stream. */
-static int ogg_ends_whole(int fd)
+static int ogg_ends_whole(plug_inner *in)
 {
-    struct stat st;
-    if (fstat(fd, &st) != 0)
+    int64_t size = plug_inner_size(in);
+    if (size < 0)
         return 0;
-    int64_t start = st.st_size > TAIL ? st.st_size - TAIL : 0;
+    int64_t start = size > TAIL ? size - TAIL : 0;
     unsigned char *buf = malloc(TAIL);
-    long n = buf ? plug_pread(fd, buf, TAIL, start) : -1;
+    long n = -1;
+    if (buf) { /* an inner file may answer in parts */
+        long got;
+        n = 0;
+        while (n < TAIL &&
+               (got = plug_inner_read(in, buf + n, TAIL - n, start + n)) > 0)
+            n += got;
+        if (got < 0)
+            n = -1;
+    }
     int ok = 0;
     for (long first = 0; n > 0 && first + 27 <= n && !ok; first++) {
         long at = first, last = -1, len;
@@ -118,7 +127,7 @@ static int header_promises_more(SNDFILE *sf)
     return 0;
 }
 
-MMRESULT ssanity_check(const char *path, SNDFILE *sf, const SF_INFO *info,
+MMRESULT ssanity_check(plug_inner *in, SNDFILE *sf, const SF_INFO *info,
                        unsigned frame_bytes)
 {
     if (info->samplerate < 1 || info->samplerate > MAX_RATE ||
@@ -129,11 +138,7 @@ MMRESULT ssanity_check(const char *path, SNDFILE *sf, const SF_INFO *info,
     int major = info->format & SF_FORMAT_TYPEMASK;
     if (major != SF_FORMAT_AIFF && major != SF_FORMAT_OGG)
         return 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return MMIOERR_CANNOTREAD;
     int ok =
-        major == SF_FORMAT_AIFF ? aiff_rate_ok(fd) != 0 : ogg_ends_whole(fd);
-    close(fd);
+        major == SF_FORMAT_AIFF ? aiff_rate_ok(in) != 0 : ogg_ends_whole(in);
     return ok ? 0 : MMIOERR_INVALIDFILE;
 }

@@ -102,7 +102,7 @@ static LRESULT sound_open(MMIOINFO *mi, const char *name)
         rc = MMIOERR_OUTOFMEMORY;
     else if (rw == MMIO_READ)
         rc = (fl & MMIO_CREATE) ? MMIOERR_ACCESSDENIED
-                                : sreader_open(file, &s->rd);
+                                : sreader_open(mi, file, &s->rd);
     else if (!major)
         rc = MMIOERR_INVALIDFILE; /* no extension to choose the format */
     else if ((rc = tmp_can_commit(file)) == 0)

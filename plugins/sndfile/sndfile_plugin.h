@@ -33,7 +33,8 @@ int wave_parse(const unsigned char *buf, size_t len, struct wave_format *f,
 
 /* reader.c: a sound file read as a WAVE image. */
 typedef struct sreader sreader;
-MMRESULT sreader_open(const char *path, sreader **out);
+/* Opens file (the container of the name mi serves) through mmio. */
+MMRESULT sreader_open(const MMIOINFO *mi, const char *file, sreader **out);
 /* Up to n bytes of the image at pos: the count, 0 at its end, -1 when the
  * file is damaged or shorter than it said. */
 long sreader_read(sreader *r, int64_t pos, unsigned char *dst, long n);
@@ -43,7 +44,8 @@ void sreader_close(sreader *r);
 /* writer.c: a WAVE image written, encoded as the name's extension says. */
 /* sanity.c: a file libsndfile opened that must not be read as data (cut
  * short, impossible sample rate): 0 or MMIOERR_INVALIDFILE. */
-MMRESULT ssanity_check(const char *path, SNDFILE *sf, const SF_INFO *info,
+struct plug_inner;
+MMRESULT ssanity_check(struct plug_inner *in, SNDFILE *sf, const SF_INFO *info,
                        unsigned frame_bytes);
 
 typedef struct swriter swriter;

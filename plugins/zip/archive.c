@@ -9,10 +9,19 @@
  * the lock is held: a writer that holds the lock and finds such a file
  * knows its maker is gone (killed mid-commit) and removes it.  A writer
  * killed at any point leaves the old archive or the new one, complete.
+ *
+ * An archive is read through mmio (inner.h): it may be a member of another
+ * archive or a remote object.  One that is not a plain local file has no
+ * lock file and no named temporary: the new archive is written to an
+ * unnamed local temporary and put in place through its container
+ * (tmpfile.h's commit path), whole or not at all.  Writers of such an
+ * archive in two processes at once are not kept apart: the last commit
+ * wins.
  */
 #define _GNU_SOURCE
 #include "zip_plugin.h"
 
+#include "inner.h"
 #include "procutil.h"
 #include "tmpfile.h"
 
@@ -37,6 +46,8 @@ static const char *base_of(const char *path)
 
 int zarchive_lock(const char *archive)
 {
+    if (!plug_is_local(archive))
+        return ZARCHIVE_NO_LOCK; /* see above: nothing to lock beside it */
     char *path = tmp_name(archive, ".lock");
     if (!path)
         return -1;
@@ -60,12 +71,14 @@ int zarchive_lock(const char *archive)
 
 void zarchive_unlock(int lock)
 {
-    if (lock >= 0)
+    if (lock >= 0 && lock != ZARCHIVE_NO_LOCK)
         close(lock); /* releases the flock */
 }
 
 unsigned zarchive_clean(const char *archive)
 {
+    if (!plug_is_local(archive))
+        return 0;
     char *dir = tmp_dir_of(archive);
     char *prefix = tmp_name(base_of(archive), TMP_INFIX);
     DIR *d = dir && prefix ? opendir(dir) : NULL;
@@ -91,9 +104,13 @@ unsigned zarchive_clean(const char *archive)
     return removed;
 }
 
-/* The archive as a libzip source whose writes go to our temporary. */
+/* The archive as a libzip source whose writes go to our temporary: a
+ * plain local file read by descriptor and replaced by rename, or (nested)
+ * one read through mmio and replaced through its container. */
 struct source {
     char *path;
+    int nested;
+    plug_inner in; /* nested: the archive, open while in.h */
     int rfd;
     int64_t rpos, rsize;
     int wfd;
@@ -101,6 +118,21 @@ struct source {
     int64_t wpos;
     zip_error_t error;
 };
+
+/* nested: opens the archive through mmio if it is not open: 0, or -1
+ * with errno ENOENT when there is none (libzip then makes a new one). */
+static int nested_open(struct source *s)
+{
+    if (s->in.h)
+        return 0;
+    MMRESULT rc = plug_inner_open(&s->in, NULL, s->path, 0);
+    if (rc != 0) {
+        errno = rc == MMIOERR_FILENOTFOUND ? ENOENT : EIO;
+        return -1;
+    }
+    s->rsize = plug_inner_size(&s->in);
+    return 0;
+}
 
 static zip_int64_t fail(struct source *s, int ze)
 {
@@ -111,6 +143,11 @@ static zip_int64_t fail(struct source *s, int ze)
 /* A new temporary next to the archive, with the archive's mode. */
 static int begin_write(struct source *s)
 {
+    if (s->nested) { /* unnamed, local: copied in at the commit */
+        s->wfd = tmp_beside(s->path);
+        s->wpos = 0;
+        return s->wfd >= 0 ? 0 : -1;
+    }
     free(s->tmp);
     s->tmp = tmp_name(s->path, TMP_INFIX "XXXXXX");
     if (!s->tmp)
@@ -134,11 +171,19 @@ static void rollback(struct source *s)
         return;
     close(s->wfd);
     s->wfd = -1;
-    unlink(s->tmp);
+    if (!s->nested)
+        unlink(s->tmp);
 }
 
 static int commit(struct source *s)
 {
+    if (s->nested) {
+        plug_inner_close(&s->in); /* the old archive is read no more */
+        int ok = tmp_commit(s->wfd, s->path) == 0;
+        close(s->wfd);
+        s->wfd = -1;
+        return ok ? 0 : -1;
+    }
     int ok = fsync(s->wfd) == 0;
     ok &= close(s->wfd) == 0;
     s->wfd = -1;
@@ -151,6 +196,14 @@ static int commit(struct source *s)
 static zip_int64_t stat_archive(struct source *s, zip_stat_t *zst)
 {
     struct stat st;
+    if (s->nested) {
+        if (nested_open(s) != 0)
+            return fail(s, ZIP_ER_READ); /* ENOENT: libzip makes a new one */
+        zip_stat_init(zst);
+        zst->size = (zip_uint64_t)s->rsize;
+        zst->valid = ZIP_STAT_SIZE;
+        return sizeof *zst;
+    }
     if ((s->rfd >= 0 ? fstat(s->rfd, &st) : stat(s->path, &st)) != 0)
         return fail(s, ZIP_ER_READ); /* ENOENT: libzip makes a new one */
     if (!S_ISREG(st.st_mode)) {
@@ -171,6 +224,9 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
     switch (cmd) {
     case ZIP_SOURCE_OPEN: {
         struct stat st;
+        s->rpos = 0;
+        if (s->nested)
+            return nested_open(s) == 0 ? 0 : fail(s, ZIP_ER_OPEN);
         s->rfd = open(s->path, O_RDONLY | O_CLOEXEC);
         if (s->rfd < 0)
             return fail(s, ZIP_ER_OPEN);
@@ -181,7 +237,8 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
         return 0;
     }
     case ZIP_SOURCE_READ: {
-        long r = plug_pread(s->rfd, data, len, s->rpos);
+        long r = s->nested ? plug_inner_read(&s->in, data, (long)len, s->rpos)
+                           : plug_pread(s->rfd, data, len, s->rpos);
         if (r < 0)
             return fail(s, ZIP_ER_READ);
         s->rpos += r;
@@ -233,12 +290,19 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
         rollback(s);
         return 0;
     case ZIP_SOURCE_REMOVE: /* the last member went: so does the archive */
+        if (s->nested) {
+            plug_inner_close(&s->in);
+            return mmioOpen(s->path, NULL, MMIO_DELETE)
+                       ? 0
+                       : fail(s, ZIP_ER_REMOVE);
+        }
         return unlink(s->path) == 0 ? 0 : fail(s, ZIP_ER_REMOVE);
     case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&s->error, data, len);
     case ZIP_SOURCE_FREE:
         if (s->rfd >= 0)
             close(s->rfd);
+        plug_inner_close(&s->in);
         rollback(s);
         zip_error_fini(&s->error);
         free(s->tmp);
@@ -267,11 +331,106 @@ static MMRESULT open_error(int ze)
                                                        : MMIOERR_CANNOTOPEN;
 }
 
-zip_t *zarchive_open_read(const char *archive, MMRESULT *rc)
+/* ---- reading: the archive through mmio, as a read-only libzip source -- */
+struct rsource {
+    plug_inner in;
+    int64_t pos;
+    zip_error_t error;
+};
+
+static zip_int64_t rsource_cb(void *ud, void *data, zip_uint64_t len,
+                              zip_source_cmd_t cmd)
 {
-    int ze = 0;
-    zip_t *z = zip_open(archive, ZIP_RDONLY, &ze);
-    *rc = z ? 0 : open_error(ze);
+    struct rsource *s = ud;
+    int64_t size = plug_inner_size(&s->in);
+    switch (cmd) {
+    case ZIP_SOURCE_OPEN:
+        s->pos = 0;
+        return 0;
+    case ZIP_SOURCE_READ: {
+        long want = len > (1u << 30) ? 1L << 30 : (long)len;
+        long r = plug_inner_read(&s->in, data, want, s->pos);
+        if (r < 0) {
+            zip_error_set(&s->error, ZIP_ER_READ, EIO);
+            return -1;
+        }
+        s->pos += r;
+        return r;
+    }
+    case ZIP_SOURCE_SEEK: {
+        zip_int64_t at = zip_source_seek_compute_offset(
+            (zip_uint64_t)s->pos, (zip_uint64_t)size, data, len, &s->error);
+        if (at < 0)
+            return -1;
+        s->pos = at;
+        return 0;
+    }
+    case ZIP_SOURCE_TELL:
+        return s->pos;
+    case ZIP_SOURCE_CLOSE:
+        return 0;
+    case ZIP_SOURCE_STAT: {
+        if (len < sizeof(zip_stat_t)) {
+            zip_error_set(&s->error, ZIP_ER_INVAL, 0);
+            return -1;
+        }
+        zip_stat_t *zst = data;
+        zip_stat_init(zst);
+        zst->size = (zip_uint64_t)size;
+        zst->valid = ZIP_STAT_SIZE;
+        return sizeof *zst;
+    }
+    case ZIP_SOURCE_ERROR:
+        return zip_error_to_data(&s->error, data, len);
+    case ZIP_SOURCE_FREE:
+        plug_inner_close(&s->in);
+        zip_error_fini(&s->error);
+        free(s);
+        return 0;
+    case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(
+            ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+            ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
+            ZIP_SOURCE_SUPPORTS, -1);
+    default:
+        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
+        return -1;
+    }
+}
+
+zip_t *zarchive_open_read(const MMIOINFO *mi, const char *archive, MMRESULT *rc)
+{
+    struct rsource *s = calloc(1, sizeof *s);
+    if (!s) {
+        *rc = MMIOERR_OUTOFMEMORY;
+        return NULL;
+    }
+    if ((*rc = plug_inner_open(&s->in, mi, archive, 0)) != 0) {
+        free(s);
+        return NULL;
+    }
+    if (plug_inner_size(&s->in) == 0) { /* libzip says "no such file" */
+        plug_inner_close(&s->in);
+        free(s);
+        *rc = MMIOERR_INVALIDFILE;
+        return NULL;
+    }
+    zip_error_init(&s->error);
+    zip_error_t err;
+    zip_error_init(&err);
+    zip_source_t *src = zip_source_function_create(rsource_cb, s, &err);
+    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &err) : NULL;
+    if (!z) {
+        *rc = src ? open_error(zip_error_code_zip(&err)) : MMIOERR_OUTOFMEMORY;
+        if (src)
+            zip_source_free(src); /* frees s */
+        else {
+            plug_inner_close(&s->in);
+            zip_error_fini(&s->error);
+            free(s);
+        }
+    }
+    zip_error_fini(&err);
     return z;
 }
 
@@ -284,6 +443,8 @@ zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
         return NULL;
     }
     s->rfd = s->wfd = -1;
+    s->in.fd = -1;
+    s->nested = !plug_is_local(archive);
     zip_error_init(&s->error);
     zip_error_t err;
     zip_error_init(&err);

@@ -60,11 +60,12 @@ static MMRESULT open_file(zreader *r)
     return r->f ? 0 : MMIOERR_CANNOTREAD;
 }
 
-MMRESULT zreader_open(const char *archive, const char *name, zreader **out)
+MMRESULT zreader_open(const MMIOINFO *mi, const char *archive, const char *name,
+                      zreader **out)
 {
     *out = NULL;
     MMRESULT rc;
-    zip_t *z = zarchive_open_read(archive, &rc);
+    zip_t *z = zarchive_open_read(mi, archive, &rc);
     if (!z)
         return rc;
     zip_stat_t st;

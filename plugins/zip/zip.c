@@ -160,7 +160,7 @@ static MMRESULT commit_locked(struct member *m)
 static MMRESULT commit(struct member *m)
 {
     int lock = zarchive_lock(m->archive);
-    if (lock < 0)
+    if (lock == -1)
         return MMIOERR_CANNOTWRITE;
     MMRESULT rc = commit_locked(m);
     zarchive_unlock(lock);
@@ -170,10 +170,10 @@ static MMRESULT commit(struct member *m)
 }
 
 /* MMIO_EXIST: looks the name up, inflating nothing. */
-static LRESULT exist(const char *archive, const char *name)
+static LRESULT exist(const MMIOINFO *mi, const char *archive, const char *name)
 {
     MMRESULT rc;
-    zip_t *z = zarchive_open_read(archive, &rc);
+    zip_t *z = zarchive_open_read(mi, archive, &rc);
     if (!z)
         return rc;
     rc = zip_name_locate(z, name, 0) < 0 ? MMIOERR_FILENOTFOUND : 0;
@@ -185,7 +185,7 @@ static LRESULT exist(const char *archive, const char *name)
 static LRESULT change(const char *archive, const char *name, const char *to)
 {
     int lock = zarchive_lock(archive);
-    if (lock < 0)
+    if (lock == -1)
         return MMIOERR_CANNOTWRITE;
     MMRESULT rc;
     zip_t *z = zarchive_open(archive, 0, &rc);
@@ -236,8 +236,12 @@ static LRESULT rename_member(const char *from, const char *to)
 
 /* Opened for writing: the member's bytes go to a temporary next to the
  * archive, starting as the member's current bytes unless MMIO_CREATE. */
-static MMRESULT open_for_writing(struct member *m, DWORD flags)
+static MMRESULT open_for_writing(const MMIOINFO *mi, struct member *m,
+                                 DWORD flags)
 {
+    MMRESULT can = tmp_can_commit(m->archive);
+    if (can != 0)
+        return can;
     m->fd = tmp_beside(m->archive);
     if (m->fd < 0)
         return errno == ENOENT ? MMIOERR_PATHNOTFOUND : MMIOERR_CANNOTWRITE;
@@ -246,7 +250,7 @@ static MMRESULT open_for_writing(struct member *m, DWORD flags)
         return 0;
     }
     zreader *r;
-    MMRESULT rc = zreader_open(m->archive, m->name, &r);
+    MMRESULT rc = zreader_open(mi, m->archive, m->name, &r);
     if (rc != 0)
         return rc;
     m->len = zreader_size(r);
@@ -265,7 +269,7 @@ static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
     DWORD fl = mi->dwFlags, rw = fl & MMIO_RWMODE;
     if (fl & (MMIO_EXIST | MMIO_DELETE)) {
         rc = (fl & MMIO_DELETE) ? change(archive, name, NULL)
-                                : exist(archive, name);
+                                : exist(mi, archive, name);
         free(archive);
         free(name);
         return rc;
@@ -281,9 +285,9 @@ static LRESULT zip_open_member(MMIOINFO *mi, const char *fullname)
     m->fd = -1;
     if (rw == MMIO_READ)
         rc = (fl & MMIO_CREATE) ? MMIOERR_ACCESSDENIED
-                                : zreader_open(archive, name, &m->rd);
+                                : zreader_open(mi, archive, name, &m->rd);
     else
-        rc = open_for_writing(m, fl);
+        rc = open_for_writing(mi, m, fl);
     if (rc != 0) {
         free_member(m);
         return rc;

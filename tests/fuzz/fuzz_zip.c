@@ -21,7 +21,7 @@ static unsigned char first[CAP], again[4096];
 static void read_member(const char *archive, const char *name)
 {
     zreader *r;
-    if (zreader_open(archive, name, &r) != 0)
+    if (zreader_open(NULL, archive, name, &r) != 0)
         return;
     int64_t size = zreader_size(r);
     int64_t got = 0;
