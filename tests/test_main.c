@@ -83,6 +83,7 @@ static const struct {
     SUITE(gz),
     SUITE(copies),
     SUITE(faults),
+    SUITE(nesting),
 };
 // clang-format on
 #define NSUITES (sizeof suites / sizeof suites[0])

@@ -94,5 +94,6 @@ Suite *suite_zip(void);
 Suite *suite_zipread(void);
 Suite *suite_sndfile(void);
 Suite *suite_faults(void);
+Suite *suite_nesting(void);
 
 #endif

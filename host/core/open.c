@@ -16,6 +16,9 @@
  * of the name being resolved.  Past MMIO_MAX_NESTING the open fails (a
  * name of a thousand '+' levels is an error, not a stack overflow). */
 static _Thread_local unsigned open_depth;
+/* Whether the level that failed already said so: the levels above it fail
+ * with its error and say nothing more (one message per outer open). */
+static _Thread_local int failure_said;
 
 #define TRANSIENT_FLAGS                                                        \
     (MMIO_PARSE | MMIO_DELETE | MMIO_EXIST | MMIO_GETTEMP | MMIO_DIRTY)
@@ -111,6 +114,8 @@ HMMIO mmioOpen(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen)
 HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
                 unsigned wide)
 {
+    if (open_depth == 0)
+        failure_said = 0; /* a new name from the application */
     MMIOINFO in = {0};
     if (pmmioinfo)
         in = *pmmioinfo;
@@ -160,6 +165,7 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
             mmio_msg("%.200s...: names nest more than %d containers deep; "
                      "not opened",
                      pszFileName ? pszFileName : "", MMIO_MAX_NESTING);
+            failure_said = 1;
             rc = MMIOERR_CANNOTOPEN;
         } else {
             open_depth++;
@@ -290,10 +296,11 @@ HMMIO mmioPluginOpenContainer(const MMIOINFO *mi, LPCSTR pszName, DWORD dwFlags,
         in.htask = mi->htask;
     HMMIO h = mmioOpen((LPSTR)pszName, &in, flags);
     *err = h ? 0 : in.wErrorRet ? in.wErrorRet : MMIOERR_CANNOTOPEN;
-    if (!h && !(flags & MMIO_EXIST)) {
+    if (!h && !(flags & MMIO_EXIST) && !failure_said) {
         char text[128];
         mmioExtErrorText(*err, text, sizeof text);
         mmio_msg("%s: %s (the container of a nested name)", pszName, text);
+        failure_said = 1;
     }
     return h;
 }
