@@ -3,7 +3,10 @@
  * bench_formats - the bundled format plugins against the tools of their
  * formats, in one run: a 64 MiB deflated ZIP member against `unzip -p`, a
  * 64 MiB gzip file against `gzip -dc`, and (when the sndfile plugin is
- * built) a FLAC file against `flac -d -c`.  Each read runs in a process of
+ * built) a FLAC file against `flac -d -c`; then composition: the same
+ * member read through a ZIP stored inside another ZIP against the direct
+ * read, and the FLAC read out of a ZIP against the plain FLAC (both sides
+ * ours).  Each read runs in a process of
  * its own so its peak RSS is its own; times are wall-clock, best of 3;
  * ratios are ours / theirs (<= 1.0: as fast or faster).  Then 1000 random
  * seek+read pairs in the ZIP member with checkpoints, against restarting
@@ -215,7 +218,8 @@ int main(int argc, char **argv)
         return 1;
     text_file(in_dir("big.txt"), SIZE);
     snprintf(cmd, sizeof cmd,
-             "cd '%s' && zip -q big.zip big.txt && gzip -c big.txt > big.gz",
+             "cd '%s' && zip -q big.zip big.txt && gzip -c big.txt > big.gz "
+             "&& zip -q -0 outer.zip big.zip",
              dir);
     if (sh(cmd) != 0)
         return 1;
@@ -225,6 +229,8 @@ int main(int argc, char **argv)
         return 1;
     self[n] = 0;
 
+    int composed = 0;
+    struct result flac_row = {0}, flac_plain = {0};
     printf("read to the end             ours     theirs  ratio   ours RSS  "
            "their RSS   first 4 KiB\n");
     char zname[600], gzname[600];
@@ -246,9 +252,27 @@ int main(int argc, char **argv)
             snprintf(fname, sizeof fname, "%s+", in_dir("song.flac"));
             char *flac[] = {
                 "flac", "-d", "-s", "-c", (char *)in_dir("song.flac"), NULL};
-            row("flac vs flac -d -c", ours(self, fname), theirs(flac));
+            struct result plain = ours(self, fname);
+            row("flac vs flac -d -c", plain, theirs(flac));
+            snprintf(cmd, sizeof cmd,
+                     "cd '%s' && zip -q -0 songs.zip song.flac", dir);
+            if (sh(cmd) == 0) {
+                char nested[700];
+                snprintf(nested, sizeof nested, "%s+song.flac+",
+                         in_dir("songs.zip"));
+                composed = 1;
+                flac_row = ours(self, nested);
+                flac_plain = plain;
+            }
         }
     }
+    /* composition: both sides ours */
+    char outer[700];
+    snprintf(outer, sizeof outer, "%s+big.zip+big.txt", in_dir("outer.zip"));
+    printf("\ncomposed (ours) vs direct (ours)\n");
+    row("zip-in-zip vs zip", ours(self, outer), ours(self, zname));
+    if (composed)
+        row("flac-in-zip vs flac", flac_row, flac_plain);
     seeks(zname);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return sh(cmd) == 0 ? 0 : 1;
