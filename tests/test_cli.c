@@ -246,6 +246,24 @@ START_TEST(transient_check_failure_is_not_cached)
 }
 END_TEST
 
+/* A name a listed plugin claims, whose plugin cannot be loaded now (the
+ * partial fixture fails its install outside the checker): cp fails, and
+ * makes no plain file named like the container's member. */
+START_TEST(cp_to_a_claimed_name_whose_plugin_fails_makes_no_plain_file)
+{
+    const char *kinds[] = {"partial", NULL};
+    make_host(kinds, NULL);
+    char out[8192], args[2000], src[700], dst[700];
+    snprintf(src, sizeof src, "%s", tu_path("src.txt"));
+    tu_write(src, "data\n", 5);
+    snprintf(dst, sizeof dst, "%s", tu_path("box.prt1+m.txt"));
+    snprintf(args, sizeof args, "cp '%s' '%s'", src, dst);
+    ck_assert_int_ne(run_host(args, out, sizeof out), 0);
+    ck_assert_msg(access(dst, F_OK) != 0, "made %s", dst);
+    ck_assert_int_eq(tu_dir_count(tu_path(""), "box.prt1"), 0);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -261,6 +279,8 @@ Suite *suite_cli(void)
     tcase_add_test(tc, json_riff_of_a_missing_file_is_a_document);
     tcase_add_test(tc, dev_null_configuration_is_empty);
     tcase_add_test(tc, transient_check_failure_is_not_cached);
+    tcase_add_test(tc,
+                   cp_to_a_claimed_name_whose_plugin_fails_makes_no_plain_file);
     suite_add_tcase(s, tc);
     return s;
 }

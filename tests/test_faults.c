@@ -280,6 +280,147 @@ START_TEST(unreadable_configuration_never_falls_back_to_dos)
 }
 END_TEST
 
+/* ---- the plugins: every failing system call of a whole mmiohost cp ---- */
+
+/* Runs `mmiohost cp FROM TO` with the Nth call of kind failing (0: none):
+ * its exit status; the calls it made and the faults fired in *calls and
+ * *fired. */
+static int cp_with_fault(const char *cfg, const char *from, const char *to,
+                         const char *kind, long n, long *calls, long *fired)
+{
+    char report[700], out[4096];
+    snprintf(report, sizeof report, "%s/report", tu_path("calls"));
+    unlink(report);
+    int rc = tu_capture(out, sizeof out,
+                        "FAILCALL_PROGRAM=mmiohost FAILCALL='%s:%ld' "
+                        "FAILCALL_REPORT='%s' LD_PRELOAD='%s/failcall.so' "
+                        "ASAN_OPTIONS=verify_asan_link_order=0 "
+                        "'%s' --config '%s' cp '%s' '%s' 2>&1",
+                        kind, n, report, FIXTURE_DIR, MMIOHOST, cfg, from, to);
+    FILE *f = fopen(report, "r");
+    *calls = *fired = -1;
+    if (f) {
+        if (fscanf(f, "%ld %ld", calls, fired) != 2)
+            *calls = *fired = -1;
+        fclose(f);
+    }
+    return rc;
+}
+
+/* For every call kind and every N: the copy says it failed and the target
+ * is what it was (byte for byte, or as the shell command `same` judges:
+ * an archive may be rewritten with the same members), or it says it
+ * succeeded and the shell command `good` accepts the target; no temporary
+ * is left beside it. */
+static void every_fault_of_a_copy(const char *from, const char *to,
+                                  const char *target, const char *good,
+                                  const char *same)
+{
+    static const char *const calls[] = {"write",  "pwrite",         "fsync",
+                                        "rename", "linkat",         "read",
+                                        "pread",  "copy_file_range"};
+    char cfg[700], dir[700];
+    snprintf(cfg, sizeof cfg, "%s", tu_path("bundled.conf"));
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    long size;
+    char *before = tu_slurp(target, &size);
+    int failures = 0;
+    for (size_t k = 0; k < sizeof calls / sizeof calls[0]; k++) {
+        long total, fired;
+        ck_assert_int_eq(
+            cp_with_fault(cfg, from, to, calls[k], 0, &total, &fired), 0);
+        ck_assert_int_ge(total, 0);             /* the interposer ran */
+        tu_write(target, before, (size_t)size); /* as it was */
+        for (long n = 1;; n++) {
+            long c;
+            int rc = cp_with_fault(cfg, from, to, calls[k], n, &c, &fired);
+            ck_assert_int_ge(fired, 0);
+            if (fired == 0) { /* fewer calls this time: the copy is done */
+                ck_assert_int_eq(rc, 0);
+                ck_assert_msg(tu_shell("%s", good) == 0, "%s", good);
+                tu_write(target, before, (size_t)size);
+                break;
+            }
+            ck_assert_int_lt(n, 5000);
+            long now_size;
+            char *now = tu_slurp(target, &now_size);
+            if (rc != 0) {
+                failures++;
+                int kept = same ? tu_shell("%s", same) == 0
+                                : now_size == size &&
+                                      memcmp(now, before, (size_t)size) == 0;
+                ck_assert_msg(kept, "%s:%ld failed and changed %s", calls[k], n,
+                              target);
+                tu_write(target, before, (size_t)size);
+            } else {
+                ck_assert_msg(tu_shell("%s", good) == 0,
+                              "%s:%ld said it copied, but: %s", calls[k], n,
+                              good);
+                tu_write(target, before, (size_t)size);
+            }
+            free(now);
+            ck_assert_msg(tu_dir_count(dir, ".mmio") == 0 &&
+                              tu_dir_count(dir, "mmiotmp") == 0,
+                          "%s:%ld left a temporary behind", calls[k], n);
+        }
+    }
+    ck_assert_int_gt(failures, 3); /* faults were met, and said */
+    free(before);
+}
+
+START_TEST(plugin_writes_survive_every_failing_call)
+{
+    use_bundled_plugins();
+    mmioExtSetMessageCallback(quiet, NULL);
+    char dir[700], from[800], to[800], target[800], good[2000];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    ck_assert_int_eq(
+        tu_shell("cd '%s' && seq 1 4000 > src.txt && echo old > m.txt && "
+                 "zip -q a.zip m.txt && echo old | gzip > x.txt.gz && "
+                 "sox -n -r 8000 -c 1 -b 16 t.wav synth 0.3 sine 300 "
+                 "2>/dev/null && sox -n -r 8000 -c 1 -b 16 x.flac synth 0.1 "
+                 "sine 200 2>/dev/null && mkdir calls",
+                 dir),
+        0);
+    /* a member of a ZIP */
+    snprintf(from, sizeof from, "%ssrc.txt", dir);
+    snprintf(to, sizeof to, "%sa.zip+new.txt", dir);
+    snprintf(target, sizeof target, "%sa.zip", dir);
+    snprintf(good, sizeof good,
+             "cd '%s' && unzip -p a.zip new.txt | cmp -s - src.txt && "
+             "unzip -p a.zip m.txt | grep -qx old",
+             dir);
+    char same[1000];
+    snprintf(same, sizeof same,
+             "cd '%s' && unzip -tq a.zip >/dev/null && test \"$(unzip -Z1 "
+             "a.zip)\" = m.txt && unzip -p a.zip m.txt | grep -qx old",
+             dir);
+    every_fault_of_a_copy(from, to, target, good, same);
+    /* a gzip stream */
+    snprintf(to, sizeof to, "%sx.txt.gz+", dir);
+    snprintf(target, sizeof target, "%sx.txt.gz", dir);
+    snprintf(good, sizeof good,
+             "cd '%s' && gzip -dc x.txt.gz | cmp -s - src.txt", dir);
+    every_fault_of_a_copy(from, to, target, good, NULL);
+    /* a FLAC file */
+    snprintf(from, sizeof from, "%st.wav", dir);
+    snprintf(to, sizeof to, "%sx.flac+", dir);
+    snprintf(target, sizeof target, "%sx.flac", dir);
+    snprintf(good, sizeof good,
+             "cd '%s' && flac -s -t x.flac && sox x.flac -t raw a.raw && sox "
+             "t.wav -t raw b.raw && cmp -s a.raw b.raw && rm a.raw b.raw",
+             dir);
+    every_fault_of_a_copy(from, to, target, good, NULL);
+    /* a gzip stream inside the ZIP */
+    snprintf(to, sizeof to, "%sa.zip+t.wav.gz+", dir);
+    snprintf(target, sizeof target, "%sa.zip", dir);
+    snprintf(good, sizeof good,
+             "cd '%s' && unzip -p a.zip t.wav.gz | gzip -dc | cmp -s - t.wav",
+             dir);
+    every_fault_of_a_copy(from, to, target, good, same);
+}
+END_TEST
+
 START_TEST(seam_counts_and_fails_what_it_is_told)
 {
     ck_assert_int_eq(mmio_fault_arm("nosuch:1"), -1);
@@ -332,6 +473,7 @@ Suite *suite_faults(void)
     tcase_add_test(tc, cache_and_list_are_whole_after_every_fault);
     tcase_add_test(tc, configuration_is_whole_or_refused_after_every_fault);
     tcase_add_test(tc, unreadable_configuration_never_falls_back_to_dos);
+    tcase_add_test(tc, plugin_writes_survive_every_failing_call);
 #endif
     suite_add_tcase(s, tc);
     return s;

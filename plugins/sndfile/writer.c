@@ -14,11 +14,14 @@
 #define _GNU_SOURCE
 #include "sndfile_plugin.h"
 
+#include <errno.h>
 #include <sndfile.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "procutil.h"
 #include "tmpfile.h"
 
 #define HEADER_CAP 65536
@@ -41,6 +44,7 @@ struct swriter {
     unsigned npart;
     int64_t end;
     int failed;
+    int io_failed; /* a write or seek of the encoder's failed (virtual I/O) */
     unsigned char zeros[4096];
     union {
         short s[BATCH / 2];
@@ -100,6 +104,48 @@ static int subtype_for(const swriter *w)
                         : SF_FORMAT_PCM_32;
 }
 
+/* ---- libsndfile's output: the temporary through virtual I/O, so a write
+ * that fails is seen here (libsndfile and its codecs may not say) -------- */
+
+static sf_count_t v_length(void *ud)
+{
+    struct stat st;
+    return fstat(((swriter *)ud)->fd, &st) == 0 ? (sf_count_t)st.st_size : -1;
+}
+
+static sf_count_t v_seek(sf_count_t off, int whence, void *ud)
+{
+    swriter *w = ud;
+    off_t at = lseek(w->fd, (off_t)off, whence);
+    if (at < 0)
+        w->io_failed = 1;
+    return (sf_count_t)at;
+}
+
+static sf_count_t v_read(void *dst, sf_count_t n, void *ud)
+{
+    ssize_t r;
+    do
+        r = read(((swriter *)ud)->fd, dst, (size_t)n);
+    while (r < 0 && errno == EINTR);
+    return r < 0 ? 0 : (sf_count_t)r;
+}
+
+static sf_count_t v_write(const void *src, sf_count_t n, void *ud)
+{
+    swriter *w = ud;
+    if (w->io_failed || plug_write_all(w->fd, src, (size_t)n, -1) != 0) {
+        w->io_failed = 1; /* sticky: the file is not whole */
+        return 0;
+    }
+    return n;
+}
+
+static sf_count_t v_tell(void *ud)
+{
+    return (sf_count_t)lseek(((swriter *)ud)->fd, 0, SEEK_CUR);
+}
+
 static int open_encoder(swriter *w)
 {
     SF_INFO info = {0};
@@ -109,7 +155,8 @@ static int open_encoder(swriter *w)
     w->frame_bytes = w->fmt.channels * w->fmt.bits / 8;
     if (w->frame_bytes > sizeof w->part || !sf_format_check(&info))
         return -1;
-    w->sf = sf_open_fd(w->fd, SFM_WRITE, &info, 0);
+    static SF_VIRTUAL_IO vio = {v_length, v_seek, v_read, v_write, v_tell};
+    w->sf = sf_open_virtual(&vio, SFM_WRITE, &info, w);
     if (!w->sf)
         return -1;
     sf_command(w->sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
@@ -271,7 +318,7 @@ int swriter_flush(swriter *w)
 {
     if (w->sf)
         sf_write_sync(w->sf);
-    return w->failed || fdatasync(w->fd) != 0 ? -1 : 0;
+    return w->failed || w->io_failed || fdatasync(w->fd) != 0 ? -1 : 0;
 }
 
 MMRESULT swriter_close(swriter *w)
@@ -281,6 +328,8 @@ MMRESULT swriter_close(swriter *w)
         rc = MMIOERR_CANNOTWRITE; /* no samples came, or they could not be
                                      encoded: the target stays as it was */
     if (w->sf && sf_close(w->sf) != 0)
+        rc = MMIOERR_CANNOTWRITE;
+    if (w->io_failed) /* the encoder's output was cut: never committed */
         rc = MMIOERR_CANNOTWRITE;
     if (rc == 0 && tmp_commit(w->fd, w->path) != 0)
         rc = MMIOERR_CANNOTWRITE;
