@@ -265,12 +265,12 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
     checker_path(helper, sizeof helper);
     int vp[2], np[2];
     if (pipe2(vp, O_CLOEXEC) != 0) {
-        int err = errno;
+        int err = errno ? errno : EIO;
         snprintf(why, cap, "cannot create a pipe: %s", strerror(err));
         return err;
     }
     if (pipe2(np, O_CLOEXEC) != 0) {
-        int err = errno;
+        int err = errno ? errno : EIO;
         snprintf(why, cap, "cannot create a pipe: %s", strerror(err));
         close(vp[0]);
         close(vp[1]);
@@ -413,7 +413,7 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
     }
     char nonce[33], why[600];
     nonce_make(nonce);
-    struct child ch;
+    struct child ch = {.pid = -1, .verdict = -1};
     double deadline = now_ms() + timeout_ms;
     int err = spawn(path, symbol, nonce, &ch, why, sizeof why);
     if (err != 0) {

@@ -77,9 +77,10 @@ int mmio_fault_arm(const char *spec)
     if (!spec || !*spec)
         return 0;
     char copy[512];
-    if (strlen(spec) >= sizeof copy)
+    size_t len = strlen(spec);
+    if (len >= sizeof copy)
         return -1;
-    strcpy(copy, spec);
+    memcpy(copy, spec, len + 1);
     long at[MMIO_SYS_NCALLS] = {0};
     int sticky[MMIO_SYS_NCALLS] = {0}, err[MMIO_SYS_NCALLS] = {0};
     char *save = NULL;
