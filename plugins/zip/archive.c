@@ -104,35 +104,22 @@ unsigned zarchive_clean(const char *archive)
     return removed;
 }
 
-/* The archive as a libzip source whose writes go to our temporary: a
- * plain local file read by descriptor and replaced by rename, or (nested)
- * one read through mmio and replaced through its container. */
+/* The archive as a libzip source: read through mmio (the inner handle,
+ * opened for the file mi serves), written to our temporary: for a plain
+ * local archive a named one beside it, renamed into place; for any other
+ * an unnamed local one, put in place through its container. */
 struct source {
     char *path;
-    int nested;
-    plug_inner in; /* nested: the archive, open while in.h */
-    int rfd;
-    int64_t rpos, rsize;
+    const MMIOINFO *mi; /* for the inner open: share mode and task */
+    int nested;         /* the archive is no plain local file */
+    plug_inner in;      /* the archive, open while in.h */
+    MMRESULT open_rc;   /* why the inner open failed (tried once) */
+    int64_t rpos;
     int wfd;
     char *tmp;
     int64_t wpos;
     zip_error_t error;
 };
-
-/* nested: opens the archive through mmio if it is not open: 0, or -1
- * with errno ENOENT when there is none (libzip then makes a new one). */
-static int nested_open(struct source *s)
-{
-    if (s->in.h)
-        return 0;
-    MMRESULT rc = plug_inner_open(&s->in, NULL, s->path, 0);
-    if (rc != 0) {
-        errno = rc == MMIOERR_FILENOTFOUND ? ENOENT : EIO;
-        return -1;
-    }
-    s->rsize = plug_inner_size(&s->in);
-    return 0;
-}
 
 static zip_int64_t fail(struct source *s, int ze)
 {
@@ -140,12 +127,27 @@ static zip_int64_t fail(struct source *s, int ze)
     return -1;
 }
 
-/* A new temporary next to the archive, with the archive's mode. */
+/* Opens the archive through mmio if it is not open: 0, or -1 with errno
+ * ENOENT when there is none (libzip then makes a new one, if asked). */
+static int open_inner(struct source *s)
+{
+    if (s->in.h)
+        return 0;
+    if (!s->open_rc) /* once: a failure deep down is not retried */
+        s->open_rc = plug_inner_open(&s->in, s->mi, s->path, 0);
+    if (s->open_rc) {
+        errno = s->open_rc == MMIOERR_FILENOTFOUND ? ENOENT : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+/* A new temporary for the new archive, with the archive's mode. */
 static int begin_write(struct source *s)
 {
+    s->wpos = 0;
     if (s->nested) { /* unnamed, local: copied in at the commit */
         s->wfd = tmp_beside(s->path);
-        s->wpos = 0;
         return s->wfd >= 0 ? 0 : -1;
     }
     free(s->tmp);
@@ -155,7 +157,6 @@ static int begin_write(struct source *s)
     s->wfd = mkostemp(s->tmp, O_CLOEXEC);
     if (s->wfd < 0)
         return -1;
-    s->wpos = 0;
     if (fchmod(s->wfd, tmp_mode_for(s->path)) != 0) {
         close(s->wfd);
         unlink(s->tmp);
@@ -177,8 +178,8 @@ static void rollback(struct source *s)
 
 static int commit(struct source *s)
 {
+    plug_inner_close(&s->in); /* the old archive is read no more */
     if (s->nested) {
-        plug_inner_close(&s->in); /* the old archive is read no more */
         int ok = tmp_commit(s->wfd, s->path) == 0;
         close(s->wfd);
         s->wfd = -1;
@@ -195,25 +196,11 @@ static int commit(struct source *s)
 
 static zip_int64_t stat_archive(struct source *s, zip_stat_t *zst)
 {
-    struct stat st;
-    if (s->nested) {
-        if (nested_open(s) != 0)
-            return fail(s, ZIP_ER_READ); /* ENOENT: libzip makes a new one */
-        zip_stat_init(zst);
-        zst->size = (zip_uint64_t)s->rsize;
-        zst->valid = ZIP_STAT_SIZE;
-        return sizeof *zst;
-    }
-    if ((s->rfd >= 0 ? fstat(s->rfd, &st) : stat(s->path, &st)) != 0)
+    if (open_inner(s) != 0)
         return fail(s, ZIP_ER_READ); /* ENOENT: libzip makes a new one */
-    if (!S_ISREG(st.st_mode)) {
-        errno = EINVAL;
-        return fail(s, ZIP_ER_OPEN);
-    }
     zip_stat_init(zst);
-    zst->size = (zip_uint64_t)st.st_size;
-    zst->mtime = st.st_mtime;
-    zst->valid = ZIP_STAT_SIZE | ZIP_STAT_MTIME;
+    zst->size = (zip_uint64_t)plug_inner_size(&s->in);
+    zst->valid = ZIP_STAT_SIZE;
     return sizeof *zst;
 }
 
@@ -222,32 +209,23 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
 {
     struct source *s = ud;
     switch (cmd) {
-    case ZIP_SOURCE_OPEN: {
-        struct stat st;
+    case ZIP_SOURCE_OPEN:
         s->rpos = 0;
-        if (s->nested)
-            return nested_open(s) == 0 ? 0 : fail(s, ZIP_ER_OPEN);
-        s->rfd = open(s->path, O_RDONLY | O_CLOEXEC);
-        if (s->rfd < 0)
-            return fail(s, ZIP_ER_OPEN);
-        if (fstat(s->rfd, &st) != 0)
-            return fail(s, ZIP_ER_READ);
-        s->rsize = st.st_size;
-        s->rpos = 0;
-        return 0;
-    }
+        return open_inner(s) == 0 ? 0 : fail(s, ZIP_ER_OPEN);
     case ZIP_SOURCE_READ: {
-        long r = s->nested ? plug_inner_read(&s->in, data, (long)len, s->rpos)
-                           : plug_pread(s->rfd, data, len, s->rpos);
-        if (r < 0)
+        long want = len > (1u << 30) ? 1L << 30 : (long)len;
+        long r = plug_inner_read(&s->in, data, want, s->rpos);
+        if (r < 0) {
+            errno = EIO;
             return fail(s, ZIP_ER_READ);
+        }
         s->rpos += r;
         return r;
     }
     case ZIP_SOURCE_SEEK: {
-        zip_int64_t at = zip_source_seek_compute_offset((zip_uint64_t)s->rpos,
-                                                        (zip_uint64_t)s->rsize,
-                                                        data, len, &s->error);
+        zip_int64_t at = zip_source_seek_compute_offset(
+            (zip_uint64_t)s->rpos, (zip_uint64_t)plug_inner_size(&s->in), data,
+            len, &s->error);
         if (at < 0)
             return -1;
         s->rpos = at;
@@ -256,10 +234,7 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
     case ZIP_SOURCE_TELL:
         return s->rpos;
     case ZIP_SOURCE_CLOSE:
-        if (s->rfd >= 0)
-            close(s->rfd);
-        s->rfd = -1;
-        return 0;
+        return 0; /* kept open for the commit's last reads */
     case ZIP_SOURCE_STAT:
         return len < sizeof(zip_stat_t) ? fail(s, ZIP_ER_INVAL)
                                         : stat_archive(s, data);
@@ -290,18 +265,12 @@ static zip_int64_t source_cb(void *ud, void *data, zip_uint64_t len,
         rollback(s);
         return 0;
     case ZIP_SOURCE_REMOVE: /* the last member went: so does the archive */
-        if (s->nested) {
-            plug_inner_close(&s->in);
-            return mmioOpen(s->path, NULL, MMIO_DELETE)
-                       ? 0
-                       : fail(s, ZIP_ER_REMOVE);
-        }
-        return unlink(s->path) == 0 ? 0 : fail(s, ZIP_ER_REMOVE);
+        plug_inner_close(&s->in);
+        return mmioOpen(s->path, NULL, MMIO_DELETE) ? 0
+                                                    : fail(s, ZIP_ER_REMOVE);
     case ZIP_SOURCE_ERROR:
         return zip_error_to_data(&s->error, data, len);
     case ZIP_SOURCE_FREE:
-        if (s->rfd >= 0)
-            close(s->rfd);
         plug_inner_close(&s->in);
         rollback(s);
         zip_error_fini(&s->error);
@@ -331,110 +300,10 @@ static MMRESULT open_error(int ze)
                                                        : MMIOERR_CANNOTOPEN;
 }
 
-/* ---- reading: the archive through mmio, as a read-only libzip source -- */
-struct rsource {
-    plug_inner in;
-    int64_t pos;
-    zip_error_t error;
-};
-
-static zip_int64_t rsource_cb(void *ud, void *data, zip_uint64_t len,
-                              zip_source_cmd_t cmd)
-{
-    struct rsource *s = ud;
-    int64_t size = plug_inner_size(&s->in);
-    switch (cmd) {
-    case ZIP_SOURCE_OPEN:
-        s->pos = 0;
-        return 0;
-    case ZIP_SOURCE_READ: {
-        long want = len > (1u << 30) ? 1L << 30 : (long)len;
-        long r = plug_inner_read(&s->in, data, want, s->pos);
-        if (r < 0) {
-            zip_error_set(&s->error, ZIP_ER_READ, EIO);
-            return -1;
-        }
-        s->pos += r;
-        return r;
-    }
-    case ZIP_SOURCE_SEEK: {
-        zip_int64_t at = zip_source_seek_compute_offset(
-            (zip_uint64_t)s->pos, (zip_uint64_t)size, data, len, &s->error);
-        if (at < 0)
-            return -1;
-        s->pos = at;
-        return 0;
-    }
-    case ZIP_SOURCE_TELL:
-        return s->pos;
-    case ZIP_SOURCE_CLOSE:
-        return 0;
-    case ZIP_SOURCE_STAT: {
-        if (len < sizeof(zip_stat_t)) {
-            zip_error_set(&s->error, ZIP_ER_INVAL, 0);
-            return -1;
-        }
-        zip_stat_t *zst = data;
-        zip_stat_init(zst);
-        zst->size = (zip_uint64_t)size;
-        zst->valid = ZIP_STAT_SIZE;
-        return sizeof *zst;
-    }
-    case ZIP_SOURCE_ERROR:
-        return zip_error_to_data(&s->error, data, len);
-    case ZIP_SOURCE_FREE:
-        plug_inner_close(&s->in);
-        zip_error_fini(&s->error);
-        free(s);
-        return 0;
-    case ZIP_SOURCE_SUPPORTS:
-        return zip_source_make_command_bitmap(
-            ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
-            ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, ZIP_SOURCE_SEEK, ZIP_SOURCE_TELL,
-            ZIP_SOURCE_SUPPORTS, -1);
-    default:
-        zip_error_set(&s->error, ZIP_ER_OPNOTSUPP, 0);
-        return -1;
-    }
-}
-
-zip_t *zarchive_open_read(const MMIOINFO *mi, const char *archive, MMRESULT *rc)
-{
-    struct rsource *s = calloc(1, sizeof *s);
-    if (!s) {
-        *rc = MMIOERR_OUTOFMEMORY;
-        return NULL;
-    }
-    if ((*rc = plug_inner_open(&s->in, mi, archive, 0)) != 0) {
-        free(s);
-        return NULL;
-    }
-    if (plug_inner_size(&s->in) == 0) { /* libzip says "no such file" */
-        plug_inner_close(&s->in);
-        free(s);
-        *rc = MMIOERR_INVALIDFILE;
-        return NULL;
-    }
-    zip_error_init(&s->error);
-    zip_error_t err;
-    zip_error_init(&err);
-    zip_source_t *src = zip_source_function_create(rsource_cb, s, &err);
-    zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY, &err) : NULL;
-    if (!z) {
-        *rc = src ? open_error(zip_error_code_zip(&err)) : MMIOERR_OUTOFMEMORY;
-        if (src)
-            zip_source_free(src); /* frees s */
-        else {
-            plug_inner_close(&s->in);
-            zip_error_fini(&s->error);
-            free(s);
-        }
-    }
-    zip_error_fini(&err);
-    return z;
-}
-
-zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
+/* The archive through a source of ours, read-only or for changes: NULL
+ * with *rc set to an MMIOERR_ code. */
+static zip_t *open_archive(const MMIOINFO *mi, const char *archive, int flags,
+                           MMRESULT *rc)
 {
     struct source *s = calloc(1, sizeof *s);
     *rc = MMIOERR_OUTOFMEMORY;
@@ -442,7 +311,8 @@ zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
         free(s);
         return NULL;
     }
-    s->rfd = s->wfd = -1;
+    s->mi = mi;
+    s->wfd = -1;
     s->in.fd = -1;
     s->nested = !plug_is_local(archive);
     zip_error_init(&s->error);
@@ -456,11 +326,29 @@ zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
         zip_error_fini(&err);
         return NULL;
     }
-    zip_t *z = zip_open_from_source(src, create ? ZIP_CREATE : 0, &err);
-    if (!z) {
+    zip_t *z = NULL;
+    int opened = open_inner(s) == 0;
+    if (!opened &&
+        !(s->open_rc == MMIOERR_FILENOTFOUND && (flags & ZIP_CREATE)))
+        *rc = s->open_rc; /* the inner level's error, as it said it */
+    else if (opened && !(flags & ZIP_CREATE) && plug_inner_size(&s->in) == 0)
+        *rc = MMIOERR_INVALIDFILE; /* empty: no archive (libzip: "no file") */
+    else if (!(z = zip_open_from_source(src, flags, &err)))
         *rc = open_error(zip_error_code_zip(&err));
+    if (z)
+        *rc = 0;
+    else
         zip_source_free(src); /* frees s */
-    }
     zip_error_fini(&err);
     return z;
+}
+
+zip_t *zarchive_open_read(const MMIOINFO *mi, const char *archive, MMRESULT *rc)
+{
+    return open_archive(mi, archive, ZIP_RDONLY, rc);
+}
+
+zip_t *zarchive_open(const char *archive, int create, MMRESULT *rc)
+{
+    return open_archive(NULL, archive, create ? ZIP_CREATE : 0, rc);
 }
