@@ -50,16 +50,75 @@ static void reset_buffer(mmio_file *f, LONG pos)
     f->info.pchNext = f->info.pchEndRead = f->info.pchBuffer;
 }
 
+/* ---- the contract, enforced: a procedure's answers are checked ---------
+ * A READ or WRITE answers at most what was asked and moves lDiskOffset by
+ * exactly its answer; a SEEK leaves lDiskOffset where it answers.  One that
+ * does otherwise fails the call, with a message naming the procedure and
+ * the rule: a forgotten offset update must never loop (the same bytes read
+ * for ever), a lie must never pass for data. */
+
+#define UNKNOWN_DISK_OFFSET (-1) /* the procedure is somewhere: seek first */
+
+static void broke(const mmio_file *f, const char *rule, LRESULT got,
+                  LONG before)
+{
+    char fcc[5];
+    mmio_fourcc_text(f->info.fccIOProc, fcc);
+    mmio_msg("procedure '%s' (%s) broke the contract: %s (it answered %ld; "
+             "lDiskOffset went from %ld to %ld); the call fails. See the "
+             "plugin guide, \"The procedure\", or run mmiohost validate",
+             fcc, mmio_registry_source(f->pin), rule, (long)got, (long)before,
+             (long)f->info.lDiskOffset);
+}
+
+/* MMIOM_READ, _WRITE or _WRITEFLUSH of n bytes at lDiskOffset: the
+ * answer, or -1 (the procedure's error, or a broken rule). */
+static LRESULT transfer(mmio_file *f, UINT msg, char *p, LONG n)
+{
+    LONG before = f->info.lDiskOffset;
+    LRESULT r = mmio_send(f, msg, (LPARAM)p, n);
+    if (r < 0)
+        return -1;
+    if (r > n) {
+        broke(f,
+              msg == MMIOM_READ ? "a read answered more than was asked"
+                                : "a write answered more than was asked",
+              r, before);
+    } else if ((int64_t)f->info.lDiskOffset != (int64_t)before + r) {
+        broke(f,
+              msg == MMIOM_READ
+                  ? "a read must move lDiskOffset by the bytes it read"
+                  : "a write must move lDiskOffset by the bytes it wrote",
+              r, before);
+    } else {
+        return r;
+    }
+    f->info.lDiskOffset = UNKNOWN_DISK_OFFSET;
+    return -1;
+}
+
+/* MMIOM_SEEK: the answer, or -1 (an error, or lDiskOffset left elsewhere
+ * than the answer). */
+static LRESULT seek_proc(mmio_file *f, LONG offset, int origin)
+{
+    LONG before = f->info.lDiskOffset;
+    LRESULT r = mmio_send(f, MMIOM_SEEK, offset, origin);
+    if (r < 0 || r > INT32_MAX)
+        return -1;
+    if (f->info.lDiskOffset != (LONG)r) {
+        broke(f, "a seek must leave lDiskOffset where it answers", r, before);
+        f->info.lDiskOffset = UNKNOWN_DISK_OFFSET;
+        return -1;
+    }
+    return r;
+}
+
 /* Moves the procedure's position to pos when it is elsewhere. */
 static int seek_disk(mmio_file *f, LONG pos)
 {
     if (f->info.lDiskOffset == pos)
         return 0;
-    LRESULT r = mmio_send(f, MMIOM_SEEK, pos, SEEK_SET);
-    if (r != pos)
-        return -1;
-    f->info.lDiskOffset = pos;
-    return 0;
+    return seek_proc(f, pos, SEEK_SET) == pos ? 0 : -1;
 }
 
 MMRESULT mmio_writeback(mmio_file *f, UINT msg)
@@ -72,7 +131,7 @@ MMRESULT mmio_writeback(mmio_file *f, UINT msg)
             if (seek_disk(f, f->info.lBufOffset) != 0)
                 return MMIOERR_CANNOTWRITE;
             /* Still dirty on failure: a later flush can try again. */
-            if (mmio_send(f, msg, (LPARAM)f->info.pchBuffer, n) != n)
+            if (transfer(f, msg, f->info.pchBuffer, n) != n)
                 return MMIOERR_CANNOTWRITE;
         }
     }
@@ -87,25 +146,18 @@ static LONG direct_transfer(mmio_file *f, UINT msg, char *p, LONG cch)
     if (seek_disk(f, start) != 0)
         return -1;
     while (done < cch) {
-        /* a procedure that did not move lDiskOffset is put where the
-         * bytes it gave end (one that did is there already) */
-        if (done > 0 && seek_disk(f, start + done) != 0)
-            break;
-        LRESULT r = mmio_send(f, msg, (LPARAM)(p + done), cch - done);
-        if (r < 0 || r > cch - done) {
-            /* an error, or more than was asked: a procedure's bug that
-             * would have the caller read past its buffer */
+        LRESULT r = transfer(f, msg, p + done, cch - done);
+        if (r < 0) {
             if (done == 0)
                 return -1;
-            break;
+            break; /* what moved before the error stands */
         }
         if (r == 0)
             break;
         done += (LONG)r;
     }
-    /* The file is where the bytes that moved end, whatever the procedure
-     * did with lDiskOffset (a lying or a forgetful one): when the two
-     * differ, the next transfer seeks the procedure there first. */
+    /* The file is where the bytes that moved end (after a broken rule the
+     * procedure's own position is unknown: the next transfer seeks). */
     if (is_buffered(f))
         reset_buffer(f, start + done);
     else
@@ -124,9 +176,8 @@ static LONG fill_buffer(mmio_file *f)
         return 0;
     if (seek_disk(f, pos) != 0)
         return -1;
-    LRESULT r =
-        mmio_send(f, MMIOM_READ, (LPARAM)f->info.pchBuffer, f->info.cchBuffer);
-    if (r < 0 || r > f->info.cchBuffer)
+    LRESULT r = transfer(f, MMIOM_READ, f->info.pchBuffer, f->info.cchBuffer);
+    if (r < 0)
         return -1; /* more than the buffer holds is an error, not data */
     f->info.pchEndRead = f->info.pchBuffer + r;
     return (LONG)r;
@@ -255,10 +306,9 @@ LONG mmio_seek(mmio_file *f, LONG offset, int origin)
         /* Only the procedure knows where the end is. */
         if (mmio_writeback(f, MMIOM_WRITE) != 0)
             return -1;
-        LRESULT r = mmio_send(f, MMIOM_SEEK, offset, SEEK_END);
-        if (r < 0 || r > INT32_MAX)
+        LRESULT r = seek_proc(f, offset, SEEK_END);
+        if (r < 0)
             return -1;
-        f->info.lDiskOffset = (LONG)r;
         reset_buffer(f, (LONG)r);
         return (LONG)r;
     }
@@ -281,10 +331,8 @@ LONG mmio_seek(mmio_file *f, LONG offset, int origin)
     }
     if (mmio_writeback(f, MMIOM_WRITE) != 0)
         return -1;
-    LRESULT r = mmio_send(f, MMIOM_SEEK, (LPARAM)target, SEEK_SET);
-    if (r != target)
+    if (seek_proc(f, (LONG)target, SEEK_SET) != target)
         return -1;
-    f->info.lDiskOffset = (LONG)target;
     reset_buffer(f, (LONG)target);
     return (LONG)target;
 }

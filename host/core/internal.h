@@ -98,6 +98,9 @@ int mmio_task_valid(HTASK htask);
 /* 0 for a procedure that takes narrow (UTF-8) names, else the size of the
  * WCHAR it takes them in (2: UTF-16, 4: UTF-32). */
 unsigned mmio_registry_wide(const struct mmio_reg_entry *pin);
+/* Who installed it, for messages: a plugin's name, "built-in",
+ * "application"; "the caller" for a procedure given in the MMIOINFO. */
+const char *mmio_registry_source(const struct mmio_reg_entry *pin);
 LPMMIOPROC mmio_install_io_proc(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
                                 unsigned wide);
 

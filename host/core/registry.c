@@ -404,6 +404,11 @@ unsigned mmio_registry_wide(const struct mmio_reg_entry *pin)
     return pin ? pin->wide : 0;
 }
 
+const char *mmio_registry_source(const struct mmio_reg_entry *pin)
+{
+    return pin ? pin->source : "the caller"; /* interned: lives as long */
+}
+
 LPMMIOPROC mmio_install_io_proc(FOURCC fccIOProc, LPMMIOPROC pIOProc,
                                 DWORD dwFlags, unsigned wide)
 {
