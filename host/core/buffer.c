@@ -66,7 +66,7 @@ static void broke(const mmio_file *f, const char *rule, LRESULT got,
     mmio_fourcc_text(f->info.fccIOProc, fcc);
     mmio_msg("procedure '%s' (%s) broke the contract: %s (it answered %ld; "
              "lDiskOffset went from %ld to %ld); the call fails. See the "
-             "plugin guide, \"The procedure\", or run mmiohost validate",
+             "plugin guide, \"The procedure\"",
              fcc, mmio_registry_source(f->pin), rule, (long)got, (long)before,
              (long)f->info.lDiskOffset);
 }
