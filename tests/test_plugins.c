@@ -455,6 +455,53 @@ START_TEST(plugin_replaced_between_check_and_load_is_checked_again)
 }
 END_TEST
 
+/* An open that finds no procedure keeps Windows' error, and the message
+ * says why: nothing serves the FOURCC, its plugin is broken or disabled,
+ * a route names a plugin that is not there. */
+static void expect_cause(const char *name, const char *cause)
+{
+    struct said said = {0};
+    mmioExtSetMessageCallback(collect, &said);
+    char copy[700];
+    snprintf(copy, sizeof copy, "%s", name);
+    MMIOINFO info = {0};
+    ck_assert_ptr_null(mmioOpen(copy, &info, MMIO_READ));
+    ck_assert_uint_eq(info.wErrorRet, MMIOERR_FILENOTFOUND);
+    mmioExtSetMessageCallback(NULL, NULL);
+    ck_assert_msg(strstr(said.all, cause) != NULL, "%s: said %s", name,
+                  said.all);
+}
+
+START_TEST(a_failed_open_names_the_real_cause)
+{
+    const char *kinds[] = {"good", "segv", NULL};
+    make_host(kinds, "[plugin good]\nenabled = no\n"
+                     "[route ALT]\nplugin = nosuch\n");
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    char tar[600], name[700];
+    snprintf(tar, sizeof tar, "%s", tu_path("songs.tar"));
+    tu_write(tar, "not a tar", 9);
+    snprintf(name, sizeof name, "%s+hello.txt", tar);
+    expect_cause(name, "no procedure is installed for 'TAR ' (the extension "
+                       "before its last '+'), so it was opened as a plain "
+                       "file: file not found");
+    expect_cause("x.segv+y", "plugin segv (");
+    expect_cause("x.segv+y", "which serves 'SEGV', is broken: crashed with "
+                             "signal 11");
+    char want[900];
+    snprintf(want, sizeof want,
+             "plugin good, which serves 'GOOD', is disabled (enabled = no at "
+             "%s:9)",
+             conf);
+    expect_cause("x.good+y", want);
+    snprintf(want, sizeof want,
+             "%s:10: [route ALT ] names plugin 'nosuch', which is not on the "
+             "plugin path",
+             conf);
+    expect_cause("x.alt+y", want);
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -575,6 +622,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, system_wide_install_writes_the_machine_state);
     tcase_add_test(tc, version_one_and_empty_state_files_are_read);
     tcase_add_test(tc, lazy_no_loads_every_plugin_at_once);
+    tcase_add_test(tc, a_failed_open_names_the_real_cause);
     tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
     tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);

@@ -185,6 +185,21 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
         return mmio_answer(pmmioinfo, rc);
     }
     if (rc != 0) {
+        FOURCC named = pszFileName && !in.pIOProc && !in.fccIOProc
+                           ? mmio_name_fourcc(pszFileName)
+                           : 0;
+        if (named && c.proc == mmio_proc_dos && !failure_said &&
+            (rc == MMIOERR_FILENOTFOUND || rc == MMIOERR_PATHNOTFOUND)) {
+            /* the file exists as a container: say what really happened */
+            char fcc[5], text[128];
+            mmio_fourcc_text(named, fcc);
+            mmioExtErrorText(rc, text, sizeof text);
+            mmio_msg("%s: no procedure is installed for '%s' (the extension "
+                     "before its last '+'), so it was opened as a plain "
+                     "file: %s",
+                     pszFileName, fcc, text);
+            failure_said = 1;
+        }
         mmio_buffer_release(f);
         mmio_registry_release(c.pin);
         mmio_handle_free(f);

@@ -139,6 +139,7 @@ static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
     struct mmio_plugin_conf *p = &c->plugins[c->nplugins++];
     p->name = copy;
     p->enabled = -1;
+    p->enabled_line = 0;
     p->options = NULL;
     return p;
 }
@@ -202,6 +203,7 @@ static void host_key(struct parser *p, struct mmio_config *c, const char *k,
 static void plugin_key(struct parser *p, const char *k, const char *v)
 {
     if (!strcmp(k, "enabled")) {
+        p->plugin->enabled_line = p->line;
         if (parse_bool(v, &p->plugin->enabled) != 0)
             report(p->file, p->line, "enabled: expected yes or no", &p->errors);
     } else if (!strcmp(k, "options")) {
@@ -266,6 +268,7 @@ static void section_line(struct parser *p, struct mmio_config *c, char *s)
         p->route = &c->routes[c->nroutes++];
         memset(p->route, 0, sizeof *p->route);
         p->route->fcc = fcc;
+        p->route->line = p->line;
         p->sec = SEC_ROUTE;
     } else {
         report(p->file, p->line,

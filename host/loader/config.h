@@ -10,6 +10,7 @@
 struct mmio_plugin_conf {
     char *name;
     int enabled; /* 1, 0; -1 when not said */
+    int enabled_line; /* where enabled = was said (0: nowhere) */
     char *options;
 };
 
@@ -18,6 +19,7 @@ struct mmio_route {
     char *plugin;  /* to this plugin */
     FOURCC target; /* using its procedure for this FOURCC (0: its first) */
     char *options;
+    int line; /* of its [route] section */
 };
 
 struct mmio_config {

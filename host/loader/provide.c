@@ -148,6 +148,63 @@ static UINT provide_route(const struct mmio_route *rt, const char *options)
     return err;
 }
 
+/* Whether a usable plugin of that name is listed; plugin_host.lock held. */
+static int find_usable_named_locked(const char *name)
+{
+    struct mmio_plugin *p = find_provider_locked(0, KIND_PLUGIN, name);
+    if (p)
+        mmio_plugin_unref_locked(p);
+    return p != NULL;
+}
+
+/* Why no listed plugin serves fcc, when one claims it but cannot (broken,
+ * refused, disabled): the text for a person in why, "" when none claims
+ * it.  plugin_host.lock held. */
+static void why_none_locked(FOURCC fcc, const char *route_to, int route_line,
+                            char *why, size_t cap)
+{
+    MMIO_ASSERT_HOST_LOCKED();
+    char f[5];
+    mmio_fourcc_text(fcc, f);
+    const char *conf =
+        plugin_host.cfg.path ? plugin_host.cfg.path : "plugins.conf";
+    why[0] = '\0';
+    int named = 0;
+    for (size_t i = 0; !why[0] && i < plugin_host.n; i++) {
+        const struct mmio_plugin *p = plugin_host.list[i];
+        if (p->kind != KIND_PLUGIN || p->layers == (1u << MMIO_LAYER_APP))
+            continue;
+        const char *name = p->chk.name ? p->chk.name : p->path;
+        if (route_to ? !(p->chk.name && !strcmp(p->chk.name, route_to))
+                     : !mmio_plugin_has(p, fcc))
+            continue;
+        named = 1;
+        const char *reason;
+        UINT state = mmio_plugin_shown_state(p, &reason);
+        if (state == MMIO_PLUGIN_DISABLED) {
+            const struct mmio_plugin_conf *pc =
+                mmio_config_plugin(&plugin_host.cfg, p->chk.name);
+            snprintf(why, cap,
+                     "plugin %s, which serves '%s', is disabled (enabled = no "
+                     "at %s:%d)",
+                     name, f, conf, pc ? pc->enabled_line : 0);
+        } else if (state == MMIO_PLUGIN_BROKEN ||
+                   state == MMIO_PLUGIN_REFUSED) {
+            snprintf(why, cap,
+                     "plugin %s (%s), which serves '%s', is %s: %s; "
+                     "`mmiohost info %s` says more",
+                     name, p->path, f,
+                     state == MMIO_PLUGIN_BROKEN ? "broken" : "refused", reason,
+                     name);
+        }
+    }
+    if (route_to && !named)
+        snprintf(why, cap,
+                 "%s:%d: [route %s] names plugin '%s', which is not on the "
+                 "plugin path",
+                 conf, route_line, f, route_to);
+}
+
 UINT mmio_loader_provide(FOURCC fcc)
 {
     if (mmio_in_checker())
@@ -181,7 +238,14 @@ UINT mmio_loader_provide(FOURCC fcc)
     }
     if (!p && !route)
         p = find_provider_locked(fcc, KIND_PROC, NULL);
+    char why[1200] = "";
+    if (!p && !route)
+        why_none_locked(fcc, NULL, 0, why, sizeof why);
+    else if (route && !find_usable_named_locked(route->plugin))
+        why_none_locked(fcc, route->plugin, route->line, why, sizeof why);
     mmio_host_unlock();
+    if (why[0]) /* said without the lock: the callback is the application's */
+        mmio_msg("%s", why);
     UINT err = 0;
     if (p)
         err = load_global(p, fcc);
