@@ -28,6 +28,12 @@ out=$(MMIO_CONFIG="$work/plugins.conf" "$work/prog" "x.rot+$work/secret.txt")
 [ "$out" = "Hello, world" ] || { echo "install test: got '$out'"; exit 1; }
 "$work/prefix/bin/mmiohost" --config "$work/plugins.conf" list | grep -q "rot13 .*available" \
   || { echo "install test: mmiohost does not list rot13"; exit 1; }
+# The SDK example passes every rule of the contract at the top level.
+seq 1 5000 > "$work/plain.txt"
+"$work/prefix/bin/mmiohost" --config "$work/plugins.conf" validate --level 10 \
+  --sample "x.rot+$work/plain.txt" "$work/plugins/rot13.so" > "$work/validate.out" 2>&1 \
+  || { echo "install test: rot13 fails validate:"; cat "$work/validate.out"; exit 1; }
+echo "install test: rot13 validate: $(tail -1 "$work/validate.out")"
 "$work/prefix/bin/mmiohost" --config "$work/plugins.conf" list | grep -q "^zip " \
   || { echo "install test: the bundled zip plugin is not on the installed path"; exit 1; }
 test -f "$work/prefix/etc/mmio/plugins.conf"

@@ -264,6 +264,57 @@ START_TEST(cp_to_a_claimed_name_whose_plugin_fails_makes_no_plain_file)
 }
 END_TEST
 
+/* mmiohost validate: each mistake fails the rule that names it (and the
+ * run exits 1); the bundled plugins pass every rule at the top level. */
+START_TEST(validate_names_the_broken_rule)
+{
+    make_host(NULL, NULL);
+    static const char *const flawed[][3] = {
+        {"forgetful", "x.frgt+y", "FAIL 'FRGT' read-offset"},
+        {"zeroanswer", "x.zero+y", "FAIL 'ZERO' unknown-message"},
+        {"lseekend", "x.lske+y", "FAIL 'LSKE' seek"}};
+    static char out[65536];
+    for (size_t k = 0; k < 3; k++) {
+        int rc =
+            tu_capture(out, sizeof out,
+                       "'%s' --config '%s' validate --level 3 --sample "
+                       "'%s' '%s/%s.so' 2>&1",
+                       MMIOHOST, conf, flawed[k][1], FIXTURE_DIR, flawed[k][0]);
+        ck_assert_msg(rc == 1, "%s: exit %d\n%s", flawed[k][0], rc, out);
+        ck_assert_msg(strstr(out, flawed[k][2]) != NULL, "%s", out);
+    }
+    /* the bundled plugins, on samples the tools made */
+    use_bundled_plugins();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    ck_assert_int_eq(tu_shell("cd '%s' && seq 1 30000 > m.txt && zip -q a.zip "
+                              "m.txt && gzip -kn m.txt && sox -n -r 8000 -c 1 "
+                              "-b 16 s.flac synth 0.4 sine 300 2>/dev/null",
+                              dir),
+                     0);
+    static const char *const good[][3] = {
+        {"zip", "", "a.zip+m.txt"},
+        {"gz", "", "m.txt.gz+"},
+        {"sndfile", "--fourcc FLAC", "s.flac+"}};
+    for (size_t k = 0; k < 3; k++) {
+        int rc = tu_capture(out, sizeof out,
+                            "cd '%s' && '%s' --config bundled.conf validate "
+                            "--level 10 %s --sample '%s' '%s/%s.so' 2>&1",
+                            dir, MMIOHOST, good[k][1], good[k][2],
+                            BUNDLED_PLUGIN_DIR, good[k][0]);
+        ck_assert_msg(rc == 0 && strstr(out, " 0 failed"), "%s:\n%s",
+                      good[k][0], out);
+        ck_assert_msg(strstr(out, "PASS") && !strstr(out, "FAIL"), "%s", out);
+    }
+    /* and without a sample: the validator's own files, where it writes */
+    int rc = tu_capture(out, sizeof out,
+                        "cd '%s' && '%s' --config bundled.conf --json validate "
+                        "--level 10 '%s/zip.so' 2>&1",
+                        dir, MMIOHOST, BUNDLED_PLUGIN_DIR);
+    ck_assert_msg(rc == 0 && strstr(out, "\"failed\": 0"), "%s", out);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -281,6 +332,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, transient_check_failure_is_not_cached);
     tcase_add_test(tc,
                    cp_to_a_claimed_name_whose_plugin_fails_makes_no_plain_file);
+    tcase_add_test(tc, validate_names_the_broken_rule);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -53,6 +53,11 @@ static const struct command commands[] = {
     {"riff", "NAME", 1, 1, 1,
      "print the RIFF chunk tree of NAME; says what is wrong with a file that\n"
      "is not RIFF, truncated, RF64 or too large"},
+    {"validate", "[--fourcc F] [--sample NAME] [--level 1-10] PLUGIN.so", 1, 1,
+     1,
+     "drive each procedure of a plugin through the message contract of the\n"
+     "plugin guide, rule by rule (PASS, FAIL, SKIP); in a child process, so\n"
+     "a crash is a verdict.  Exit 1 when a rule failed"},
     {"tone", "FILE [SECONDS]", 1, 2, 1,
      "write a 440 Hz 16-bit mono WAV file through mmioCreateChunk"},
 };
@@ -151,6 +156,8 @@ static int run(const struct command *c, int nargs, char **args)
         return cmd_cp(args[0], args[1]);
     if (!strcmp(c->name, "riff"))
         return cmd_riff(args[0]);
+    if (!strcmp(c->name, "validate"))
+        return cmd_validate(args[0]);
     double secs = 1.0;
     if (nargs == 2) {
         char *end = NULL;
@@ -180,7 +187,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN); /* a closed pipe is an error we report */
     const char *config = NULL, *name = NULL;
     char **args = argv; /* the command's arguments, gathered in place */
-    int nargs = 0, help = 0, only_args = 0;
+    int nargs = 0, help = 0, only_args = 0, validate_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (only_args || a[0] != '-' || !strcmp(a, "-")) {
@@ -201,6 +208,20 @@ int main(int argc, char **argv)
             opt.force = 1;
         } else if (!strcmp(a, "--system")) {
             opt.machine = 1;
+        } else if (!strcmp(a, "--fourcc") || !strcmp(a, "--sample") ||
+                   !strcmp(a, "--level")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "mmiohost: %s needs a value\n", a);
+                return EXIT_USAGE;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--fourcc"))
+                vopt.fourcc = v;
+            else if (!strcmp(a, "--sample"))
+                vopt.sample = v;
+            else
+                vopt.level = (int)strtol(v, NULL, 10);
+            validate_only = 1;
         } else if (!strcmp(a, "--config")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "mmiohost: --config needs a FILE\n");
@@ -232,6 +253,7 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     if ((opt.force && strcmp(c->name, "scan") != 0) ||
+        (validate_only && strcmp(c->name, "validate") != 0) ||
         (opt.machine && strcmp(c->name, "install") != 0 &&
          strcmp(c->name, "remove") != 0)) {
         fprintf(stderr, "mmiohost: %s: option not for this command\n", c->name);

@@ -33,6 +33,15 @@ int cmd_info(const char *which);
 int cmd_install(const char *path);
 int cmd_remove(const char *name);
 
+/* mmiohost_validate.c */
+struct validate_opts {
+    const char *fourcc; /* --fourcc */
+    const char *sample; /* --sample */
+    int level;          /* --level, 1-10 */
+};
+extern struct validate_opts vopt;
+int cmd_validate(const char *plugin);
+
 /* mmiohost_files.c */
 int cmd_cat(const char *name);
 int cmd_cp(const char *src, const char *dst);
