@@ -9,7 +9,7 @@
 
 struct mmio_plugin_conf {
     char *name;
-    int enabled; /* 1, 0; -1 when not said */
+    int enabled;      /* 1, 0; -1 when not said */
     int enabled_line; /* where enabled = was said (0: nowhere) */
     char *options;
 };
