@@ -315,6 +315,60 @@ START_TEST(validate_names_the_broken_rule)
 }
 END_TEST
 
+/* MMIO_DEBUG: a line per message (procedure, arguments, answer,
+ * lDiskOffset before and after) and per loader event; credentials in a
+ * name are never printed. */
+START_TEST(mmio_debug_traces_messages_and_loader_events)
+{
+    use_bundled_plugins();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    ck_assert_int_eq(
+        tu_shell("cd '%s' && seq 1 100 > m.txt && zip -q a.zip m.txt", dir), 0);
+    static char out[65536];
+    int rc = tu_capture(out, sizeof out,
+                        "cd '%s' && MMIO_DEBUG=proc:5,loader:3 '%s' --config "
+                        "bundled.conf cat a.zip+m.txt 2>&1 >/dev/null",
+                        dir, MMIOHOST);
+    ck_assert_int_eq(rc, 0);
+    static const char *const want[] = {
+        "debug: loader: scan: ",
+        "debug: loader: checked ",
+        "zip.so: available",
+        "debug: loader: load ",
+        "debug: proc: 'ZIP ' (zip) OPEN \"a.zip+m.txt\"",
+        "debug: proc: 'ZIP ' (zip) READ 65536 bytes -> 292 (",
+        "lDiskOffset 0 -> 292",
+        "debug: proc: 'ZIP ' (zip) CLOSE",
+        "debug: proc: 'DOS ' (built-in) OPEN \"a.zip\""};
+    for (size_t k = 0; k < sizeof want / sizeof want[0]; k++)
+        ck_assert_msg(strstr(out, want[k]) != NULL, "no '%s' in:\n%s", want[k],
+                      out);
+    /* a second run: the cache answers */
+    tu_capture(out, sizeof out,
+               "cd '%s' && MMIO_DEBUG=loader:3 '%s' --config bundled.conf cat "
+               "a.zip+m.txt 2>&1 >/dev/null",
+               dir, MMIOHOST);
+    ck_assert_msg(strstr(out, "debug: loader: cache hit ") != NULL, "%s", out);
+    /* no secret */
+    tu_capture(
+        out, sizeof out,
+        "MMIO_DEBUG=proc:1 '%s' --config /dev/null cat "
+        "'https://alice:s3cret@example.invalid/x.wav?X-Amz-Signature=f00' "
+        "2>&1 | grep debug",
+        MMIOHOST);
+    ck_assert_msg(strstr(out, "https://***@example.invalid/x.wav?***"), "%s",
+                  out);
+    ck_assert_msg(!strstr(out, "s3cret") && !strstr(out, "f00"), "%s", out);
+    /* off: nothing */
+    tu_capture(out, sizeof out,
+               "cd '%s' && '%s' --config bundled.conf cat a.zip+m.txt 2>&1 "
+               ">/dev/null",
+               dir, MMIOHOST);
+    ck_assert_msg(!strstr(out, "debug:"), "%s", out);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -333,6 +387,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc,
                    cp_to_a_claimed_name_whose_plugin_fails_makes_no_plain_file);
     tcase_add_test(tc, validate_names_the_broken_rule);
+    tcase_add_test(tc, mmio_debug_traces_messages_and_loader_events);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -52,6 +52,8 @@ static int make_scratch(char *root, size_t cap)
     unsetenv("MMIO_CONFIG");
     unsetenv("MMIO_PLUGIN_PATH");
     unsetenv("MMIO_SCANNER");
+    unsetenv("MMIO_DEBUG"); /* a developer's trace would change messages */
+    unsetenv("MMIO_FAULT");
     return 0;
 }
 

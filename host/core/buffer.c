@@ -67,7 +67,7 @@ static void broke(const mmio_file *f, const char *rule, LRESULT got,
     mmio_msg("procedure '%s' (%s) broke the contract: %s (it answered %ld; "
              "lDiskOffset went from %ld to %ld); the call fails. See the "
              "plugin guide, \"The procedure\"",
-             fcc, mmio_registry_source(f->pin), rule, (long)got, (long)before,
+             fcc, mmio_file_source(f), rule, (long)got, (long)before,
              (long)f->info.lDiskOffset);
 }
 

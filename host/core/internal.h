@@ -56,8 +56,15 @@ MMRESULT mmio_writeback(mmio_file *f, UINT msg);
 MMRESULT mmio_buffer_init(mmio_file *f, HPSTR buf, LONG cch, DWORD flags);
 void mmio_buffer_release(mmio_file *f);
 
+/* Who installed the file's procedure, for messages ("built-in" for the
+ * DOS and MEM procedures). */
+const char *mmio_file_source(const mmio_file *f);
+/* A message to the file's procedure, traced when MMIO_DEBUG asks. */
+LRESULT mmio_send_traced(mmio_file *f, UINT msg, LPARAM a, LPARAM b);
 static inline LRESULT mmio_send(mmio_file *f, UINT msg, LPARAM a, LPARAM b)
 {
+    if (__builtin_expect(mmio_debug_levels[MMIO_DEBUG_PROC] != 0, 0))
+        return mmio_send_traced(f, msg, a, b);
     return f->info.pIOProc((LPSTR)&f->info, msg, a, b);
 }
 

@@ -200,6 +200,10 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     if (rc != MMSYSERR_NOERROR)
         mmio_install_undo(&ctx);
     mmio_install_pop(&ctx);
+    if (MMIO_DEBUGGING(MMIO_DEBUG_LOADER, rc ? 1 : 3))
+        mmio_debug(MMIO_DEBUG_LOADER, "load %s (%s, %s): %s", p->path,
+                   ctx.source, global ? "for every task" : "for one task",
+                   rc ? "failed" : "installed");
 
     mmio_host_lock();
     assert(p->loading && pthread_equal(p->loader, pthread_self()));

@@ -159,6 +159,8 @@ static void take(struct build *b, const char *path, const char *symbol,
         /* not checked, not cached: a refusal of this kind is cheap and
          * may be mended (a chmod) at any time */
         mmio_check_set(&p->chk, MMIO_PLUGIN_REFUSED, FAULT_PLUGIN, why);
+        if (MMIO_DEBUGGING(MMIO_DEBUG_LOADER, 1))
+            mmio_debug(MMIO_DEBUG_LOADER, "refused %s: %s", path, why);
     } else {
         p->key = key;
         const struct mmio_cache_entry *hit =
@@ -169,12 +171,21 @@ static void take(struct build *b, const char *path, const char *symbol,
               mmio_check_copy(&p->chk, &hit->chk) == 0)) {
             mmio_check_run(real, symbol, b->timeout_ms, &p->chk);
             b->checked++;
+            if (MMIO_DEBUGGING(MMIO_DEBUG_LOADER, 3))
+                mmio_debug(MMIO_DEBUG_LOADER, "checked %s%s%s: %s%s%s", real,
+                           symbol ? " " : "", symbol ? symbol : "",
+                           p->chk.state == MMIO_PLUGIN_AVAILABLE ? "available"
+                                                                 : "not usable",
+                           p->chk.reason && *p->chk.reason ? ": " : "",
+                           p->chk.reason ? p->chk.reason : "");
             /* a verdict this process failed to get (no memory, a pipe
              * that failed) says nothing of the plugin */
             if (p->chk.fault == FAULT_HOST) {
                 mmio_msg("%s: not checked: %s", real, p->chk.reason);
                 fail(b, MMSYSERR_ERROR);
             }
+        } else if (MMIO_DEBUGGING(MMIO_DEBUG_LOADER, 3)) {
+            mmio_debug(MMIO_DEBUG_LOADER, "cache hit %s", real);
         }
         if (symbol) { /* a procedure has no descriptor: describe it */
             free(p->chk.name);
@@ -438,6 +449,9 @@ MMRESULT mmio_host_refresh(int force)
     unsigned gen = plugin_host.config_gen;
     mmio_host_unlock();
 
+    if (MMIO_DEBUGGING(MMIO_DEBUG_LOADER, 3))
+        mmio_debug(MMIO_DEBUG_LOADER, "scan: %zu plugin directories%s", b.ndirs,
+                   force ? ", every file checked again" : "");
     mmio_cache_read(b.cache_path, &b.cache);
     b.fresh.frozen = b.cache.frozen;
     take_dirs(&b);

@@ -62,6 +62,17 @@ char *mmio_strdup_opt(const char *s, int *failed);
  * there. */
 int mmio_errno_transient(int err);
 
+/* ---- debug.c: MMIO_DEBUG, one line per event -------------------------- */
+enum { MMIO_DEBUG_PROC, MMIO_DEBUG_LOADER, MMIO_DEBUG_NCATS };
+/* The level of each category (0: off), from $MMIO_DEBUG at load. */
+extern int mmio_debug_levels[MMIO_DEBUG_NCATS];
+#define MMIO_DEBUGGING(cat, level) (mmio_debug_levels[cat] >= (level))
+/* "debug: CAT: TEXT" where messages go. */
+void mmio_debug(int cat, const char *fmt, ...) MMIO_PRINTF(2, 3);
+/* name as it may be printed: a URL's user:password and query string
+ * replaced by "***". */
+void mmio_debug_name(const char *name, char *out, size_t cap);
+
 /* ---- msg.c: every message the library has for a person ---------------- */
 /* Goes to the sink set with mmio_msg_set_sink, else stderr. */
 void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);
