@@ -42,6 +42,7 @@ struct walk {
     int found;
     int many;   /* info --json: several match, print an array */
     int single; /* info of a file that is not listed */
+    int unusable; /* info: one shown was broken or refused */
 };
 
 static BOOL CALLBACK print_proc(const MMIOPROCDESC *d, void *ctx)
@@ -110,6 +111,8 @@ static BOOL CALLBACK print_plugin(const MMIOPLUGINDESC *d, void *ctx)
         return TRUE;
     int detail = w->only || w->single; /* info: one plugin in full */
     w->found++;
+    if (d->uState == MMIO_PLUGIN_BROKEN || d->uState == MMIO_PLUGIN_REFUSED)
+        w->unusable = 1;
     if (opt.json) {
         if (!detail || w->many) /* info prints one object alone */
             printf("%s\n    ", w->n++ ? "," : "");
@@ -221,7 +224,7 @@ int cmd_info(const char *which)
         }
         if (opt.json)
             printf("\n");
-        return EXIT_OK;
+        return w.unusable ? EXIT_FAIL : EXIT_OK; /* a CI gate */
     }
     if (!matches) {
         fprintf(stderr, "mmiohost: info: no plugin named %s\n", which);
@@ -235,7 +238,9 @@ int cmd_info(const char *which)
     mmioExtEnumPlugins(print_plugin, &w);
     if (opt.json)
         printf("%s\n", w.many ? "\n]" : "");
-    return EXIT_OK;
+    /* a plugin that is broken or refused: said, and the exit says it too,
+     * so info can gate a build */
+    return w.unusable ? EXIT_FAIL : EXIT_OK;
 }
 
 /* install and remove: one registry state edit, then what was done. */
