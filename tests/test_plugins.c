@@ -502,6 +502,70 @@ START_TEST(a_failed_open_names_the_real_cause)
 }
 END_TEST
 
+/* A plugin claiming a built-in FOURCC, or one no name can produce, is
+ * refused with the reason (it could never serve what it says). */
+START_TEST(unreachable_and_builtin_fourccs_are_refused)
+{
+    const char *kinds[] = {"lowercase", "builtin", "good", NULL};
+    make_host(kinds, NULL);
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    struct found f = plugin("lowercase");
+    ck_assert_uint_eq(f.d.uState, MMIO_PLUGIN_REFUSED);
+    ck_assert_msg(strstr(f.reason, "'tarx' can never be chosen by a name"),
+                  "%s", f.reason);
+    f = plugin("builtin");
+    ck_assert_uint_eq(f.d.uState, MMIO_PLUGIN_REFUSED);
+    ck_assert_msg(strstr(f.reason, "'DOS ' is built in"), "%s", f.reason);
+    ck_assert_uint_eq(plugin("good").d.uState, MMIO_PLUGIN_AVAILABLE);
+    /* the DOS procedure still serves plain files */
+    char path[600];
+    snprintf(path, sizeof path, "%s", tu_path("plain.txt"));
+    tu_write(path, "x", 1);
+    HMMIO h = mmioOpen(path, NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    MMIOINFO info;
+    mmioGetInfo(h, &info, 0);
+    ck_assert_uint_eq(info.fccIOProc, FOURCC_DOS);
+    mmioClose(h, 0);
+}
+END_TEST
+
+/* Conflicts said out loud: two plugins serving one FOURCC (which wins,
+ * and why), names in plugins.conf that no plugin has. */
+START_TEST(conflicts_and_unknown_names_are_said)
+{
+    const char *kinds[] = {"good", "rival", NULL};
+    make_host(kinds, "[plugin xorr]\noptions = a\n"
+                     "[route ZZZ]\nplugin = nosuch\n");
+    struct said said = {0};
+    mmioExtSetMessageCallback(collect, &said);
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    mmioExtSetMessageCallback(NULL, NULL);
+    char want[900];
+    snprintf(want, sizeof want,
+             "%s:8: [plugin xorr]: no plugin of that name is on the plugin "
+             "path",
+             conf);
+    ck_assert_msg(strstr(said.all, want), "%s", said.all);
+    snprintf(want, sizeof want,
+             "%s:10: [route ZZZ ] plugin = nosuch: no plugin of that name",
+             conf);
+    ck_assert_msg(strstr(said.all, want), "%s", said.all);
+    /* said once per configuration read */
+    said.n = 0;
+    mmioExtSetMessageCallback(collect, &said);
+    ck_assert_uint_eq(mmioExtRescan(MMIO_RESCAN_FORCE), 0);
+    mmioExtSetMessageCallback(NULL, NULL);
+    ck_assert_int_eq(said.n, 0);
+    char out[8192];
+    ck_assert_int_eq(run_host("list", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "both serve 'GOOD'") &&
+                      strstr(out, "plugins good (") && strstr(out, "rival ("),
+                  "%s", out);
+    ck_assert_msg(strstr(out, ": good is used"), "%s", out);
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -623,6 +687,8 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, version_one_and_empty_state_files_are_read);
     tcase_add_test(tc, lazy_no_loads_every_plugin_at_once);
     tcase_add_test(tc, a_failed_open_names_the_real_cause);
+    tcase_add_test(tc, unreachable_and_builtin_fourccs_are_refused);
+    tcase_add_test(tc, conflicts_and_unknown_names_are_said);
     tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
     tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);

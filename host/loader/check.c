@@ -401,6 +401,52 @@ static int wait_until(pid_t pid, double deadline, int *status)
     }
 }
 
+/* Whether a name can ever choose fcc: the extension before a name's last
+ * '+' is upper-cased and space-padded, so a FOURCC with a lower-case
+ * letter, a byte outside what an extension holds, or a space before its
+ * end never comes of one. */
+static int name_can_choose(FOURCC fcc)
+{
+    int ended = 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char ch = (unsigned char)(fcc >> (8 * i));
+        if (ch == ' ' && i > 0) {
+            ended = 1;
+            continue;
+        }
+        if (ended || ch <= ' ' || ch >= 0x7f || (ch >= 'a' && ch <= 'z') ||
+            ch == '.' || ch == '/' || ch == '+')
+            return 0;
+    }
+    return 1;
+}
+
+/* A plugin that would install a built-in FOURCC, or one no name can
+ * choose, is refused with the reason (it could never be used as meant). */
+static void refuse_unreachable(struct mmio_check *c)
+{
+    for (size_t i = 0; c->fourccs && c->fourccs[i]; i++) {
+        FOURCC f = c->fourccs[i];
+        char text[5];
+        mmio_fourcc_text(f, text);
+        if (f == FOURCC_DOS || f == FOURCC_MEM) {
+            broken(c, FAULT_PLUGIN,
+                   "FOURCC '%s' is built in: a plugin cannot serve it", text);
+            c->state = MMIO_PLUGIN_REFUSED;
+            return;
+        }
+        if (!name_can_choose(f)) {
+            broken(c, FAULT_PLUGIN,
+                   "FOURCC '%s' can never be chosen by a name (extensions "
+                   "are upper-cased and space-padded: 1 to 4 of A-Z, 0-9 and "
+                   "punctuation other than . / +)",
+                   text);
+            c->state = MMIO_PLUGIN_REFUSED;
+            return;
+        }
+    }
+}
+
 void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
                     struct mmio_check *c)
 {
@@ -462,5 +508,7 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
         else
             broken(c, FAULT_PLUGIN, "exited with status %d while loading",
                    code);
+    } else if (c->state == MMIO_PLUGIN_AVAILABLE && !symbol) {
+        refuse_unreachable(c); /* a plugin file's, not an application's */
     }
 }

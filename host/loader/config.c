@@ -140,6 +140,7 @@ static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
     p->name = copy;
     p->enabled = -1;
     p->enabled_line = 0;
+    p->line = 0;
     p->options = NULL;
     return p;
 }
@@ -251,6 +252,8 @@ static void section_line(struct parser *p, struct mmio_config *c, char *s)
     } else if (!strcmp(name, "plugin") && *arg) {
         p->sec = SEC_PLUGIN;
         p->plugin = plugin_section(c, arg);
+        if (p->plugin && !p->plugin->line)
+            p->plugin->line = p->line;
     } else if (!strcmp(name, "route") && *arg) {
         FOURCC fcc;
         if (parse_fourcc(arg, &fcc) != 0) {

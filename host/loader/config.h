@@ -11,6 +11,7 @@ struct mmio_plugin_conf {
     char *name;
     int enabled;      /* 1, 0; -1 when not said */
     int enabled_line; /* where enabled = was said (0: nowhere) */
+    int line;         /* of its first [plugin NAME] section */
     char *options;
 };
 
@@ -39,6 +40,7 @@ struct mmio_config {
     /* 0, or the errno (ENOMEM, EIO...) that left it incomplete: memory
      * ran out or the file could not be read; it must not be used */
     int failed;
+    int names_said; /* [plugin]/[route] names no plugin has were said */
 };
 
 /* Reads `file` (NULL: $MMIO_CONFIG, else the installed plugins.conf; a

@@ -376,6 +376,48 @@ static void apply_config_locked(void)
     }
 }
 
+static int named_plugin_listed_locked(const char *name)
+{
+    for (size_t i = 0; i < plugin_host.n; i++)
+        if (plugin_host.list[i]->kind == KIND_PLUGIN &&
+            plugin_host.list[i]->chk.name &&
+            !strcmp(plugin_host.list[i]->chk.name, name))
+            return 1;
+    return 0;
+}
+
+/* Names in plugins.conf's [plugin NAME] and [route] plugin = that no
+ * listed plugin has (a typo does nothing, silently, otherwise): the text
+ * for a person, once per configuration read.  plugin_host.lock held. */
+static void unknown_names_locked(char *out, size_t cap)
+{
+    MMIO_ASSERT_HOST_LOCKED();
+    struct mmio_config *c = &plugin_host.cfg;
+    if (c->names_said)
+        return;
+    c->names_said = 1;
+    const char *file = c->path ? c->path : "plugins.conf";
+    size_t len = 0;
+    for (size_t i = 0; i < c->nplugins && len < cap; i++)
+        if (!named_plugin_listed_locked(c->plugins[i].name))
+            len += (size_t)snprintf(out + len, cap - len,
+                                    "%s%s:%d: [plugin %s]: no plugin of that "
+                                    "name is on the plugin path",
+                                    len ? "\n" : "", file, c->plugins[i].line,
+                                    c->plugins[i].name);
+    for (size_t i = 0; i < c->nroutes && len < cap; i++)
+        if (c->routes[i].plugin &&
+            !named_plugin_listed_locked(c->routes[i].plugin)) {
+            char f[5];
+            mmio_fourcc_text(c->routes[i].fcc, f);
+            len += (size_t)snprintf(out + len, cap - len,
+                                    "%s%s:%d: [route %s] plugin = %s: no "
+                                    "plugin of that name is on the plugin path",
+                                    len ? "\n" : "", file, c->routes[i].line, f,
+                                    c->routes[i].plugin);
+        }
+}
+
 static void finish_build_locked(struct build *b)
 {
     MMIO_ASSERT_HOST_LOCKED();
@@ -474,8 +516,13 @@ MMRESULT mmio_host_refresh(int force)
     for (size_t i = 0; i < b.nold; i++)
         mmio_plugin_unref_locked(b.old[i]);
     plugin_host.refreshing = 0;
+    char unknown[2048] = "";
+    if (!b.failed && gen == plugin_host.config_gen)
+        unknown_names_locked(unknown, sizeof unknown);
     pthread_cond_broadcast(&plugin_host.cond);
     mmio_host_unlock();
+    if (unknown[0]) /* said without the lock */
+        mmio_msg("%s", unknown);
     rc = b.failed;
     free_build(&b);
     return rc;

@@ -40,8 +40,8 @@ struct walk {
     int n;
     const char *only; /* info: a name or path */
     int found;
-    int many;   /* info --json: several match, print an array */
-    int single; /* info of a file that is not listed */
+    int many;     /* info --json: several match, print an array */
+    int single;   /* info of a file that is not listed */
     int unusable; /* info: one shown was broken or refused */
 };
 
@@ -167,8 +167,59 @@ static int list_plugins(void)
     return EXIT_OK;
 }
 
+/* ---- two plugins claiming one FOURCC: said, with the one that wins ---- */
+
+#define MAX_CLAIMS 512
+struct claims {
+    struct {
+        FOURCC fcc;
+        char name[64], path[512];
+    } first[MAX_CLAIMS];
+    int n;
+};
+
+static BOOL CALLBACK note_claims(const MMIOPLUGINDESC *d, void *ctx)
+{
+    struct claims *c = ctx;
+    if (d->uKind != MMIO_KIND_PLUGIN ||
+        (d->uState != MMIO_PLUGIN_AVAILABLE && d->uState != MMIO_PLUGIN_LOADED))
+        return TRUE;
+    for (const FOURCC *f = d->pFourccs; *f; f++) {
+        int k = 0;
+        while (k < c->n && c->first[k].fcc != *f)
+            k++;
+        if (k < c->n) { /* the list's order is the order of the search */
+            char text[5];
+            fourcc_text(*f, text);
+            fprintf(stderr,
+                    "mmiohost: warning: plugins %s (%s) and %s (%s) both serve "
+                    "'%s': %s is used (found first: plugin directories in "
+                    "order, then the machine's and the user's states); "
+                    "disable one in plugins.conf or route '%s' to the other\n",
+                    c->first[k].name, c->first[k].path, d->pszName, d->pszPath,
+                    text, c->first[k].name, text);
+        } else if (c->n < MAX_CLAIMS) {
+            c->first[c->n].fcc = *f;
+            snprintf(c->first[c->n].name, sizeof c->first[c->n].name, "%s",
+                     d->pszName);
+            snprintf(c->first[c->n].path, sizeof c->first[c->n].path, "%s",
+                     d->pszPath);
+            c->n++;
+        }
+    }
+    return TRUE;
+}
+
+static void warn_conflicts(void)
+{
+    static struct claims c;
+    c.n = 0;
+    mmioExtEnumPlugins(note_claims, &c);
+}
+
 int cmd_list(void)
 {
+    warn_conflicts();
     struct walk w = {0};
     if (opt.json)
         printf("{\n  \"procedures\": [");
@@ -191,6 +242,7 @@ int cmd_scan(void)
         fprintf(stderr, "mmiohost: scan failed\n");
         return EXIT_FAIL;
     }
+    warn_conflicts();
     if (opt.json)
         printf("{\n");
     list_plugins();
@@ -211,6 +263,7 @@ int cmd_info(const char *which)
 {
     struct walk w = {0};
     w.only = which;
+    warn_conflicts();
     mmioExtEnumPlugins(count_matches, &w);
     int matches = w.found;
     if (!matches && strchr(which, '/')) {
