@@ -566,6 +566,30 @@ START_TEST(conflicts_and_unknown_names_are_said)
 }
 END_TEST
 
+/* The checker's verdicts say where it went wrong, in words. */
+START_TEST(verdicts_name_the_phase_and_the_field)
+{
+    const char *kinds[] = {"segv", "ctorabort", "failinstall", "baddesc", NULL};
+    make_host(kinds, NULL);
+    ck_assert_uint_eq(mmioExtScan(), 0);
+    struct found f = plugin("segv");
+    ck_assert_msg(strstr(f.reason, "signal 11 (Segmentation fault) in "
+                                   "mmioPluginInstall"),
+                  "%s", f.reason);
+    f = plugin("ctorabort.so");
+    ck_assert_msg(strstr(f.reason, "while loading (its constructors)"), "%s",
+                  f.reason);
+    f = plugin("failinstall");
+    ck_assert_msg(strstr(f.reason, "mmioPluginInstall returned 7 (out of "
+                                   "memory)"),
+                  "%s", f.reason);
+    f = plugin("baddesc.so");
+    ck_assert_msg(strstr(f.reason, "descriptor's license is empty or "
+                                   "malformed"),
+                  "%s", f.reason);
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -689,6 +713,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, a_failed_open_names_the_real_cause);
     tcase_add_test(tc, unreachable_and_builtin_fourccs_are_refused);
     tcase_add_test(tc, conflicts_and_unknown_names_are_said);
+    tcase_add_test(tc, verdicts_name_the_phase_and_the_field);
     tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
     tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);

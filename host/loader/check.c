@@ -164,6 +164,9 @@ static void nonce_make(char out[33])
 }
 
 /* One "key TAB value" line of a frame body into the verdict. */
+/* Where the checker was when it last said (load, install, remove). */
+static _Thread_local char phase[16];
+
 static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done,
                       int *nomem)
 {
@@ -180,6 +183,10 @@ static void take_line(struct mmio_check *c, char *line, size_t *nf, int *done,
             *fields[k] = mmio_strdup_opt(val, nomem);
             return;
         }
+    if (!strcmp(line, "phase")) {
+        snprintf(phase, sizeof phase, "%s", val);
+        return;
+    }
     if (!strcmp(line, "fourcc") && *nf < MMIO_CHECK_MAX_FOURCCS) {
         c->fourccs[(*nf)++] = (FOURCC)strtoul(val, NULL, 16);
         c->fourccs[*nf] = 0;
@@ -483,9 +490,16 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
     while (waitpid(ch.pid, ended ? NULL : &status, 0) < 0 && errno == EINTR)
         ;
     int done = 0, nomem = 0;
+    phase[0] = '\0';
     if (buf)
         parse_frames(buf, len, nonce, c, &done, &nomem);
     free(buf);
+    /* what the plugin was doing when it went wrong, in words */
+    const char *during = !strcmp(phase, "install")  ? "in mmioPluginInstall"
+                         : !strcmp(phase, "remove") ? "in mmioPluginRemove"
+                         : !strcmp(phase, "load")
+                             ? "while loading (its constructors)"
+                             : "while loading";
     if (nomem) {
         broken(c, FAULT_HOST, "out of memory while reading the verdict");
     } else if (got == VERDICT_UNREADABLE) {
@@ -493,21 +507,19 @@ void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
         broken(c, FAULT_HOST, "cannot read the checker's verdict: %s",
                strerror(read_errno));
     } else if (!ended) {
-        broken(c, FAULT_PLUGIN, "hung: no answer within %.1f s while loading",
-               timeout_ms / 1000.0);
+        broken(c, FAULT_PLUGIN, "hung: no answer within %.1f s %s",
+               timeout_ms / 1000.0, during);
     } else if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
         /* nobody here sent it: a limit or an administrator did */
         broken(c, sig == SIGKILL ? FAULT_ENV : FAULT_PLUGIN,
-               "crashed with signal %d (%s) while loading", sig,
-               strsignal(sig));
+               "crashed with signal %d (%s) %s", sig, strsignal(sig), during);
     } else if (!done || WEXITSTATUS(status) != MMIO_CHECK_EXIT_OK) {
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
         if (code == MMIO_CHECK_EXIT_USAGE)
             broken(c, FAULT_ENV, "the checker refused its arguments");
         else
-            broken(c, FAULT_PLUGIN, "exited with status %d while loading",
-                   code);
+            broken(c, FAULT_PLUGIN, "exited with status %d %s", code, during);
     } else if (c->state == MMIO_PLUGIN_AVAILABLE && !symbol) {
         refuse_unreachable(c); /* a plugin file's, not an application's */
     }

@@ -149,6 +149,26 @@ static void check_proc(void *dl, const char *symbol)
     finish(NULL);
 }
 
+/* A FOURCC as text ("TAX "), '?' for what is not printable. */
+static const char *fourcc_words(FOURCC f)
+{
+    static char out[5];
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = (unsigned char)(f >> (8 * i));
+        out[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return out;
+}
+
+/* A code in words, from the libmmio loaded here (none: ""). */
+static void error_text(MMRESULT rc, char *out, size_t cap)
+{
+    typedef MMRESULT (*text_fn)(MMRESULT, LPSTR, UINT);
+    text_fn f = (text_fn)(uintptr_t)dlsym(RTLD_DEFAULT, "mmioExtErrorText");
+    if (!f || f(rc, out, (UINT)cap) != MMSYSERR_NOERROR)
+        out[0] = '\0';
+}
+
 static void check_plugin(void *dl)
 {
     const MMIOPLUGININFO *info = dlsym(dl, MMIO_PLUGIN_INFO_SYMBOL);
@@ -157,10 +177,15 @@ static void check_plugin(void *dl)
     if (info->abi != MMIO_PLUGIN_ABI)
         finish("plugin ABI %u, this host speaks %u", (unsigned)info->abi,
                (unsigned)MMIO_PLUGIN_ABI);
-    if (!text_ok(info->name) || !text_ok(info->version) ||
-        !text_ok(info->description) || !text_ok(info->license))
-        finish("descriptor has an empty or malformed "
-               "name/version/description/license");
+    const char *fields[][2] = {{"name", info->name},
+                               {"version", info->version},
+                               {"description", info->description},
+                               {"license", info->license}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (!text_ok(fields[i][1]))
+            finish("descriptor's %s is empty or malformed (a NULL, an empty "
+                   "string, or one over 255 bytes or with control characters)",
+                   fields[i][0]);
     if (strchr(info->name, '/') || strchr(info->name, ' '))
         finish("plugin name contains '/' or a space");
     if (!info->fourccs || !info->fourccs[0])
@@ -186,21 +211,29 @@ static void check_plugin(void *dl)
                         (unsigned)info->fourccs[i]);
     frame("desc", body); /* a crash in install still leaves the descriptor */
 
+    frame("phase", "phase\tinstall\n");
     MMRESULT rc = install();
-    if (rc != MMSYSERR_NOERROR)
-        finish("mmioPluginInstall returned %u", (unsigned)rc);
+    if (rc != MMSYSERR_NOERROR) {
+        char text[128] = "";
+        error_text(rc, text, sizeof text);
+        finish("mmioPluginInstall returned %u%s%s%s", (unsigned)rc,
+               *text ? " (" : "", text, *text ? ")" : "");
+    }
     for (int i = 0; i < ninstalled; i++) {
         int listed = 0;
         for (int j = 0; j < n; j++)
             listed |= installed[i] == info->fourccs[j];
         if (!listed)
-            finish("installs FOURCC %08x, which its descriptor does not list",
-                   (unsigned)installed[i]);
+            finish("installs FOURCC '%s' (%08x), which its descriptor does "
+                   "not list",
+                   fourcc_words(installed[i]), (unsigned)installed[i]);
     }
     MMIOPLUGINREMOVE remove =
         (MMIOPLUGINREMOVE)(uintptr_t)dlsym(dl, MMIO_PLUGIN_REMOVE_SYMBOL);
-    if (remove)
+    if (remove) {
+        frame("phase", "phase\tremove\n");
         remove();
+    }
     finish(NULL);
 }
 
@@ -224,6 +257,7 @@ int main(int argc, char **argv)
     setenv(MMIO_CHECK_ENV, "1", 1);
     if (lib && !dlopen(lib, RTLD_NOW | RTLD_GLOBAL))
         finish("cannot load libmmio %s: %s", lib, dlerror());
+    frame("phase", "phase\tload\n"); /* its constructors run in dlopen */
     void *dl = dlopen(argv[a], RTLD_NOW | RTLD_LOCAL);
     if (!dl)
         finish("cannot load: %s", dlerror());
