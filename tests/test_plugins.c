@@ -590,6 +590,39 @@ START_TEST(verdicts_name_the_phase_and_the_field)
 }
 END_TEST
 
+/* install and remove explain themselves: the layer, that the path is
+ * recorded, an upgrade with --replace, the layer a plugin really is in. */
+START_TEST(install_and_remove_explain_themselves)
+{
+    make_host(NULL, NULL);
+    char out[8192], args[1600], copy[700];
+    snprintf(args, sizeof args, "install '%s/good2.so'", FIXTURE_DIR);
+    ck_assert_msg(run_host(args, out, sizeof out) == 0, "%s", out);
+    ck_assert_msg(strstr(out, "for you (your registry state); the state "
+                              "records this path, so moving or deleting the "
+                              "file uninstalls it"),
+                  "%s", out);
+    /* a new build under the same name */
+    snprintf(copy, sizeof copy, "%s", tu_path("good2-new.so"));
+    snprintf(args, sizeof args, "%s/good2.so", FIXTURE_DIR);
+    copy_file(args, copy);
+    snprintf(args, sizeof args, "install '%s'", copy);
+    ck_assert_int_eq(run_host(args, out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "mmiohost install --replace"), "%s", out);
+    snprintf(args, sizeof args, "install --replace '%s'", copy);
+    ck_assert_msg(run_host(args, out, sizeof out) == 0, "%s", out);
+    ck_assert_int_eq(run_host("--json info good2", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "good2-new.so"), "%s", out);
+    /* the user's, removed as the machine's: the hint names the layer */
+    ck_assert_int_eq(run_host("remove --system good2", out, sizeof out), 1);
+    ck_assert_msg(strstr(out, "good2 is installed for you (your registry "
+                              "state): use remove without --system"),
+                  "%s", out);
+    ck_assert_int_eq(run_host("remove good2", out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "removed good2 for you"), "%s", out);
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -714,6 +747,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, unreachable_and_builtin_fourccs_are_refused);
     tcase_add_test(tc, conflicts_and_unknown_names_are_said);
     tcase_add_test(tc, verdicts_name_the_phase_and_the_field);
+    tcase_add_test(tc, install_and_remove_explain_themselves);
     tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
     tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);

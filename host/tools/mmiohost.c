@@ -39,9 +39,11 @@ static const struct command commands[] = {
     {"scan", "[--force]", 0, 0, 1,
      "check the plugin path now (changed files only; --force: every file)"},
     {"info", "PLUGIN", 1, 1, 1, "one plugin, by name or path"},
-    {"install", "[--system] PLUGIN.so", 1, 1, 1,
+    {"install", "[--system] [--replace] PLUGIN.so", 1, 1, 1,
      "make a plugin available to every program of yours (--system: of the\n"
-     "machine; root)"},
+     "machine; root).  The registry state records the file's path: moving\n"
+     "or deleting it uninstalls it.  --replace: an upgrade, in place of the\n"
+     "installed plugin of the same name"},
     {"remove", "[--system] NAME", 1, 1, 1,
      "withdraw an installed plugin or a recorded global procedure (name,\n"
      "path, symbol or FOURCC), also when its file is gone"},
@@ -208,6 +210,8 @@ int main(int argc, char **argv)
             opt.force = 1;
         } else if (!strcmp(a, "--system")) {
             opt.machine = 1;
+        } else if (!strcmp(a, "--replace")) {
+            opt.replace = 1;
         } else if (!strcmp(a, "--fourcc") || !strcmp(a, "--sample") ||
                    !strcmp(a, "--level")) {
             if (i + 1 >= argc) {
@@ -255,7 +259,8 @@ int main(int argc, char **argv)
     if ((opt.force && strcmp(c->name, "scan") != 0) ||
         (validate_only && strcmp(c->name, "validate") != 0) ||
         (opt.machine && strcmp(c->name, "install") != 0 &&
-         strcmp(c->name, "remove") != 0)) {
+         strcmp(c->name, "remove") != 0) ||
+        (opt.replace && strcmp(c->name, "install") != 0)) {
         fprintf(stderr, "mmiohost: %s: option not for this command\n", c->name);
         return EXIT_USAGE;
     }

@@ -14,6 +14,7 @@ struct options {
     int json;    /* --json */
     int force;   /* scan --force */
     int machine; /* install/remove --system */
+    int replace; /* install --replace */
 };
 extern struct options opt;
 

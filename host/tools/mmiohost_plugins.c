@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *scope_name(UINT s)
 {
@@ -296,28 +297,117 @@ int cmd_info(const char *which)
     return w.unusable ? EXIT_FAIL : EXIT_OK;
 }
 
+/* The layers (MMIO_LAYER_* bits) where a plugin of this name or path is
+ * listed, and its path. */
+struct where {
+    const char *name;
+    DWORD layers;
+    char path[1024];
+};
+
+static BOOL CALLBACK find_where(const MMIOPLUGINDESC *d, void *ctx)
+{
+    struct where *w = ctx;
+    if (strcmp(d->pszName, w->name) != 0 && strcmp(d->pszPath, w->name) != 0)
+        return TRUE;
+    w->layers |= d->fLayers;
+    snprintf(w->path, sizeof w->path, "%s", d->pszPath);
+    return TRUE;
+}
+
+static const char *layer_words(DWORD layer)
+{
+    return layer ? "for every user of this machine (the machine's registry "
+                   "state)"
+                 : "for you (your registry state)";
+}
+
+/* What to do next, after a failed edit of a layer. */
+static void hint(const char *what, const char *target, MMRESULT rc, DWORD layer)
+{
+    if (layer && geteuid() != 0 && rc == MMIOERR_CANNOTWRITE) {
+        fprintf(stderr, "mmiohost: the machine's registry state can only be "
+                        "changed by root: run it as root\n");
+        return;
+    }
+    if (!strcmp(what, "install") && rc == MMSYSERR_ALLOCATED) {
+        fprintf(stderr,
+                "mmiohost: to put this file in its place, run "
+                "mmiohost install --replace%s %s\n",
+                layer ? " --system" : "", target);
+        return;
+    }
+    if (!strcmp(what, "remove") && rc == MMIOERR_FILENOTFOUND) {
+        struct where w = {target, 0, ""};
+        mmioExtEnumPlugins(find_where, &w);
+        DWORD other =
+            layer ? (1u << MMIO_LAYER_USER) : (1u << MMIO_LAYER_MACHINE);
+        if (w.layers & other)
+            fprintf(stderr, "mmiohost: %s is installed %s: use %s\n", target,
+                    layer_words(!layer),
+                    layer ? "remove without --system" : "remove --system");
+        else if (w.layers & (1u << MMIO_LAYER_PATH))
+            fprintf(stderr,
+                    "mmiohost: %s is not installed but found on the "
+                    "plugin path (%s): remove the file, or disable it "
+                    "in plugins.conf\n",
+                    target, w.path);
+    }
+}
+
 /* install and remove: one registry state edit, then what was done. */
 static int edit_layer(const char *what, const char *done, const char *target,
                       MMRESULT (*edit)(LPCSTR, DWORD, LPSTR, UINT))
 {
     char err[1024];
     DWORD layer = opt.machine ? MMIO_INSTALL_MACHINE : 0;
-    if (edit(target, layer, err, sizeof err) != MMSYSERR_NOERROR) {
+    MMRESULT rc = edit(target, layer, err, sizeof err);
+    if (rc != MMSYSERR_NOERROR) {
         fprintf(stderr, "mmiohost: cannot %s %s: %s\n", what, target, err);
+        hint(what, target, rc, layer);
         return EXIT_FAIL;
     }
     if (opt.json) {
         printf("{\"%s\": ", done);
         json_str(target);
         printf(", \"layer\": \"%s\"}\n", layer ? "machine" : "user");
+    } else if (!strcmp(what, "install")) {
+        printf("installed %s %s; the state records this path, so moving or "
+               "deleting the file uninstalls it\n",
+               target, layer_words(layer));
     } else {
-        printf("%s %s\n", done, target);
+        printf("removed %s %s\n", target, layer_words(layer));
     }
     return EXIT_OK;
 }
 
+/* The name a plugin file's descriptor gives, or "" (checked, not loaded). */
+static BOOL CALLBACK take_name(const MMIOPLUGINDESC *d, void *ctx)
+{
+    snprintf(ctx, 256, "%s", d->pszName);
+    return FALSE;
+}
+
 int cmd_install(const char *path)
 {
+    if (opt.replace) {
+        /* an upgrade: what is installed under its name goes first */
+        char name[256] = "";
+        if (mmioExtCheckPlugin(path, take_name, name) != MMSYSERR_NOERROR ||
+            !*name) {
+            fprintf(stderr, "mmiohost: cannot install %s: not a plugin\n",
+                    path);
+            return EXIT_FAIL;
+        }
+        char err[1024];
+        MMRESULT rc = mmioExtRemovePlugin(
+            name, opt.machine ? MMIO_INSTALL_MACHINE : 0, err, sizeof err);
+        if (rc != MMSYSERR_NOERROR && rc != MMIOERR_FILENOTFOUND) {
+            fprintf(stderr, "mmiohost: cannot replace %s: %s\n", name, err);
+            hint("remove", name, rc, opt.machine);
+            return EXIT_FAIL;
+        }
+    }
     return edit_layer("install", "installed", path, mmioExtInstallPlugin);
 }
 
