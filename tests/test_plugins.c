@@ -623,6 +623,28 @@ START_TEST(install_and_remove_explain_themselves)
 }
 END_TEST
 
+/* A plugin file directly in a directory others can write (sticky, like
+ * /tmp, or not) is refused as such a plugin directory is. */
+START_TEST(a_plugin_file_in_a_shared_directory_is_refused)
+{
+    make_host(NULL, NULL);
+    char shared[700], so[800], from[700], err[800];
+    snprintf(shared, sizeof shared, "%s", tu_path("shared"));
+    ck_assert_int_eq(mkdir(shared, 0755), 0);
+    ck_assert_int_eq(chmod(shared, 01777), 0);
+    snprintf(so, sizeof so, "%s/good2.so", shared);
+    snprintf(from, sizeof from, "%s/good2.so", FIXTURE_DIR);
+    copy_file(from, so);
+    ck_assert_uint_eq(mmioExtInstallPlugin(so, 0, err, sizeof err),
+                      MMIOERR_ACCESSDENIED);
+    ck_assert_msg(strstr(err, "is writable by everyone"), "%s", err);
+    ck_assert_uint_ne(mmioExtLoadPlugin(so, 0), 0);
+    /* the same file in a directory only its owner writes is fine */
+    ck_assert_int_eq(chmod(shared, 0755), 0);
+    ck_assert_uint_eq(mmioExtInstallPlugin(so, 0, err, sizeof err), 0);
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -748,6 +770,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, conflicts_and_unknown_names_are_said);
     tcase_add_test(tc, verdicts_name_the_phase_and_the_field);
     tcase_add_test(tc, install_and_remove_explain_themselves);
+    tcase_add_test(tc, a_plugin_file_in_a_shared_directory_is_refused);
     tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
     tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);

@@ -54,12 +54,15 @@ static int check_one(const char *path, const struct stat *st, int leaf_dir,
                    path, st);
 }
 
-/* Every directory above the canonical path `real`. */
-static int check_parents(const char *real, char *why, size_t cap)
+/* Every directory above the canonical path `real`.  The first of them is
+ * judged as a plugin directory when own_dir is set (a plugin file's own
+ * directory: writable by others, sticky or not, is refused, as such a
+ * plugin directory is); those above may be sticky like /tmp. */
+static int check_parents(const char *real, int own_dir, char *why, size_t cap)
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", real);
-    for (;;) {
+    for (int first = 1;; first = 0) {
         char *slash = strrchr(dir, '/');
         if (!slash)
             return 0;
@@ -70,7 +73,7 @@ static int check_parents(const char *real, char *why, size_t cap)
         struct stat st;
         if (stat(dir, &st) != 0)
             return refusal(why, cap, "%s: cannot stat%s", dir, NULL);
-        if (check_one(dir, &st, 0, why, cap) != 0)
+        if (check_one(dir, &st, first && own_dir, why, cap) != 0)
             return -1;
         if (slash == dir)
             return 0;
@@ -127,7 +130,7 @@ int mmio_trust_file(const char *path, char *real, size_t realcap,
     if (check_one(resolved, &st, 0, why, whycap) != 0)
         return -1;
     if (!(memo && in_dir(resolved, memo->dir))) {
-        if (check_parents(resolved, why, whycap) != 0)
+        if (check_parents(resolved, 1, why, whycap) != 0)
             return -1;
         if (memo) { /* every directory above it is fine: remember it */
             snprintf(memo->dir, sizeof memo->dir, "%s", resolved);
@@ -157,7 +160,7 @@ int mmio_trust_dir(const char *dir, char *why, size_t whycap)
     if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode))
         return refusal(why, whycap, "%s is not a directory%s", resolved, NULL);
     if (check_one(resolved, &st, 1, why, whycap) != 0 ||
-        check_parents(resolved, why, whycap) != 0)
+        check_parents(resolved, 0, why, whycap) != 0)
         return -1;
     return 0;
 }
