@@ -645,6 +645,27 @@ START_TEST(a_plugin_file_in_a_shared_directory_is_refused)
 }
 END_TEST
 
+/* A plugin that installs with MMIO_GLOBALPROC, loaded by an application
+ * for one task, serves that task only. */
+START_TEST(a_global_install_inside_a_task_load_stays_in_the_task)
+{
+    make_host(NULL, NULL);
+    char so[700];
+    snprintf(so, sizeof so, "%s/widens.so", FIXTURE_DIR);
+    const FOURCC wide = FOURCC_OF("WIDE");
+    HTASK a = mmioExtTaskCreate(), b = mmioExtTaskCreate();
+    mmioExtTaskSetCurrent(a);
+    ck_assert_uint_eq(mmioExtLoadPlugin(so, 0), 0);
+    ck_assert_ptr_nonnull(mmioInstallIOProc(wide, NULL, MMIO_FINDPROC));
+    mmioExtTaskSetCurrent(b);
+    ck_assert_ptr_null(mmioInstallIOProc(wide, NULL, MMIO_FINDPROC));
+    mmioExtTaskSetCurrent(NULL);
+    ck_assert_ptr_null(mmioInstallIOProc(wide, NULL, MMIO_FINDPROC));
+    mmioExtTaskDestroy(a);
+    mmioExtTaskDestroy(b);
+}
+END_TEST
+
 START_TEST(second_process_sees_a_global_procedure)
 {
     make_host(NULL, NULL);
@@ -771,6 +792,7 @@ Suite *suite_plugins(void)
     tcase_add_test(tc, verdicts_name_the_phase_and_the_field);
     tcase_add_test(tc, install_and_remove_explain_themselves);
     tcase_add_test(tc, a_plugin_file_in_a_shared_directory_is_refused);
+    tcase_add_test(tc, a_global_install_inside_a_task_load_stays_in_the_task);
     tcase_add_test(tc, lazy_yes_loads_nothing_until_needed);
     tcase_add_test(tc, plugin_replaced_between_check_and_load_is_checked_again);
     suite_add_tcase(s, tc);

@@ -354,7 +354,10 @@ static LPMMIOPROC install(FOURCC fcc, LPMMIOPROC proc, DWORD flags,
         return NULL;
     }
     struct registry *r = &global_reg;
-    if (!(flags & MMIO_GLOBALPROC) && !(c && c->global)) {
+    /* Inside an install the loader decides where procedures go: a plugin's
+     * own MMIO_GLOBALPROC never widens a load made for one task. */
+    int global = c ? c->global : (flags & MMIO_GLOBALPROC) != 0;
+    if (!global) {
         e->task = c ? ctx_task(c) : task_of(NULL);
         if (!e->task) { /* the task was destroyed while its plugin loaded */
             reg_lock_drop();
