@@ -5,10 +5,13 @@
 #include "hostutil.h"
 #include "testutil.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Runs mmiohost ARGS with no configuration of the tests; status and the
@@ -372,6 +375,41 @@ START_TEST(mmio_debug_traces_messages_and_loader_events)
 }
 END_TEST
 
+/* cp to a plain file writes an unnamed file: a copy killed midway leaves
+ * nothing beside the destination; a finished one has the umask's mode. */
+START_TEST(a_killed_plain_copy_leaves_nothing)
+{
+    char dir[600], src[700], dst[700];
+    snprintf(dir, sizeof dir, "%s", tu_path("out"));
+    ck_assert_int_eq(mkdir(dir, 0755), 0);
+    snprintf(src, sizeof src, "%s", tu_path("big.bin"));
+    snprintf(dst, sizeof dst, "%s/copy.bin", dir);
+    ck_assert_int_eq(tu_shell("truncate -s 256M '%s'", src), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        execl(MMIOHOST, "mmiohost", "--config", "/dev/null", "cp", src, dst,
+              (char *)NULL);
+        _exit(127);
+    }
+    struct timespec ts = {0, 20000000L};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
+    /* "." and "..", and the copy only if it finished before the kill */
+    int n = tu_dir_count(dir, "");
+    ck_assert_msg(n == 2 || (n == 3 && access(dst, F_OK) == 0),
+                  "%d entries left in %s", n, dir);
+    unlink(dst);
+    ck_assert_int_eq(tu_shell("umask 027 && '%s' --config /dev/null cp '%s' "
+                              "'%s' && test \"$(stat -c %%a '%s')\" = 640",
+                              MMIOHOST, src, dst, dst),
+                     0);
+    unlink(src);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -391,6 +429,7 @@ Suite *suite_cli(void)
                    cp_to_a_claimed_name_whose_plugin_fails_makes_no_plain_file);
     tcase_add_test(tc, validate_names_the_broken_rule);
     tcase_add_test(tc, mmio_debug_traces_messages_and_loader_events);
+    tcase_add_test(tc, a_killed_plain_copy_leaves_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

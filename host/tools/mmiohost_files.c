@@ -13,6 +13,7 @@
 #include "mmiohost.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -26,10 +27,33 @@
 /* ---- which procedure a name selects (as mmioOpen decides) ---------------- */
 
 /* Whether name is opened by the built-in DOS procedure (a plain file). */
+struct claim {
+    FOURCC fcc;
+    int found;
+};
+
+static BOOL CALLBACK claims(const MMIOPLUGINDESC *d, void *ctx)
+{
+    struct claim *c = ctx;
+    for (const FOURCC *f = d->pFourccs; *f; f++)
+        c->found |= *f == c->fcc && d->uState != MMIO_PLUGIN_DISABLED;
+    return !c->found;
+}
+
+/* A name no procedure claims is a plain file.  One whose procedure cannot
+ * be had now but that a listed plugin claims is not: its open says why,
+ * where a plain copy would make a file named like a container's member. */
 static int is_plain_file(const char *name)
 {
     FOURCC f = mmioExtNameFOURCC(name);
-    return !f || f == FOURCC_DOS || !mmioInstallIOProc(f, NULL, MMIO_FINDPROC);
+    if (!f || f == FOURCC_DOS)
+        return 1;
+    if (mmioInstallIOProc(f, NULL, MMIO_FINDPROC))
+        return 0;
+    struct claim c = {f, 0};
+    if (mmioExtEnumPlugins(claims, &c) != MMSYSERR_NOERROR)
+        return 0; /* no list: not known to be plain */
+    return !c.found;
 }
 
 /* The same file, for cp: same device and inode for plain files, else the
@@ -199,41 +223,94 @@ static int copy_into_container(HMMIO in, const char *src, const char *dst)
     return rc;
 }
 
-/* A plain destination is written beside itself and renamed at the end: a
- * failed copy leaves the old file whole. */
+/* The mode a new destination gets (the umask's), or the one it has. */
+static mode_t mode_for(const char *dst)
+{
+    struct stat st;
+    if (stat(dst, &st) == 0)
+        return st.st_mode & 07777;
+    mode_t mask = umask(0);
+    umask(mask);
+    return 0666 & ~mask;
+}
+
+/* Gives fd's file the name dst, replacing it at once (a link under a
+ * unique name, then rename): 0 or -1. */
+static int link_into_place(int fd, const char *dst)
+{
+    char name[PATH_MAX + 32], proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(name, sizeof name, "%s.mmiolink.XXXXXX", dst);
+        int probe = mkstemp(name); /* a unique name, given up for the link */
+        if (probe < 0)
+            return -1;
+        close(probe);
+        unlink(name);
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0) {
+            if (rename(name, dst) == 0)
+                return 0;
+            unlink(name);
+            return -1;
+        }
+        if (errno != EEXIST)
+            return -1;
+    }
+    return -1;
+}
+
+/* cp to a plain file: into an unnamed file in the destination's directory
+ * (a killed copy leaves nothing), put in place only when the copy is
+ * complete, with the destination's mode or the umask's.  Where the file
+ * system has no unnamed files, a named temporary beside it. */
 static int copy_to_plain_file(HMMIO in, const char *src, const char *dst)
 {
-    char tmp[PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.XXXXXX", dst);
-    int fd = mkstemp(tmp);
+    char dir[PATH_MAX];
+    const char *slash = strrchr(dst, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - dst) : 1,
+             slash ? (slash == dst ? "/" : dst) : ".");
+    mode_t mode = mode_for(dst);
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    char tmp[PATH_MAX + 16] = "";
     if (fd < 0) {
+        snprintf(tmp, sizeof tmp, "%s.XXXXXX", dst);
+        fd = mkstemp(tmp);
+    }
+    if (fd < 0 || fchmod(fd, mode) != 0) {
         fprintf(stderr, "mmiohost: cp: cannot create a file beside %s: %s\n",
                 dst, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        if (*tmp)
+            unlink(tmp);
         return EXIT_FAIL;
     }
-    struct stat st;
-    if (stat(dst, &st) == 0) /* keep the destination's mode */
-        fchmod(fd, st.st_mode & 07777);
-    else
-        fchmod(fd, 0666 & ~(mode_t)umask(umask(0)));
-    close(fd);
-    HMMIO out = open_or_say(tmp, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    /* the descriptor handed to the DOS procedure, as Windows code does */
+    MMIOINFO info = {0};
+    info.fccIOProc = FOURCC_DOS;
+    info.adwInfo[0] = (DWORD)fd;
+    HMMIO out = mmioOpen(NULL, &info, MMIO_WRITE | MMIO_ALLOCBUF);
+    int rc = EXIT_FAIL;
     if (!out) {
-        unlink(tmp);
-        return EXIT_FAIL;
+        say_error(dst, info.wErrorRet);
+    } else {
+        rc = copy_stream(in, out, src, dst);
+        MMRESULT crc = mmioClose(out, MMIO_FHOPEN); /* fd stays ours */
+        if (crc != MMSYSERR_NOERROR && rc == EXIT_OK) {
+            say_error(dst, crc);
+            rc = EXIT_FAIL;
+        }
     }
-    int rc = copy_stream(in, out, src, dst);
-    MMRESULT crc = mmioClose(out, 0);
-    if (crc != MMSYSERR_NOERROR && rc == EXIT_OK) {
-        say_error(dst, crc);
+    if (rc == EXIT_OK && fsync(fd) != 0)
         rc = EXIT_FAIL;
-    }
-    if (rc == EXIT_OK && rename(tmp, dst) != 0) {
-        fprintf(stderr, "mmiohost: cp: cannot rename to %s: %s\n", dst,
+    if (rc == EXIT_OK &&
+        (*tmp ? rename(tmp, dst) : link_into_place(fd, dst)) != 0) {
+        fprintf(stderr, "mmiohost: cp: cannot put %s in place: %s\n", dst,
                 strerror(errno));
         rc = EXIT_FAIL;
     }
-    if (rc != EXIT_OK)
+    close(fd);
+    if (rc != EXIT_OK && *tmp)
         unlink(tmp);
     return rc;
 }
