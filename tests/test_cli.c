@@ -410,6 +410,36 @@ START_TEST(a_killed_plain_copy_leaves_nothing)
 }
 END_TEST
 
+/* cat through a plugin that forgets to move lDiskOffset stops at once,
+ * with an error and bounded output (it wrote until the disk was full). */
+START_TEST(cat_through_a_forgetful_plugin_stops)
+{
+    const char *kinds[] = {"forgetful", NULL};
+    make_host(kinds, NULL);
+    static char out[4096];
+    /* cat through the offset-forgetting plugin stops at once, with an
+     * error and bounded output (it used to write until the disk was full) */
+    double t0 = now_s();
+    int cat = tu_capture(out, sizeof out,
+                         "'%s' --config '%s' cat x.frgt+y 2>/dev/null | wc -c",
+                         MMIOHOST, conf);
+    ck_assert_int_eq(cat, 0);
+    ck_assert_int_lt(strtol(out, NULL, 10), 1000);
+    ck_assert(now_s() - t0 < 5);
+    ck_assert_int_eq(tu_shell("'%s' --config '%s' cat x.frgt+y >/dev/null "
+                              "2>&1",
+                              MMIOHOST, conf),
+                     1);
+    char err[4096];
+    tu_capture(err, sizeof err,
+               "'%s' --config '%s' cat x.frgt+y 2>&1 >/dev/null", MMIOHOST,
+               conf);
+    ck_assert_msg(strstr(err, "'FRGT' (forgetful) broke the contract: a read "
+                              "must move lDiskOffset"),
+                  "%s", err);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -430,6 +460,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, validate_names_the_broken_rule);
     tcase_add_test(tc, mmio_debug_traces_messages_and_loader_events);
     tcase_add_test(tc, a_killed_plain_copy_leaves_nothing);
+    tcase_add_test(tc, cat_through_a_forgetful_plugin_stops);
     suite_add_tcase(s, tc);
     return s;
 }

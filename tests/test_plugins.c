@@ -486,6 +486,11 @@ START_TEST(a_failed_open_names_the_real_cause)
                        "before its last '+'), so it was opened as a plain "
                        "file: file not found");
     expect_cause("x.segv+y", "plugin segv (");
+    char last[1200];
+    ck_assert_uint_eq(mmioExtLastMessage(last, sizeof last), 0);
+    ck_assert_msg(strstr(last, "which serves 'SEGV', is broken") ||
+                      strstr(last, "no procedure is installed for 'SEGV'"),
+                  "%s", last);
     expect_cause("x.segv+y", "which serves 'SEGV', is broken: crashed with "
                              "signal 11");
     char want[900];
@@ -620,6 +625,29 @@ START_TEST(install_and_remove_explain_themselves)
                   "%s", out);
     ck_assert_int_eq(run_host("remove good2", out, sizeof out), 0);
     ck_assert_msg(strstr(out, "removed good2 for you"), "%s", out);
+    /* the machine's state, by someone who is not root */
+    if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+        tu_skip(__func__, "the not-root half needs root and setpriv");
+        return;
+    }
+    /* let nobody reach the configuration (the scratch is 0700) */
+    char path[700];
+    snprintf(path, sizeof path, "%s", conf);
+    for (char *slash = strrchr(path, '/'); slash && slash != path;
+         slash = strrchr(path, '/')) {
+        *slash = '\0';
+        if (strstr(path, "mmio-suite."))
+            chmod(path, 0711);
+    }
+    chmod(conf, 0644);
+    snprintf(args, sizeof args,
+             "setpriv --reuid=65534 --regid=65534 --clear-groups '%s' "
+             "--config '%s' install --system '%s/good2.so' 2>&1",
+             MMIOHOST, conf, FIXTURE_DIR);
+    ck_assert_int_eq(tu_capture(out, sizeof out, "%s", args), 1);
+    ck_assert_msg(strstr(out, "the machine's registry state can only be "
+                              "changed by root"),
+                  "%s", out);
 }
 END_TEST
 

@@ -104,6 +104,14 @@ void mmioPluginMessage(LPCSTR fmt, ...)
         mmio_msg("%s", text);
 }
 
+MMRESULT mmioExtLastMessage(LPSTR buf, UINT cap)
+{
+    if (!buf || !cap)
+        return MMSYSERR_INVALPARAM;
+    snprintf(buf, cap, "%s", mmio_msg_last());
+    return MMSYSERR_NOERROR;
+}
+
 MMRESULT mmioExtSetMessageCallback(MMIOMESSAGEPROC *cb, void *ctx)
 {
     mmio_msg_set_sink(cb, ctx);

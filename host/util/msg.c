@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static pthread_mutex_t msg_lock = PTHREAD_MUTEX_INITIALIZER;
 static MMIOMESSAGEPROC *msg_cb;
@@ -23,6 +24,14 @@ void mmio_msg_set_sink(MMIOMESSAGEPROC *cb, void *ctx)
     pthread_mutex_unlock(&msg_lock);
 }
 
+/* The last message said on this thread (not a trace line). */
+static _Thread_local char last[1024];
+
+const char *mmio_msg_last(void)
+{
+    return last;
+}
+
 void mmio_msg(const char *fmt, ...)
 {
     char text[2048];
@@ -32,6 +41,8 @@ void mmio_msg(const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
+    if (strncmp(text, "debug: ", 7) != 0)
+        snprintf(last, sizeof last, "%.1023s", text);
     /* The callback is the application's code: it runs without the lock
      * (a callback may well set another callback). */
     pthread_mutex_lock(&msg_lock);

@@ -79,6 +79,8 @@ void mmio_msg(const char *fmt, ...) MMIO_PRINTF(1, 2);
 /* Where messages go from now on (NULL: stderr); the callback runs without
  * any lock held. */
 void mmio_msg_set_sink(MMIOMESSAGEPROC *cb, void *ctx);
+/* The last message said on the calling thread (traces aside); "". */
+const char *mmio_msg_last(void);
 /* A FOURCC as a person reads it ("ZIP "): printable bytes as they are,
  * others as '?'. */
 void mmio_fourcc_text(FOURCC fcc, char out[5]);

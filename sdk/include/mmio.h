@@ -297,6 +297,11 @@ MMIOAPI FOURCC mmioExtNameFOURCC(LPCSTR pszFileName);
  * cchText bytes with the NUL; MMSYSERR_BADERRNUM (and "unknown error N")
  * for a code that is neither. */
 MMIOAPI MMRESULT mmioExtErrorText(MMRESULT uError, LPSTR pszText, UINT cchText);
+/* The last message the library said on the calling thread (the real cause
+ * of the last failure: a broken plugin, a missing route...), at most cap
+ * bytes with the NUL; "" when it said nothing.  Traces (MMIO_DEBUG) are
+ * not kept. */
+MMIOAPI MMRESULT mmioExtLastMessage(LPSTR pszText, UINT cchText);
 
 /* Rescans the plugin path now (only changed files are rescanned). */
 MMIOAPI MMRESULT mmioExtScan(void);
