@@ -278,9 +278,12 @@ START_TEST(validate_names_the_broken_rule)
     static const char *const flawed[][3] = {
         {"forgetful", "x.frgt+y", "FAIL 'FRGT' read-offset"},
         {"zeroanswer", "x.zero+y", "FAIL 'ZERO' unknown-message"},
-        {"lseekend", "x.lske+y", "FAIL 'LSKE' seek"}};
+        {"lseekend", "x.lske+y", "FAIL 'LSKE' seek"},
+        {"crashread", "x.crsh+y",
+         "FAIL 'CRSH' crashed          the procedure does not crash: killed "
+         "by signal 11"}};
     static char out[65536];
-    for (size_t k = 0; k < 3; k++) {
+    for (size_t k = 0; k < 4; k++) {
         int rc =
             tu_capture(out, sizeof out,
                        "'%s' --config '%s' validate --level 3 --sample "

@@ -26,6 +26,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -773,6 +774,8 @@ static int child(const char *plugin, FOURCC want, int fd)
         name = written[0] ? written : NULL;
     }
     if (name) {
+        fprintf(report, "begin\treading the sample through\n");
+        fflush(report);
         sample_bytes = read_all(name, &sample_len, why, sizeof why);
         if (!sample_bytes)
             fprintf(report, "note\tthe sample does not read through: %s\n",
@@ -913,8 +916,14 @@ static void validate_one(const char *plugin, FOURCC f, struct tally *t)
     }
 }
 
-int cmd_validate(const char *plugin)
+int cmd_validate(const char *plugin_arg)
 {
+    static char plugin[PATH_MAX];
+    if (!realpath(plugin_arg, plugin)) { /* the child changes directory */
+        fprintf(stderr, "mmiohost: validate: %s: %s\n", plugin_arg,
+                strerror(errno));
+        return EXIT_FAIL;
+    }
     static char sample[4200];
     if (vopt.sample && vopt.sample[0] != '/') { /* the child changes dir */
         char cwd[4096];
@@ -965,5 +974,9 @@ int cmd_validate(const char *plugin)
                t.pass, t.fail, t.skip);
     else
         printf("%d passed, %d failed, %d skipped\n", t.pass, t.fail, t.skip);
+    if (!t.pass && !t.fail) { /* nothing was shown to work */
+        fprintf(stderr, "mmiohost: validate: no rule ran\n");
+        return EXIT_FAIL;
+    }
     return t.fail ? EXIT_FAIL : EXIT_OK;
 }
