@@ -197,6 +197,32 @@ START_TEST(rename_goes_through_the_selected_procedure)
 }
 END_TEST
 
+/* A URL's scheme chooses its procedure when no '+' follows the "://";
+ * with one, the container rule applies, and the container is resolved the
+ * same way again. */
+START_TEST(a_url_scheme_chooses_its_procedure)
+{
+    const FOURCC http = mmioFOURCC('H', 'T', 'T', 'P');
+    ck_assert_uint_eq(mmioExtNameFOURCC("https://host/a.wav"), http);
+    ck_assert_uint_eq(mmioExtNameFOURCC("http://host/a.wav"), http);
+    ck_assert_uint_eq(mmioExtNameFOURCC("s3://bucket/key.wav"),
+                      mmioFOURCC('S', '3', ' ', ' '));
+    ck_assert_uint_eq(mmioExtNameFOURCC("https://host/album.zip+t.flac"),
+                      mmioFOURCC('Z', 'I', 'P', ' '));
+    ck_assert_uint_eq(mmioExtNameFOURCC("x+y://host/a"), 0); /* no scheme */
+    ck_assert_uint_eq(mmioExtNameFOURCC("1ab://host/a"), 0);
+    ck_assert_uint_eq(mmioExtNameFOURCC("/plain/file.wav"), 0);
+    ck_assert_ptr_nonnull(mmioInstallIOProc(http, tu_proc, MMIO_INSTALLPROC));
+    tu_log_reset();
+    HMMIO h =
+        mmioOpen((LPSTR) "https://example.invalid/song.wav", NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_str_eq(tu_log.open_name, "https://example.invalid/song.wav");
+    mmioClose(h, 0);
+    ck_assert_ptr_nonnull(mmioInstallIOProc(http, tu_proc, MMIO_REMOVEPROC));
+}
+END_TEST
+
 Suite *suite_registry(void)
 {
     Suite *s = suite_create("registry");
@@ -212,6 +238,7 @@ Suite *suite_registry(void)
     tcase_add_test(tc, temporary_procedure_lives_with_the_file);
     tcase_add_test(tc, local_before_global);
     tcase_add_test(tc, rename_goes_through_the_selected_procedure);
+    tcase_add_test(tc, a_url_scheme_chooses_its_procedure);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -33,13 +33,35 @@ FOURCC mmioExtNameFOURCC(LPCSTR name)
     return mmio_name_fourcc(name);
 }
 
+/* A URL's scheme chooses its procedure: "SCHEME://REST" with no '+' after
+ * the "://" (a '+' there is the container rule's, as in any name) gives the
+ * scheme's first four characters, upper-cased and space-padded ("https" and
+ * "http" both 'HTTP', "s3" 'S3  ').  A scheme is a letter, then letters,
+ * digits, '-' or '.' (no '+': that is the container separator). */
+static FOURCC scheme_fourcc(const char *name)
+{
+    const char *sep = strstr(name, "://");
+    if (!sep || sep == name || strchr(sep, CFSEPCHAR))
+        return 0;
+    if (!((*name >= 'A' && *name <= 'Z') || (*name >= 'a' && *name <= 'z')))
+        return 0;
+    for (const char *p = name; p < sep; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
+            return 0;
+    char scheme[5] = {0};
+    size_t n = (size_t)(sep - name);
+    memcpy(scheme, name, n < 4 ? n : 4);
+    return mmioStringToFOURCC(scheme, MMIO_TOUPPER);
+}
+
 FOURCC mmio_name_fourcc(const char *name)
 {
     if (!name)
         return 0;
     const char *plus = strrchr(name, CFSEPCHAR);
     if (!plus)
-        return 0;
+        return scheme_fourcc(name);
     const char *dot = NULL;
     for (const char *p = name; p < plus; p++)
         if (*p == '.')
