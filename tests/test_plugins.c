@@ -485,6 +485,8 @@ START_TEST(a_failed_open_names_the_real_cause)
     expect_cause(name, "no procedure is installed for 'TAR ' (the extension "
                        "before its last '+'), so it was opened as a plain "
                        "file: file not found");
+    expect_cause("https://example.invalid/a.wav",
+                 "no procedure is installed for 'HTTP' (its URL scheme)");
     expect_cause("x.segv+y", "plugin segv (");
     char last[1200];
     ck_assert_uint_eq(mmioExtLastMessage(last, sizeof last), 0);

@@ -194,10 +194,13 @@ HMMIO mmio_open(LPSTR pszFileName, LPMMIOINFO pmmioinfo, DWORD fdwOpen,
             char fcc[5], text[128];
             mmio_fourcc_text(named, fcc);
             mmioExtErrorText(rc, text, sizeof text);
-            mmio_msg("%s: no procedure is installed for '%s' (the extension "
-                     "before its last '+'), so it was opened as a plain "
-                     "file: %s",
-                     pszFileName, fcc, text);
+            mmio_msg("%s: no procedure is installed for '%s' (%s), so it "
+                     "was opened as a plain file: %s",
+                     pszFileName, fcc,
+                     strchr(pszFileName, '+')
+                         ? "the extension before its last '+'"
+                         : "its URL scheme",
+                     text);
             failure_said = 1;
         }
         mmio_buffer_release(f);
