@@ -443,6 +443,29 @@ START_TEST(cat_through_a_forgetful_plugin_stops)
 }
 END_TEST
 
+/* Making a new archive is no failure: cp into one says nothing on stderr
+ * (the rename probe and the commit looked for the archive, and each said
+ * "file not found"). */
+START_TEST(cp_into_a_new_archive_says_nothing)
+{
+    use_bundled_plugins();
+    char dir[600];
+    snprintf(dir, sizeof dir, "%s", tu_path(""));
+    static char err[4096];
+    ck_assert_int_eq(tu_capture(err, sizeof err,
+                                "cd '%s' && seq 1 10 > m.txt && '%s' --config "
+                                "bundled.conf cp m.txt new.zip+m.txt 2>&1 "
+                                ">/dev/null",
+                                dir, MMIOHOST),
+                     0);
+    ck_assert_msg(err[0] == '\0', "said: %s", err);
+    ck_assert_int_eq(tu_shell("cd '%s' && unzip -p new.zip m.txt | cmp -s - "
+                              "m.txt",
+                              dir),
+                     0);
+}
+END_TEST
+
 Suite *suite_cli(void)
 {
     Suite *s = suite_create("cli");
@@ -464,6 +487,7 @@ Suite *suite_cli(void)
     tcase_add_test(tc, mmio_debug_traces_messages_and_loader_events);
     tcase_add_test(tc, a_killed_plain_copy_leaves_nothing);
     tcase_add_test(tc, cat_through_a_forgetful_plugin_stops);
+    tcase_add_test(tc, cp_into_a_new_archive_says_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -314,7 +314,10 @@ HMMIO mmioPluginOpenContainer(const MMIOINFO *mi, LPCSTR pszName, DWORD dwFlags,
         in.htask = mi->htask;
     HMMIO h = mmioOpen((LPSTR)pszName, &in, flags);
     *err = h ? 0 : in.wErrorRet ? in.wErrorRet : MMIOERR_CANNOTOPEN;
-    if (!h && !(flags & MMIO_EXIST) && !failure_said) {
+    /* a question (EXIST, DELETE) answered "no" is no failure to explain */
+    int asking = (flags & (MMIO_EXIST | MMIO_DELETE)) ||
+                 (mi && (mi->dwFlags & (MMIO_EXIST | MMIO_DELETE)));
+    if (!h && !asking && !failure_said) {
         char text[128];
         mmioExtErrorText(*err, text, sizeof text);
         mmio_msg("%s: %s (the container of a nested name)", pszName, text);

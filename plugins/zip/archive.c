@@ -327,6 +327,9 @@ static zip_t *open_archive(const MMIOINFO *mi, const char *archive, int flags,
         return NULL;
     }
     zip_t *z = NULL;
+    /* an archive about to be made is not there: that is no failure */
+    if ((flags & ZIP_CREATE) && !mmioOpen(s->path, NULL, MMIO_EXIST))
+        s->open_rc = MMIOERR_FILENOTFOUND;
     int opened = open_inner(s) == 0;
     if (!opened &&
         !(s->open_rc == MMIOERR_FILENOTFOUND && (flags & ZIP_CREATE)))

@@ -184,6 +184,8 @@ static LRESULT exist(const MMIOINFO *mi, const char *archive, const char *name)
 /* Under the lock: MMIO_DELETE of a member (to == NULL) or mmioRename. */
 static LRESULT change(const char *archive, const char *name, const char *to)
 {
+    if (!mmioOpen((LPSTR)archive, NULL, MMIO_EXIST))
+        return MMIOERR_FILENOTFOUND; /* no archive: no member to change */
     int lock = zarchive_lock(archive);
     if (lock == -1)
         return MMIOERR_CANNOTWRITE;
