@@ -302,8 +302,8 @@ START_TEST(validate_names_the_broken_rule)
                               dir),
                      0);
     static const char *const good[][3] = {
-        {"zip", "", "a.zip+m.txt"},
-        {"gz", "", "m.txt.gz+"},
+        {"zip", "--reference m.txt", "a.zip+m.txt"},
+        {"gz", "--reference m.txt", "m.txt.gz+"},
         {"sndfile", "--fourcc FLAC", "s.flac+"}};
     for (size_t k = 0; k < 3; k++) {
         int rc = tu_capture(out, sizeof out,
@@ -315,11 +315,20 @@ START_TEST(validate_names_the_broken_rule)
                       good[k][0], out);
         ck_assert_msg(strstr(out, "PASS") && !strstr(out, "FAIL"), "%s", out);
     }
+    /* a reference that differs is a FAIL naming the rule */
+    tu_shell("cd '%s' && echo other > other.txt", dir);
+    int rc =
+        tu_capture(out, sizeof out,
+                   "cd '%s' && '%s' --config bundled.conf validate --level 1 "
+                   "--sample a.zip+m.txt --reference other.txt '%s/zip.so' "
+                   "2>&1",
+                   dir, MMIOHOST, BUNDLED_PLUGIN_DIR);
+    ck_assert_msg(rc == 1 && strstr(out, "FAIL 'ZIP ' reference"), "%s", out);
     /* and without a sample: the validator's own files, where it writes */
-    int rc = tu_capture(out, sizeof out,
-                        "cd '%s' && '%s' --config bundled.conf --json validate "
-                        "--level 10 '%s/zip.so' 2>&1",
-                        dir, MMIOHOST, BUNDLED_PLUGIN_DIR);
+    rc = tu_capture(out, sizeof out,
+                    "cd '%s' && '%s' --config bundled.conf --json validate "
+                    "--level 10 '%s/zip.so' 2>&1",
+                    dir, MMIOHOST, BUNDLED_PLUGIN_DIR);
     ck_assert_msg(rc == 0 && strstr(out, "\"failed\": 0"), "%s", out);
 }
 END_TEST

@@ -55,8 +55,10 @@ static const struct command commands[] = {
     {"riff", "NAME", 1, 1, 1,
      "print the RIFF chunk tree of NAME; says what is wrong with a file that\n"
      "is not RIFF, truncated, RF64 or too large"},
-    {"validate", "[--fourcc F] [--sample NAME] [--level 1-10] PLUGIN.so", 1, 1,
-     1,
+    {"validate",
+     "[--fourcc F] [--sample NAME [--reference FILE]] [--level 1-10] "
+     "PLUGIN.so",
+     1, 1, 1,
      "drive each procedure of a plugin through the message contract of the\n"
      "plugin guide, rule by rule (PASS, FAIL, SKIP); in a child process, so\n"
      "a crash is a verdict.  Exit 1 when a rule failed"},
@@ -213,7 +215,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--replace")) {
             opt.replace = 1;
         } else if (!strcmp(a, "--fourcc") || !strcmp(a, "--sample") ||
-                   !strcmp(a, "--level")) {
+                   !strcmp(a, "--level") || !strcmp(a, "--reference")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "mmiohost: %s needs a value\n", a);
                 return EXIT_USAGE;
@@ -223,6 +225,8 @@ int main(int argc, char **argv)
                 vopt.fourcc = v;
             else if (!strcmp(a, "--sample"))
                 vopt.sample = v;
+            else if (!strcmp(a, "--reference"))
+                vopt.reference = v;
             else
                 vopt.level = (int)strtol(v, NULL, 10);
             validate_only = 1;
@@ -258,6 +262,7 @@ int main(int argc, char **argv)
     }
     if ((opt.force && strcmp(c->name, "scan") != 0) ||
         (validate_only && strcmp(c->name, "validate") != 0) ||
+        (vopt.reference && !vopt.sample) ||
         (opt.machine && strcmp(c->name, "install") != 0 &&
          strcmp(c->name, "remove") != 0) ||
         (opt.replace && strcmp(c->name, "install") != 0)) {

@@ -36,9 +36,10 @@ int cmd_remove(const char *name);
 
 /* mmiohost_validate.c */
 struct validate_opts {
-    const char *fourcc; /* --fourcc */
-    const char *sample; /* --sample */
-    int level;          /* --level, 1-10 */
+    const char *fourcc;    /* --fourcc */
+    const char *sample;    /* --sample */
+    const char *reference; /* --reference: the bytes the sample must give */
+    int level;             /* --level, 1-10 */
 };
 extern struct validate_opts vopt;
 int cmd_validate(const char *plugin);

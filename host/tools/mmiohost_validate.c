@@ -37,7 +37,7 @@
 
 #define MAX_BYTES (64L << 20) /* of a sample compared */
 
-struct validate_opts vopt = {NULL, NULL, 5};
+struct validate_opts vopt = {NULL, NULL, NULL, 5};
 
 /* ---- the child: rules, each a line on the report pipe ------------------- */
 
@@ -221,6 +221,11 @@ static const struct rule R_DELETE = {
     "delete", "MMIO_DELETE answers 0 only when the name is gone", "Open flags"};
 static const struct rule R_LEAK = {
     "close-releases", "CLOSE releases what OPEN took (file descriptors)",
+    "The procedure"};
+static const struct rule R_REFERENCE = {
+    "reference",
+    "the sample read in order gives the reference's bytes (the "
+    "member's bytes, the view the guide describes)",
     "The procedure"};
 static const struct rule R_HANDLES = {
     "two-handles", "two handles of one name read independently",
@@ -781,6 +786,33 @@ static int child(const char *plugin, FOURCC want, int fd)
             fprintf(report, "note\tthe sample does not read through: %s\n",
                     why);
     }
+    if (vopt.reference && sample_bytes) {
+        /* an independent oracle: random reads are then held to it */
+        begin(&R_REFERENCE);
+        FILE *ref = fopen(vopt.reference, "rb");
+        char *plain = ref ? malloc((size_t)sample_len + 1) : NULL;
+        size_t got = plain ? fread(plain, 1, (size_t)sample_len + 1, ref) : 0;
+        if (ref)
+            fclose(ref);
+        if (!plain)
+            verdict(&R_REFERENCE, "FAIL", "cannot read %s", vopt.reference);
+        else if (got == (size_t)sample_len &&
+                 memcmp(plain, sample_bytes, got) == 0)
+            verdict(&R_REFERENCE, "PASS", "%ld bytes", sample_len);
+        else if (got > (size_t)sample_len)
+            verdict(&R_REFERENCE, "FAIL",
+                    "%ld bytes read in order; the reference is longer",
+                    sample_len);
+        else if (got < (size_t)sample_len)
+            verdict(&R_REFERENCE, "FAIL",
+                    "%ld bytes read in order; the reference has %zu",
+                    sample_len, got);
+        else
+            verdict(&R_REFERENCE, "FAIL",
+                    "%ld bytes read in order, not the reference's bytes",
+                    sample_len);
+        free(plain);
+    }
     rule_read(name);
     rule_seek(name);
     rule_random(name, level <= 3 ? 50 : level <= 6 ? 500 : 2000);
@@ -933,6 +965,15 @@ int cmd_validate(const char *plugin_arg)
         }
         snprintf(sample, sizeof sample, "%s/%s", cwd, vopt.sample);
         vopt.sample = sample;
+    }
+    static char reference[PATH_MAX];
+    if (vopt.reference) {
+        if (!realpath(vopt.reference, reference)) {
+            fprintf(stderr, "mmiohost: validate: %s: %s\n", vopt.reference,
+                    strerror(errno));
+            return EXIT_FAIL;
+        }
+        vopt.reference = reference;
     }
     if (vopt.level < 1 || vopt.level > 10) {
         fprintf(stderr, "mmiohost: validate: --level is 1 to 10\n");
