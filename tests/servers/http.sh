@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# An HTTP server for the remote-storage tests: nginx with its WebDAV module
+# (ranges, PUT, DELETE, MKCOL, COPY, MOVE, a redirect) on 127.0.0.1, on a
+# free port, serving DIR/root, with every file it needs under DIR.
+#
+#   tests/servers/http.sh start DIR    prints endpoint=http://127.0.0.1:PORT
+#   tests/servers/http.sh stop DIR
+#
+# DIR/access.log counts the requests (one line each); /redirect/NAME
+# answers 302 to /NAME.
+set -euo pipefail
+cmd=${1:-} dir=${2:-}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+command -v nginx >/dev/null || { echo "http.sh: nginx is not installed" >&2; exit 77; }
+dir=$(cd "$dir" && pwd)
+
+case $cmd in
+start)
+  mkdir -p "$dir/root" "$dir/tmp"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat > "$dir/nginx.conf" <<CONF
+daemon on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_processes 1;
+user $(id -un) $(id -gn);
+events { worker_connections 256; }
+http {
+  access_log $dir/access.log;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  client_max_body_size 0;
+  server {
+    listen 127.0.0.1:$port;
+    root $dir/root;
+    location /redirect/ { rewrite ^/redirect/(.*)\$ /\$1 redirect; }
+    location / {
+      dav_methods PUT DELETE MKCOL COPY MOVE;
+      create_full_put_path on;
+      dav_access user:rw group:r all:r;
+    }
+  }
+}
+CONF
+  nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log"
+  for _ in $(seq 1 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
+    sleep 0.05
+  done
+  echo "endpoint=http://127.0.0.1:$port"
+  ;;
+stop)
+  if [ -f "$dir/nginx.pid" ]; then
+    nginx -c "$dir/nginx.conf" -p "$dir" -e "$dir/error.log" -s stop || true
+    for _ in $(seq 1 100); do [ -f "$dir/nginx.pid" ] || break; sleep 0.05; done
+  fi
+  ;;
+*) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+esac
