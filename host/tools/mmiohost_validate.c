@@ -742,10 +742,7 @@ static int child(const char *plugin, FOURCC want, int fd)
     report = fdopen(fd, "w");
     if (!report)
         return 3;
-    const char *tmp = getenv("TMPDIR");
-    snprintf(scratch, sizeof scratch, "%s/mmio-validate.XXXXXX",
-             tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(scratch) || chdir(scratch) != 0)
+    if (chdir(scratch) != 0) /* made by the parent, which removes it */
         return 3; /* names of its own, relative, land in the scratch */
     fprintf(report, "begin\tload\n");
     fflush(report);
@@ -903,6 +900,17 @@ static void validate_one(const char *plugin, FOURCC f, struct tally *t)
         t->fail++;
         return;
     }
+    /* the child's scratch, made and removed here: a child that crashes
+     * cannot clean up after itself */
+    const char *tmp = getenv("TMPDIR");
+    snprintf(scratch, sizeof scratch, "%s/mmio-validate.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(scratch)) {
+        close(fds[0]);
+        close(fds[1]);
+        t->fail++;
+        return;
+    }
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
@@ -936,6 +944,7 @@ static void validate_one(const char *plugin, FOURCC f, struct tally *t)
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
+    nftw(scratch, remove_one, 8, FTW_DEPTH | FTW_PHYS);
     if (WIFSIGNALED(st)) {
         char fs[5], detail[200];
         fourcc_text(f, fs);
