@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Installs the Debian packages libmmio needs to build and test, when missing.
 set -euo pipefail
-pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev libsndfile1-dev
+pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev libsndfile1-dev libcurl4-openssl-dev
       gzip scdoc sox libsox-fmt-base flac zip unzip python3 nginx-light curl
       clang clang-format clang-tidy libclang-rt-14-dev dpkg-dev fakeroot lintian)
 missing=()

@@ -86,6 +86,7 @@ static const struct {
     SUITE(copies),
     SUITE(faults),
     SUITE(nesting),
+    SUITE(remote),
 };
 // clang-format on
 #define NSUITES (sizeof suites / sizeof suites[0])

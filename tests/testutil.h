@@ -95,5 +95,6 @@ Suite *suite_zipread(void);
 Suite *suite_sndfile(void);
 Suite *suite_faults(void);
 Suite *suite_nesting(void);
+Suite *suite_remote(void);
 
 #endif
