@@ -247,6 +247,26 @@ START_TEST(an_object_replaced_mid_read_fails_the_read)
 }
 END_TEST
 
+/* The remote procedure passes the contract at the top level, its bytes
+ * held to the file on the server's disk. */
+START_TEST(remote_passes_validate)
+{
+    START_OR_SKIP();
+    char local[800];
+    snprintf(local, sizeof local, "%s/v.txt", root);
+    tu_text_file(local, 300000, 4);
+    static char out[65536];
+    int rc = tu_capture(out, sizeof out,
+                        "'%s' --config '%s' validate --level 10 --sample "
+                        "'%s/v.txt' --reference '%s' '%s/remote.so' 2>&1",
+                        MMIOHOST, tu_path("bundled.conf"), endpoint, local,
+                        BUNDLED_PLUGIN_DIR);
+    ck_assert_msg(rc == 0 && strstr(out, " 0 failed"), "%s", out);
+    ck_assert_msg(strstr(out, "PASS 'HTTP' reference"), "%s", out);
+    stop();
+}
+END_TEST
+
 Suite *suite_remote(void)
 {
     Suite *s = suite_create("remote");
@@ -256,6 +276,7 @@ Suite *suite_remote(void)
     tcase_add_test(tc, random_reads_cost_at_most_one_request_each);
     tcase_add_test(tc, remote_errors_are_the_right_ones);
     tcase_add_test(tc, an_object_replaced_mid_read_fails_the_read);
+    tcase_add_test(tc, remote_passes_validate);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -966,7 +966,8 @@ int cmd_validate(const char *plugin_arg)
         return EXIT_FAIL;
     }
     static char sample[4200];
-    if (vopt.sample && vopt.sample[0] != '/') { /* the child changes dir */
+    if (vopt.sample && vopt.sample[0] != '/' &&
+        !strstr(vopt.sample, "://")) { /* the child changes directory */
         char cwd[4096];
         if (!getcwd(cwd, sizeof cwd)) {
             fprintf(stderr, "mmiohost: validate: %s\n", strerror(errno));
