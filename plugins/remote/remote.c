@@ -181,6 +181,21 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
+/* One request as set up: curl's result and the HTTP status in *status;
+ * 1 when it failed in a way worth another attempt (and one is left, after
+ * a pause), else 0. */
+static int perform(struct remote *r, int attempt, CURLcode *rc, long *status)
+{
+    *rc = curl_easy_perform(r->curl);
+    r->requests++;
+    *status = 0;
+    curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, status);
+    if (!transient(*rc, *status) || attempt + 1 >= RETRIES)
+        return 0;
+    backoff(attempt);
+    return 1;
+}
+
 static MMRESULT status_error(long status, MMRESULT otherwise)
 {
     return status == 404 || status == 410   ? MMIOERR_FILENOTFOUND
@@ -195,14 +210,10 @@ static MMRESULT head(struct remote *r)
         struct head h = {r, "", "", -1};
         setup(r, &h);
         curl_easy_setopt(r->curl, CURLOPT_NOBODY, 1L);
-        CURLcode rc = curl_easy_perform(r->curl);
-        r->requests++;
-        long status = 0;
-        curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (transient(rc, status) && attempt + 1 < RETRIES) {
-            backoff(attempt);
+        CURLcode rc;
+        long status;
+        if (perform(r, attempt, &rc, &status))
             continue;
-        }
         if (rc != CURLE_OK) {
             mmioPluginMessage("%s: %s", r->url, curl_easy_strerror(rc));
             return MMIOERR_CANNOTOPEN;
@@ -257,15 +268,12 @@ static long get_range(struct remote *r, int64_t first, int count,
             hdrs = curl_slist_append(hdrs, cond);
         }
         curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
-        CURLcode rc = curl_easy_perform(r->curl);
+        CURLcode rc;
+        long status;
+        int again = perform(r, attempt, &rc, &status);
         curl_slist_free_all(hdrs);
-        r->requests++;
-        long status = 0;
-        curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (transient(rc, status) && attempt + 1 < RETRIES) {
-            backoff(attempt);
+        if (again)
             continue;
-        }
         if (rc == CURLE_OK && status == 412) {
             mmioPluginMessage("%s: the object changed since it was opened "
                               "(If-Match failed); the read fails",
