@@ -31,40 +31,35 @@ char *tmp_name(const char *path, const char *suffix)
     return s;
 }
 
-/* An unnamed file in $TMPDIR (or /tmp): a killed process leaves nothing. */
-static int tmp_local(void)
+/* An unnamed read-write file in dir (a killed process leaves nothing); on
+ * a filesystem without O_TMPFILE, the file named by the mkostemp pattern
+ * `named`, unlinked at once.  An fd, or -1 (errno). */
+static int unnamed_in(const char *dir, char *named)
 {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || dir[0] != '/')
-        dir = "/tmp";
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd >= 0)
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
         return fd;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/mmio-scratch.XXXXXX", dir);
-    fd = mkostemp(path, O_CLOEXEC);
+    fd = named ? mkostemp(named, O_CLOEXEC) : -1;
     if (fd >= 0)
-        unlink(path);
+        unlink(named);
     return fd;
 }
 
 int tmp_beside(const char *target)
 {
-    if (!plug_is_local(target))
-        return tmp_local();
+    if (!plug_is_local(target)) { /* in a container: built locally */
+        const char *dir = getenv("TMPDIR");
+        if (!dir || dir[0] != '/')
+            dir = "/tmp";
+        char named[4200];
+        snprintf(named, sizeof named, "%s/mmio-scratch.XXXXXX", dir);
+        return unnamed_in(dir, named);
+    }
     char *dir = tmp_dir_of(target);
-    if (!dir)
-        return -1;
-    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    char *named = tmp_name(target, ".mmioscratch.XXXXXX");
+    int fd = dir ? unnamed_in(dir, named) : -1;
     free(dir);
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-        return fd;
-    /* no unnamed files on this filesystem: a named one, unlinked at once */
-    char *path = tmp_name(target, ".mmioscratch.XXXXXX");
-    fd = path ? mkostemp(path, O_CLOEXEC) : -1;
-    if (fd >= 0)
-        unlink(path);
-    free(path);
+    free(named);
     return fd;
 }
 
