@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/* reader.c - reads of a remote object (reader.h). */
+#define _GNU_SOURCE
+#include "reader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "procutil.h"
+
+#define MAX_AHEAD 64             /* blocks one GET asks at most: 1 MiB */
+#define MAX_SKIP (MAX_AHEAD * BLOCK) /* read past in a stream, not dropped */
+#define STREAM_AFTER 2           /* GETs in order before a stream */
+
+MMRESULT reader_init(struct reader *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *v = plug_option("cache");
+    long mib = v ? strtol(v, NULL, 10) : 2;
+    if (mib < 1)
+        mib = 1;
+    if (mib > 64)
+        mib = 64;
+    r->nblocks = (int)(mib * (1L << 20) / BLOCK);
+    if (!(r->cache = calloc((size_t)r->nblocks, sizeof *r->cache)))
+        return MMIOERR_OUTOFMEMORY;
+    for (int i = 0; i < r->nblocks; i++)
+        r->cache[i].number = -1;
+    r->next_block = -1;
+    r->ahead = 1;
+    return 0;
+}
+
+void reader_free(struct reader *r)
+{
+    if (r->streaming)
+        stream_close(&r->st);
+    for (int i = 0; r->cache && i < r->nblocks; i++)
+        free(r->cache[i].data);
+    free(r->cache);
+    memset(r, 0, sizeof *r);
+}
+
+static struct block *cached(struct reader *r, int64_t number)
+{
+    for (int i = 0; i < r->nblocks; i++)
+        if (r->cache[i].number == number) {
+            r->cache[i].used = ++r->tick;
+            return &r->cache[i];
+        }
+    return NULL;
+}
+
+/* The least recently used block, emptied, its memory made: or NULL. */
+static struct block *victim(struct reader *r)
+{
+    struct block *v = &r->cache[0];
+    for (int i = 1; i < r->nblocks && v->data; i++)
+        if (!r->cache[i].data || r->cache[i].used < v->used)
+            v = &r->cache[i];
+    if (!v->data && !(v->data = malloc(BLOCK)))
+        return NULL;
+    v->number = -1;
+    v->used = ++r->tick;
+    return v;
+}
+
+static void drop_stream(struct reader *r)
+{
+    if (r->streaming)
+        stream_close(&r->st);
+    r->streaming = 0;
+}
+
+/* Block number from the stream (opened at it when there is none, or
+ * reopened when it is behind and the server has no ranges).  The block;
+ * NULL with *fatal 0 when the stream failed or is far off (it is dropped:
+ * a GET can do), or NULL with *fatal 1 when the read must fail. */
+static struct block *from_stream(struct reader *r, struct object *o,
+                                 int64_t number, int *fatal)
+{
+    int64_t want = number * BLOCK;
+    *fatal = 0;
+    if (r->streaming && (want < r->st.pos || (want - r->st.pos > MAX_SKIP &&
+                                              !r->no_ranges)))
+        drop_stream(r);
+    if (!r->streaming) {
+        if (stream_open(&r->st, o, r->no_ranges ? 0 : want) != 0) {
+            *fatal = r->no_ranges;
+            return NULL;
+        }
+        r->streaming = 1;
+    }
+    unsigned char scratch[4096];
+    while (r->st.pos < want) {
+        long step = want - r->st.pos < (int64_t)sizeof scratch
+                        ? (long)(want - r->st.pos)
+                        : (long)sizeof scratch;
+        if (stream_read(&r->st, scratch, step) != step)
+            goto failed;
+    }
+    struct block *v = victim(r);
+    if (!v) {
+        *fatal = 1;
+        return NULL;
+    }
+    long n = o->size - want < BLOCK ? (long)(o->size - want) : BLOCK;
+    if (stream_read(&r->st, v->data, n) != n)
+        goto failed;
+    v->number = number;
+    v->len = n;
+    r->next_block = number + 1;
+    return v;
+failed:
+    if (r->st.status == 412) {
+        mmioPluginMessage("%s: the object changed since it was opened "
+                          "(If-Match failed); the read fails",
+                          o->name);
+        *fatal = 1;
+    } else if (r->st.status && r->st.status != 200 && r->st.status != 206) {
+        mmioPluginMessage("%s: the server answered %ld", o->name,
+                          r->st.status);
+        *fatal = r->no_ranges;
+    }
+    drop_stream(r);
+    return NULL;
+}
+
+/* Makes block number cached, with one request at most (a stream's
+ * bytes need none): the block, or NULL with a message. */
+static struct block *fetch(struct reader *r, struct object *o, int64_t number)
+{
+    struct block *b = cached(r, number);
+    if (b)
+        return b;
+    int fatal = 0;
+    if (r->streaming && (b = from_stream(r, o, number, &fatal)))
+        return b;
+    if (fatal)
+        return NULL;
+    if (number == r->next_block) {
+        r->in_order++;
+        r->ahead = r->ahead < MAX_AHEAD ? r->ahead * 2 : MAX_AHEAD;
+    } else {
+        r->in_order = 0;
+        r->ahead = 1;
+    }
+    if (r->no_ranges || r->in_order >= STREAM_AFTER) {
+        for (int tries = 0; tries < RQ_TRIES; tries++) {
+            if ((b = from_stream(r, o, number, &fatal)) || fatal)
+                return b;
+            if (!r->no_ranges)
+                break; /* a GET does it */
+            rq_backoff(tries + 1);
+        }
+        if (r->no_ranges) {
+            mmioPluginMessage("%s: the read from the start failed", o->name);
+            return NULL;
+        }
+    }
+    int64_t nb = (o->size + BLOCK - 1) / BLOCK;
+    int count = r->ahead;
+    if (number + count > nb)
+        count = (int)(nb - number);
+    int64_t from = number * BLOCK;
+    long want = (long)(o->size - from < (int64_t)count * BLOCK
+                           ? o->size - from
+                           : (int64_t)count * BLOCK);
+    unsigned char *buf = malloc((size_t)want);
+    if (!buf)
+        return NULL;
+    int whole = 0;
+    long got = obj_get(o, from, want, buf, &whole);
+    if (got >= 0 && whole) {
+        r->no_ranges = 1; /* said once: reading back will cost */
+        mmioPluginMessage("%s: the server ignores ranges; read in order "
+                          "(reading back reads it again from the start)",
+                          o->name);
+        if (from != 0) {
+            free(buf);
+            return from_stream(r, o, number, &fatal);
+        }
+    }
+    if (got != want) {
+        free(buf);
+        return NULL;
+    }
+    struct block *first = NULL;
+    for (int k = 0; k < count; k++) {
+        struct block *v = victim(r);
+        if (!v)
+            break;
+        long len = got - (long)k * BLOCK;
+        v->number = number + k;
+        v->len = len < BLOCK ? len : BLOCK;
+        memcpy(v->data, buf + (long)k * BLOCK, (size_t)v->len);
+        if (k == 0)
+            first = v;
+    }
+    free(buf);
+    r->next_block = number + count;
+    return first;
+}
+
+long reader_read(struct reader *r, struct object *o, int64_t at, char *dst,
+                 long n)
+{
+    long done = 0;
+    while (done < n && at + done < o->size) {
+        int64_t pos = at + done;
+        struct block *b = fetch(r, o, pos / BLOCK);
+        if (!b)
+            return done ? done : -1;
+        long off = (long)(pos % BLOCK);
+        long take = b->len - off;
+        if (take <= 0)
+            return done ? done : -1;
+        if (take > n - done)
+            take = n - done;
+        memcpy(dst + done, b->data + off, (size_t)take);
+        done += take;
+    }
+    return done;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* stream.c - one GET that stays open while a file is read in order
+ * (stream.h). */
+#define _GNU_SOURCE
+#include "stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STREAM_BUFFER (1L << 20)
+
+static size_t on_data(char *data, size_t size, size_t n, void *ctx)
+{
+    struct stream *s = ctx;
+    size_t len = size * n;
+    if (!s->checked) {
+        long status = 0;
+        curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+        if (status == 200) {
+            s->skip = s->pos; /* the whole object: drop up to FROM */
+        } else if (status != 206) {
+            s->status = status ? status : -1;
+            return 0; /* abort: the reader says what it was */
+        }
+        s->checked = 1;
+    }
+    size_t drop = 0;
+    if (s->skip > 0)
+        drop = (int64_t)len < s->skip ? len : (size_t)s->skip;
+    size_t keep = len - drop;
+    if (s->start > 0 && s->start + s->len + (long)keep > s->cap) {
+        memmove(s->buf, s->buf + s->start, (size_t)s->len);
+        s->start = 0;
+    }
+    if ((long)keep > s->cap - s->start - s->len) {
+        /* full: curl keeps this chunk and gives it again on resume */
+        s->paused = 1;
+        return CURL_WRITEFUNC_PAUSE;
+    }
+    s->skip -= (int64_t)drop;
+    memcpy(s->buf + s->start + s->len, data + drop, keep);
+    s->len += (long)keep;
+    return len;
+}
+
+int stream_open(struct stream *s, struct object *o, int64_t from)
+{
+    memset(s, 0, sizeof *s);
+    s->cap = STREAM_BUFFER;
+    s->pos = from;
+    if (!(s->buf = malloc((size_t)s->cap)) || !(s->multi = curl_multi_init()) ||
+        !(s->easy = rq_handle())) {
+        stream_close(s);
+        return -1;
+    }
+    snprintf(s->range, sizeof s->range, "%lld-", (long long)from);
+    s->q = RQ(.url = o->url, .range = s->range, .if_match = o->etag,
+              .if_unmodified = o->last_modified,
+              .auth = o->is_s3 && o->s3.signed_ ? &o->s3.auth : NULL);
+    s->headers = rq_setup(s->easy, &s->q);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+    if (curl_multi_add_handle(s->multi, s->easy) != CURLM_OK) {
+        stream_close(s);
+        return -1;
+    }
+    o->requests++;
+    return 0;
+}
+
+/* Runs the transfer until it has given bytes, paused or ended. */
+static void pump(struct stream *s)
+{
+    int running = 0;
+    curl_multi_perform(s->multi, &running);
+    int left;
+    for (CURLMsg *m; (m = curl_multi_info_read(s->multi, &left));)
+        if (m->msg == CURLMSG_DONE) {
+            s->done = 1;
+            s->result = m->data.result;
+        }
+    if (!s->done && !running) /* ended with no message: take it as done */
+        s->done = 1;
+    if (!s->done && !s->len && !s->paused)
+        curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
+}
+
+long stream_read(struct stream *s, unsigned char *dst, long n)
+{
+    long got = 0;
+    while (got < n) {
+        if (s->len > 0) {
+            long take = s->len < n - got ? s->len : n - got;
+            memcpy(dst + got, s->buf + s->start, (size_t)take);
+            s->start += take;
+            s->len -= take;
+            s->pos += take;
+            got += take;
+            continue;
+        }
+        if (s->status)
+            return -1;
+        if (s->done) {
+            if (s->result != CURLE_OK)
+                return -1;
+            break; /* the object's end */
+        }
+        if (s->paused) {
+            s->paused = 0;
+            curl_easy_pause(s->easy, CURLPAUSE_CONT); /* may give data */
+            continue;
+        }
+        pump(s);
+    }
+    return got;
+}
+
+void stream_close(struct stream *s)
+{
+    if (s->multi && s->easy)
+        curl_multi_remove_handle(s->multi, s->easy);
+    if (s->easy)
+        curl_easy_cleanup(s->easy);
+    if (s->multi)
+        curl_multi_cleanup(s->multi);
+    curl_slist_free_all(s->headers);
+    free(s->buf);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * writer.h - writes of a remote object, published whole at close.
+ *
+ * What is written goes to a spool, an unnamed local temporary (nothing
+ * is left behind by a killed process), so seeks back and rewrites (a
+ * RIFF writer patching its sizes) cost nothing remote.  At close the
+ * spool is put in place whole: over HTTP by one PUT (WebDAV), on S3 by
+ * one PUT when it is small, else as a multipart upload.  Parts (`part=`
+ * MiB, 8 by default, at least 5) are uploaded while the file is written,
+ * each once the writer is a part past it (the first part waits for close:
+ * headers are patched there); a part written again after its upload goes
+ * again at close.  A failed part or close aborts the upload: there is
+ * never a partial object, and a killed process leaves an unfinished
+ * upload that S3 never shows (a bucket's lifecycle rule removes it).
+ * mmioFlush hands the buffer over and uploads the parts that are due;
+ * the object appears at mmioClose, whose result says whether it did.
+ */
+#ifndef MMIO_REMOTE_WRITER_H
+#define MMIO_REMOTE_WRITER_H
+
+#include "object.h"
+
+struct part {
+    char etag[128];
+    int state; /* 0 not sent, 1 sent, 2 written again since */
+};
+
+struct writer {
+    int fd; /* the spool */
+    int64_t size;
+    int64_t part_size;
+    struct part *parts;
+    int nparts;
+    char *upload_id; /* a multipart upload under way, or NULL */
+    MMRESULT failed; /* the first failure: close then aborts */
+};
+
+/* A writer for o; with `existing` the object's bytes are fetched first
+ * (a write open without MMIO_CREATE changes the object, as a local file
+ * is changed in place).  0 or an MMIOERR_ code. */
+MMRESULT writer_init(struct writer *w, struct object *o, int existing);
+/* Writes n bytes at `at`: n, or -1 with a message. */
+long writer_write(struct writer *w, struct object *o, int64_t at,
+                  const char *src, long n);
+/* Reads back (MMIO_READWRITE): the count, or -1. */
+long writer_read(struct writer *w, int64_t at, char *dst, long n);
+/* Uploads the parts that are due: 0 or an MMIOERR_ code. */
+MMRESULT writer_flush(struct writer *w, struct object *o);
+/* Publishes the object (or, when anything failed, aborts): 0 or an
+ * MMIOERR_ code; the writer is freed either way. */
+MMRESULT writer_close(struct writer *w, struct object *o);
+
+#endif /* MMIO_REMOTE_WRITER_H */
