@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(gcc g++ make cmake pkg-config check libsubunit-dev libffi-dev libzip-dev zlib1g-dev libsndfile1-dev libcurl4-openssl-dev
       gzip scdoc sox libsox-fmt-base flac zip unzip python3 nginx-light curl
-      ceph-mon ceph-osd radosgw ceph-common
+      openssl ceph-mon ceph-osd radosgw ceph-common
       clang clang-format clang-tidy libclang-rt-14-dev dpkg-dev fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -142,38 +142,6 @@ START_TEST(flushed_data_survives_a_kill)
 }
 END_TEST
 
-/* Writes a 16-bit mono WAVE of frames samples with mmioCreateChunk and
- * mmioAscend (which seek back to patch sizes): 0 or the failing step. */
-static int write_wave(const char *name, long frames)
-{
-    HMMIO h =
-        mmioOpen((LPSTR)name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
-    if (!h)
-        return 1;
-    MMCKINFO riff = {0}, fmt = {0}, data = {0};
-    static const unsigned char wf[16] = {1,    0,    1, 0, 0x22, 0x56, 0,  0,
-                                         0x44, 0xac, 0, 0, 2,    0,    16, 0};
-    riff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
-    fmt.ckid = mmioFOURCC('f', 'm', 't', ' ');
-    fmt.cksize = 16;
-    data.ckid = mmioFOURCC('d', 'a', 't', 'a');
-    if (mmioCreateChunk(h, &riff, MMIO_CREATERIFF) ||
-        mmioCreateChunk(h, &fmt, 0) ||
-        mmioWrite(h, (const char *)wf, 16) != 16 || mmioAscend(h, &fmt, 0) ||
-        mmioCreateChunk(h, &data, 0))
-        return 2;
-    unsigned x = 1;
-    for (long i = 0; i < frames; i++) {
-        x = x * 1103515245u + 12345u;
-        short v = (short)((i * 37) % 20000 + (long)(x >> 28));
-        if (mmioWrite(h, (const char *)&v, 2) != 2)
-            return 3;
-    }
-    if (mmioAscend(h, &data, 0) || mmioAscend(h, &riff, 0))
-        return 4;
-    return mmioClose(h, 0) == 0 ? 0 : 5;
-}
-
 /* Reproduced at HEAD: the ascend of the data chunk failed (a deflate stream
  * cannot seek back) and left a .gz that failed gzip -t. */
 START_TEST(wave_written_through_gz_reads_back_with_zcat)
@@ -185,8 +153,8 @@ START_TEST(wave_written_through_gz_reads_back_with_zcat)
         snprintf(plain, sizeof plain, "%s", tu_path("w.wav"));
         snprintf(gz, sizeof gz, "%s", tu_path("w.wav.gz"));
         snprintf(name, sizeof name, "%s+", gz);
-        ck_assert_int_eq(write_wave(plain, sizes[i]), 0);
-        ck_assert_int_eq(write_wave(name, sizes[i]), 0);
+        ck_assert_int_eq(tu_write_wave(plain, sizes[i]), 0);
+        ck_assert_int_eq(tu_write_wave(name, sizes[i]), 0);
         ck_assert_int_eq(tu_shell("gzip -t '%s'", gz), 0);
         ck_assert_int_eq(tu_shell("zcat '%s' | cmp -s - '%s'", gz, plain), 0);
         ck_assert_int_eq(tu_shell("sox '%s' -n stat 2>/dev/null", plain), 0);

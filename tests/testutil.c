@@ -277,3 +277,35 @@ int tu_write_under_limit(const char *name, long n, long limit, int compressible)
     ck_assert(WIFEXITED(st));
     return WEXITSTATUS(st);
 }
+
+/* Writes a 16-bit mono WAVE of frames samples with mmioCreateChunk and
+ * mmioAscend (which seek back to patch sizes): 0 or the failing step. */
+int tu_write_wave(const char *name, long frames)
+{
+    HMMIO h =
+        mmioOpen((LPSTR)name, NULL, MMIO_WRITE | MMIO_CREATE | MMIO_ALLOCBUF);
+    if (!h)
+        return 1;
+    MMCKINFO riff = {0}, fmt = {0}, data = {0};
+    static const unsigned char wf[16] = {1,    0,    1, 0, 0x22, 0x56, 0,  0,
+                                         0x44, 0xac, 0, 0, 2,    0,    16, 0};
+    riff.fccType = mmioFOURCC('W', 'A', 'V', 'E');
+    fmt.ckid = mmioFOURCC('f', 'm', 't', ' ');
+    fmt.cksize = 16;
+    data.ckid = mmioFOURCC('d', 'a', 't', 'a');
+    if (mmioCreateChunk(h, &riff, MMIO_CREATERIFF) ||
+        mmioCreateChunk(h, &fmt, 0) ||
+        mmioWrite(h, (const char *)wf, 16) != 16 || mmioAscend(h, &fmt, 0) ||
+        mmioCreateChunk(h, &data, 0))
+        return 2;
+    unsigned x = 1;
+    for (long i = 0; i < frames; i++) {
+        x = x * 1103515245u + 12345u;
+        short v = (short)((i * 37) % 20000 + (long)(x >> 28));
+        if (mmioWrite(h, (const char *)&v, 2) != 2)
+            return 3;
+    }
+    if (mmioAscend(h, &data, 0) || mmioAscend(h, &riff, 0))
+        return 4;
+    return mmioClose(h, 0) == 0 ? 0 : 5;
+}

@@ -97,4 +97,8 @@ Suite *suite_faults(void);
 Suite *suite_nesting(void);
 Suite *suite_remote(void);
 
+/* Writes a 16-bit mono WAVE of frames samples to name with mmioCreateChunk
+ * and mmioAscend (which seek back to patch sizes): 0 or the failing step. */
+int tu_write_wave(const char *name, long frames);
+
 #endif

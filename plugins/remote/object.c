@@ -3,9 +3,12 @@
 #define _GNU_SOURCE
 #include "object.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 MMRESULT obj_init(struct object *o, const char *name)
 {
@@ -53,6 +56,13 @@ int obj_run(struct object *o, struct rq *q)
         q->auth = &o->s3.auth;
     int rc = rq_run(o->curl, q);
     o->requests += q->attempts;
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (curl_easy_getinfo(o->curl, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+        fd != CURL_SOCKET_BAD &&
+        getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_rtt)
+        o->rtt_us = (long)ti.tcpi_rtt;
     return rc;
 }
 
@@ -87,8 +97,7 @@ MMRESULT obj_head(struct object *o, int quiet)
     }
     o->size = q.length;
     snprintf(o->etag, sizeof o->etag, "%s", q.etag);
-    snprintf(o->last_modified, sizeof o->last_modified, "%s",
-             q.last_modified);
+    snprintf(o->last_modified, sizeof o->last_modified, "%s", q.last_modified);
     return 0;
 }
 
@@ -167,9 +176,9 @@ MMRESULT obj_rename(struct object *o, const char *to)
             rc = MMIOERR_OUTOFMEMORY;
         h = header ? curl_slist_append(NULL, header) : NULL;
         char body[1024] = "";
-        struct rq q = RQ(.method = "PUT", .url = t.url, .headers = h,
-                         .buf = (unsigned char *)body,
-                         .cap = (long)sizeof body - 1);
+        struct rq q =
+            RQ(.method = "PUT", .url = t.url, .headers = h,
+               .buf = (unsigned char *)body, .cap = (long)sizeof body - 1);
         if (rc == 0) {
             if (obj_run(&t, &q) != 0 || q.status != 200 ||
                 strstr(body, "<Error>"))

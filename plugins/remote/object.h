@@ -24,6 +24,7 @@ struct object {
     int64_t size;
     char etag[256], last_modified[64];
     long requests; /* made for it, every attempt counted */
+    long rtt_us;   /* the link's round trip, as TCP measured it */
 };
 
 /* Resolves name (http://, https:// or s3://): 0 or an MMIOERR_ code,

@@ -9,9 +9,23 @@
 
 #include "procutil.h"
 
-#define MAX_AHEAD 64             /* blocks one GET asks at most: 1 MiB */
+#define MAX_AHEAD 64                 /* blocks one GET asks at most: 1 MiB */
 #define MAX_SKIP (MAX_AHEAD * BLOCK) /* read past in a stream, not dropped */
-#define STREAM_AFTER 2           /* GETs in order before a stream */
+#define STREAM_AFTER 2               /* GETs in order before a stream */
+#define WINDOW_MIN (1L << 20)        /* a stream's range at least ... */
+#define WINDOW_MAX (64L << 20)       /* ... at most */
+#define RATE_PER_US 1024 /* bytes a microsecond of round trip should carry */
+
+/* How much a stream asks: what the link carries in four round trips at a
+ * high rate (so the pause between two ranges costs a fifth at most),
+ * within bounds: on a short link the least, that little is fetched that
+ * the reader may not want. */
+static int64_t window(const struct object *o)
+{
+    int64_t w = (int64_t)o->rtt_us * RATE_PER_US * 4;
+    w = w < WINDOW_MIN ? WINDOW_MIN : w > WINDOW_MAX ? WINDOW_MAX : w;
+    return w / BLOCK * BLOCK;
+}
 
 MMRESULT reader_init(struct reader *r)
 {
@@ -73,20 +87,25 @@ static void drop_stream(struct reader *r)
     r->streaming = 0;
 }
 
-/* Block number from the stream (opened at it when there is none, or
- * reopened when it is behind and the server has no ranges).  The block;
- * NULL with *fatal 0 when the stream failed or is far off (it is dropped:
- * a GET can do), or NULL with *fatal 1 when the read must fail. */
+/* Block number from the stream (with start, opened at it when there is
+ * none or it is elsewhere; a server without ranges is read again from its
+ * start).  The block; NULL with *fatal 0 when the stream failed or is
+ * elsewhere (it is dropped: a GET can do), or NULL with *fatal 1 when the
+ * read must fail. */
 static struct block *from_stream(struct reader *r, struct object *o,
-                                 int64_t number, int *fatal)
+                                 int64_t number, int start, int *fatal)
 {
     int64_t want = number * BLOCK;
     *fatal = 0;
-    if (r->streaming && (want < r->st.pos || (want - r->st.pos > MAX_SKIP &&
-                                              !r->no_ranges)))
+    if (r->streaming && (want < r->st.pos || want >= r->st.end ||
+                         (want - r->st.pos > MAX_SKIP && !r->no_ranges))) {
         drop_stream(r);
+        if (!start)
+            return NULL; /* read elsewhere: a GET does it */
+    }
     if (!r->streaming) {
-        if (stream_open(&r->st, o, r->no_ranges ? 0 : want) != 0) {
+        if (stream_open(&r->st, o, r->no_ranges ? 0 : want,
+                        r->no_ranges ? -1 : window(o)) != 0) {
             *fatal = r->no_ranges;
             return NULL;
         }
@@ -119,8 +138,7 @@ failed:
                           o->name);
         *fatal = 1;
     } else if (r->st.status && r->st.status != 200 && r->st.status != 206) {
-        mmioPluginMessage("%s: the server answered %ld", o->name,
-                          r->st.status);
+        mmioPluginMessage("%s: the server answered %ld", o->name, r->st.status);
         *fatal = r->no_ranges;
     }
     drop_stream(r);
@@ -135,7 +153,9 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
     if (b)
         return b;
     int fatal = 0;
-    if (r->streaming && (b = from_stream(r, o, number, &fatal)))
+    if (r->streaming &&
+        (b = from_stream(r, o, number,
+                         r->no_ranges || number * BLOCK == r->st.end, &fatal)))
         return b;
     if (fatal)
         return NULL;
@@ -148,7 +168,7 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
     }
     if (r->no_ranges || r->in_order >= STREAM_AFTER) {
         for (int tries = 0; tries < RQ_TRIES; tries++) {
-            if ((b = from_stream(r, o, number, &fatal)) || fatal)
+            if ((b = from_stream(r, o, number, 1, &fatal)) || fatal)
                 return b;
             if (!r->no_ranges)
                 break; /* a GET does it */
@@ -179,7 +199,7 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
                           o->name);
         if (from != 0) {
             free(buf);
-            return from_stream(r, o, number, &fatal);
+            return from_stream(r, o, number, 1, &fatal);
         }
     }
     if (got != want) {

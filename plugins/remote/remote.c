@@ -115,9 +115,9 @@ static LRESULT remote_close(MMIOINFO *mi, struct remote *r)
 
 static LRESULT remote_read(MMIOINFO *mi, struct remote *r, char *dst, LONG n)
 {
-    long got = r->writing ? writer_read(&r->wr, mi->lDiskOffset, dst, n)
-                          : reader_read(&r->rd, &r->obj, mi->lDiskOffset,
-                                        dst, n);
+    long got = r->writing
+                   ? writer_read(&r->wr, mi->lDiskOffset, dst, n)
+                   : reader_read(&r->rd, &r->obj, mi->lDiskOffset, dst, n);
     if (got > 0)
         mi->lDiskOffset += (LONG)got;
     return got;
@@ -168,8 +168,8 @@ static LRESULT CALLBACK remote_proc(LPSTR info, UINT msg, LPARAM a, LPARAM b)
                            : remote_write(mi, r, (const char *)a, (LONG)b,
                                           msg == MMIOM_WRITEFLUSH);
     case MMIOM_SEEK:
-        return r ? plug_seek(mi, r->writing ? r->wr.size : r->obj.size,
-                             (LONG)a, (int)b)
+        return r ? plug_seek(mi, r->writing ? r->wr.size : r->obj.size, (LONG)a,
+                             (int)b)
                  : -1;
     case MMIOM_RENAME:
         return a && b ? rename_objects((const char *)a, (const char *)b)

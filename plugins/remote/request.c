@@ -295,8 +295,8 @@ void rq_explain(struct rq *q, CURLcode rc, const char *body, long len)
 
 static int idempotent(const char *m)
 {
-    return !m || !strcmp(m, "GET") || !strcmp(m, "HEAD") ||
-           !strcmp(m, "PUT") || !strcmp(m, "DELETE");
+    return !m || !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "PUT") ||
+           !strcmp(m, "DELETE");
 }
 
 int rq_run(CURL *c, struct rq *q)

@@ -22,23 +22,23 @@
 
 /* How a request is signed (S3's Signature V4), or NULL: not signed. */
 struct rq_auth {
-    char sigv4[96];     /* "aws:amz:REGION:s3" */
-    char userpwd[512];  /* "KEY:SECRET": secret, never printed */
-    char token[2200];   /* "x-amz-security-token: ..." or "" */
+    char sigv4[96];    /* "aws:amz:REGION:s3" */
+    char userpwd[512]; /* "KEY:SECRET": secret, never printed */
+    char token[2200];  /* "x-amz-security-token: ..." or "" */
 };
 
 struct rq {
     /* the request */
     const char *method; /* NULL: GET */
     const char *url;
-    const char *range;            /* "FROM-TO", "FROM-" or NULL */
-    const char *if_match;         /* an ETag the object must have, or NULL */
-    const char *if_unmodified;    /* else a Last-Modified date, or NULL */
-    struct curl_slist *headers;   /* more headers (the caller's) */
-    const struct rq_auth *auth;   /* NULL: unsigned */
-    const char *body;             /* a body from memory ... */
+    const char *range;          /* "FROM-TO", "FROM-" or NULL */
+    const char *if_match;       /* an ETag the object must have, or NULL */
+    const char *if_unmodified;  /* else a Last-Modified date, or NULL */
+    struct curl_slist *headers; /* more headers (the caller's) */
+    const struct rq_auth *auth; /* NULL: unsigned */
+    const char *body;           /* a body from memory ... */
     long body_len;
-    int from_fd;                  /* ... or from the file body_fd: */
+    int from_fd; /* ... or from the file body_fd: */
     int body_fd;
     int64_t body_at, body_fd_len; /* its bytes [at, at + len) */
     int nobody;                   /* HEAD */

@@ -32,9 +32,8 @@ static const char *env(const char *name)
 /* The value of key in [section] of an AWS INI file (config files name a
  * profile "[profile NAME]", credentials files "[NAME]"): 1 with it in dst,
  * else 0.  The file is hostile: a regular file, capped in size. */
-static int profile_value(const char *path, const char *profile,
-                         int config_file, const char *key, char *dst,
-                         size_t n)
+static int profile_value(const char *path, const char *profile, int config_file,
+                         const char *key, char *dst, size_t n)
 {
     if (!path)
         return 0;
@@ -124,8 +123,8 @@ int s3_config(struct s3 *cfg)
             const char *path = c == 0 ? creds : conf;
             if (profile_value(path, profile, c, "aws_access_key_id", key,
                               sizeof key) &&
-                profile_value(path, profile, c, "aws_secret_access_key",
-                              secret, sizeof secret))
+                profile_value(path, profile, c, "aws_secret_access_key", secret,
+                              sizeof secret))
                 profile_value(path, profile, c, "aws_session_token", token,
                               sizeof token);
             else

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAM_BUFFER (1L << 20)
+#define STREAM_BUFFER (256L * 1024)
 
 static size_t on_data(char *data, size_t size, size_t n, void *ctx)
 {
@@ -44,17 +44,19 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     return len;
 }
 
-int stream_open(struct stream *s, struct object *o, int64_t from)
+int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len)
 {
     memset(s, 0, sizeof *s);
     s->cap = STREAM_BUFFER;
     s->pos = from;
+    s->end = len < 0 || from + len > o->size ? o->size : from + len;
     if (!(s->buf = malloc((size_t)s->cap)) || !(s->multi = curl_multi_init()) ||
         !(s->easy = rq_handle())) {
         stream_close(s);
         return -1;
     }
-    snprintf(s->range, sizeof s->range, "%lld-", (long long)from);
+    snprintf(s->range, sizeof s->range, "%lld-%lld", (long long)from,
+             (long long)s->end - 1);
     s->q = RQ(.url = o->url, .range = s->range, .if_match = o->etag,
               .if_unmodified = o->last_modified,
               .auth = o->is_s3 && o->s3.signed_ ? &o->s3.auth : NULL);

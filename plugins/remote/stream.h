@@ -4,12 +4,14 @@
  *
  * Reading block after block with a request each costs a round trip a
  * block: on a link with 20 ms of latency that is far below what one
- * transfer reaches.  A stream asks "FROM-" once (If-Match the version
- * opened) and is drained as the reader needs bytes: curl's transfer is
- * paused while the stream's buffer is full, so memory stays bounded and
- * the connection idles with TCP's window full.  A server that ignores
- * ranges sends the object from its start; the stream then drops the
- * bytes before FROM (reading back costs a read from the start).
+ * transfer reaches.  A stream asks one range "FROM-TO" (If-Match the
+ * version opened) and is drained as the reader needs bytes: curl's
+ * transfer is paused while the stream's buffer is full, so memory stays
+ * bounded.  The range is bounded because what is asked is sent: the
+ * server's socket buffers take megabytes the reader may never want (the
+ * rest of an archive after the member read).  A server that ignores
+ * ranges sends the object from its start; the stream then drops the bytes
+ * before FROM (reading back costs a read from the start).
  */
 #ifndef MMIO_REMOTE_STREAM_H
 #define MMIO_REMOTE_STREAM_H
@@ -25,14 +27,16 @@ struct stream {
     unsigned char *buf; /* unread bytes: buf[start, start + len) */
     long cap, start, len;
     int64_t pos;  /* the object's offset of buf[start] */
+    int64_t end;  /* where the range asked ends */
     int64_t skip; /* bytes still to drop (a server without ranges) */
     int checked, paused, done;
     long status; /* a refusal (412: the object changed), else 0 */
     CURLcode result;
 };
 
-/* Starts a GET of o from offset from: 0, or -1. */
-int stream_open(struct stream *s, struct object *o, int64_t from);
+/* Starts a GET of o's bytes [from, from + len) (len -1: to the end): 0,
+ * or -1. */
+int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len);
 /* Up to n bytes at s->pos, waiting for them: the count (short only at
  * the object's end), or -1 when the transfer failed (s->status 412: the
  * object changed). */

@@ -87,8 +87,7 @@ static MMRESULT fail(struct writer *w, MMRESULT rc)
 /* POST ?uploads=: the upload's id. */
 static MMRESULT start_upload(struct writer *w, struct object *o)
 {
-    char body[4096] = "", *url = s3_url(&o->s3, o->bucket, o->key,
-                                        "?uploads=");
+    char body[4096] = "", *url = s3_url(&o->s3, o->bucket, o->key, "?uploads=");
     struct rq q = RQ(.method = "POST", .url = url, .buf = (unsigned char *)body,
                      .cap = (long)sizeof body - 1);
     MMRESULT rc = 0;
@@ -123,8 +122,8 @@ static MMRESULT upload_part(struct writer *w, struct object *o, int k)
     snprintf(query, sizeof query, "?partNumber=%d&uploadId=%s", k + 1,
              w->upload_id);
     char *url = s3_url(&o->s3, o->bucket, o->key, query);
-    struct rq q = RQ(.method = "PUT", .url = url, .from_fd = 1, .body_fd = w->fd,
-                     .body_at = at, .body_fd_len = len);
+    struct rq q = RQ(.method = "PUT", .url = url, .from_fd = 1,
+                     .body_fd = w->fd, .body_at = at, .body_fd_len = len);
     MMRESULT rc = 0;
     if (!url)
         rc = MMIOERR_OUTOFMEMORY;
@@ -201,16 +200,17 @@ static void abort_upload(struct writer *w, struct object *o)
     char *url = s3_url(&o->s3, o->bucket, o->key, query);
     struct rq q = RQ(.method = "DELETE", .url = url);
     if (url && (obj_run(o, &q) != 0 || q.status != 204))
-        obj_failed(o, &q, "aborting the upload (the bucket's lifecycle "
-                          "rule will remove it)",
+        obj_failed(o, &q,
+                   "aborting the upload (the bucket's lifecycle "
+                   "rule will remove it)",
                    0);
     free(url);
 }
 
 static MMRESULT put_whole(struct writer *w, struct object *o)
 {
-    struct rq q = RQ(.method = "PUT", .from_fd = 1, .body_fd = w->fd, .body_at = 0,
-                     .body_fd_len = w->size);
+    struct rq q = RQ(.method = "PUT", .from_fd = 1, .body_fd = w->fd,
+                     .body_at = 0, .body_fd_len = w->size);
     if (obj_run(o, &q) != 0 || q.status < 200 || q.status >= 300)
         return obj_failed(o, &q, "PUT", MMIOERR_CANNOTWRITE);
     return 0;
@@ -227,17 +227,18 @@ static MMRESULT complete(struct writer *w, struct object *o)
         return MMIOERR_OUTOFMEMORY;
     p += sprintf(p, "<CompleteMultipartUpload>");
     for (int k = 0; k < w->nparts; k++)
-        p += sprintf(p, "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag>"
-                        "</Part>",
+        p += sprintf(p,
+                     "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag>"
+                     "</Part>",
                      k + 1, w->parts[k].etag);
     p += sprintf(p, "</CompleteMultipartUpload>");
     char query[600], answer[2048] = "";
     snprintf(query, sizeof query, "?uploadId=%s", w->upload_id);
     char *url = s3_url(&o->s3, o->bucket, o->key, query);
-    struct rq q = RQ(.method = "POST", .url = url, .body = body,
-                     .body_len = (long)(p - body),
-                     .buf = (unsigned char *)answer,
-                     .cap = (long)sizeof answer - 1);
+    struct rq q =
+        RQ(.method = "POST", .url = url, .body = body,
+           .body_len = (long)(p - body), .buf = (unsigned char *)answer,
+           .cap = (long)sizeof answer - 1);
     MMRESULT rc = 0;
     if (!url)
         rc = MMIOERR_OUTOFMEMORY;
