@@ -87,6 +87,7 @@ static const struct {
     SUITE(faults),
     SUITE(nesting),
     SUITE(remote),
+    SUITE(s3),
 };
 // clang-format on
 #define NSUITES (sizeof suites / sizeof suites[0])

@@ -207,7 +207,13 @@ struct curl_slist *rq_setup(CURL *c, struct rq *q)
                  q->if_unmodified);
         h = curl_slist_append(h, cond);
     }
-    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    /* no 100-continue round trip (signed requests: curl 7.88 would sign
+     * an "Expect:" that removes the header, and the signature would not
+     * match; there it is sent and not waited for) */
+    if (q->auth)
+        curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+    else
+        h = curl_slist_append(h, "Expect:");
     for (struct curl_slist *e = q->headers; e; e = e->next)
         h = curl_slist_append(h, e->data);
     if (q->auth) {
@@ -219,6 +225,8 @@ struct curl_slist *rq_setup(CURL *c, struct rq *q)
             h = curl_slist_append(h, q->auth->token);
     }
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    if (getenv("RQ_VERBOSE"))
+        curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
 
     const char *m = q->method ? q->method : "GET";
     if (q->from_fd && q->body_fd_len >= 0 && !strcmp(m, "PUT")) {
