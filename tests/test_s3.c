@@ -405,6 +405,42 @@ START_TEST(s3_an_object_replaced_mid_read_fails_the_read)
 }
 END_TEST
 
+/* A part that cannot be sent (every connection carrying one is reset)
+ * fails the write or the close with an error, and the upload is aborted:
+ * no object, no unfinished upload. */
+START_TEST(s3_a_failed_part_aborts_the_upload)
+{
+    use_s3("[plugin remote]\noptions = part=5\n");
+    char proxy[200];
+    pid_t p = faulty_start(ep, "upcut", 1L << 20, 0, proxy, sizeof proxy);
+    setenv("AWS_ENDPOINT_URL", proxy, 1);
+    static char chunk[1 << 20];
+    memset(chunk, 'f', sizeof chunk);
+    HMMIO h = mmioOpen(s3name("failed.bin"), NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_ptr_nonnull(h);
+    int failed = 0;
+    for (int i = 0; i < 20 && !failed; i++)
+        failed = mmioWrite(h, chunk, sizeof chunk) != (LONG)sizeof chunk;
+    ck_assert(failed); /* the second part, sent while writing, failed */
+    ck_assert_uint_eq(mmioClose(h, 0), MMIOERR_CANNOTWRITE);
+    faulty_stop(p);
+    ck_assert_int_eq(status_of_key("HEAD", "failed.bin"), 404);
+    char out[8192], args[1200];
+    snprintf(args, sizeof args, "'%s/%s?uploads='", ep, bucket);
+    ck_assert_int_eq(s3curl(out, sizeof out, args), 0);
+    ck_assert_msg(!strstr(out, "<Key>failed.bin</Key>"), "%s", out);
+    /* a small object fails the same way at close: one PUT, refused */
+    p = faulty_start(ep, "upcut", 100000, 0, proxy, sizeof proxy);
+    setenv("AWS_ENDPOINT_URL", proxy, 1);
+    h = mmioOpen(s3name("small.bin"), NULL, MMIO_WRITE | MMIO_CREATE);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_int_eq(mmioWrite(h, chunk, 300000), 300000);
+    ck_assert_uint_eq(mmioClose(h, 0), MMIOERR_CANNOTWRITE);
+    faulty_stop(p);
+    ck_assert_int_eq(status_of_key("HEAD", "small.bin"), 404);
+}
+END_TEST
+
 Suite *suite_s3(void)
 {
     Suite *s = suite_create("s3");
@@ -414,6 +450,7 @@ Suite *suite_s3(void)
     tcase_add_test(tc, s3_files_read_as_the_local_ones);
     tcase_add_test(tc, s3_uploads_in_one_put_and_in_parts);
     tcase_add_test(tc, s3_a_killed_upload_leaves_no_object);
+    tcase_add_test(tc, s3_a_failed_part_aborts_the_upload);
     tcase_add_test(tc, s3_errors_say_what_happened_and_never_the_secret);
     tcase_add_test(tc, s3_exist_delete_rename);
     tcase_add_test(tc, s3_credentials_from_a_profile);

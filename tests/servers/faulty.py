@@ -10,6 +10,8 @@ refusal that says "Connection: close" and after a reset):
   pass       forward everything
   reset N    the first connection's answers are cut after N bytes with a
              reset (RST), later connections pass
+  upcut N    every connection is reset once the client sent N bytes on it
+             (uploads larger than that always fail; small requests pass)
   503 K      the first K connections are answered 503, then pass
   stall      every connection is accepted, read and never answered
   norange    Range headers are removed from requests (a server that does
@@ -126,11 +128,12 @@ async def handle(creader, cwriter):
         cwriter.close()
         return
     limit = count if mode == "reset" and n == 1 else None
+    cut = lambda: (reset(cwriter), uwriter.transport.abort())
     up = asyncio.ensure_future(
-        pump(creader, uwriter, strip_range=(mode == "norange")))
+        pump(creader, uwriter, strip_range=(mode == "norange"),
+             limit=count if mode == "upcut" else None, on_limit=cut))
     down = asyncio.ensure_future(
-        pump(ureader, cwriter, limit=limit,
-             on_limit=lambda: (reset(cwriter), uwriter.transport.abort())))
+        pump(ureader, cwriter, limit=limit, on_limit=cut))
     await asyncio.wait([up, down], return_when=asyncio.FIRST_COMPLETED)
     for t in (up, down):
         t.cancel()
