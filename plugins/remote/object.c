@@ -3,12 +3,9 @@
 #define _GNU_SOURCE
 #include "object.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 MMRESULT obj_init(struct object *o, const char *name)
 {
@@ -56,13 +53,16 @@ int obj_run(struct object *o, struct rq *q)
         q->auth = &o->s3.auth;
     int rc = rq_run(o->curl, q);
     o->requests += q->attempts;
-    curl_socket_t fd = CURL_SOCKET_BAD;
-    struct tcp_info ti;
-    socklen_t len = sizeof ti;
-    if (curl_easy_getinfo(o->curl, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
-        fd != CURL_SOCKET_BAD &&
-        getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 && ti.tcpi_rtt)
-        o->rtt_us = (long)ti.tcpi_rtt;
+    /* the wait for the first byte: the round trip and the server's
+     * latency (a proxy's too), which a stream's range is sized for */
+    curl_off_t pre = 0, first = 0;
+    if (rc == 0 &&
+        curl_easy_getinfo(o->curl, CURLINFO_PRETRANSFER_TIME_T, &pre) ==
+            CURLE_OK &&
+        curl_easy_getinfo(o->curl, CURLINFO_STARTTRANSFER_TIME_T, &first) ==
+            CURLE_OK &&
+        first > pre)
+        o->rtt_us = (long)(first - pre);
     return rc;
 }
 

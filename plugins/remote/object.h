@@ -24,7 +24,8 @@ struct object {
     int64_t size;
     char etag[256], last_modified[64];
     long requests; /* made for it, every attempt counted */
-    long rtt_us;   /* the link's round trip, as TCP measured it */
+    long rtt_us;   /* the last wait for a first byte (round trip and
+                    * the server's latency) */
 };
 
 /* Resolves name (http://, https:// or s3://): 0 or an MMIOERR_ code,

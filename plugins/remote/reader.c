@@ -166,7 +166,10 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
         r->in_order = 0;
         r->ahead = 1;
     }
-    if (r->no_ranges || r->in_order >= STREAM_AFTER) {
+    /* a first read at the start is taken as reading in order (cat, cp, a
+     * RIFF walk): a stream from there; reads elsewhere drop it */
+    if (r->no_ranges || r->in_order >= STREAM_AFTER ||
+        (number == 0 && r->next_block < 0)) {
         for (int tries = 0; tries < RQ_TRIES; tries++) {
             if ((b = from_stream(r, o, number, 1, &fatal)) || fatal)
                 return b;
@@ -223,12 +226,48 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
     return first;
 }
 
+/* Reads at the stream's position come from it straight, bypassing the
+ * cache (one copy, as curl writing a file): the bytes read (short when
+ * the stream failed: it is then dropped), or -1 when the read must fail. */
+static long from_stream_direct(struct reader *r, struct object *o, int64_t pos,
+                               char *dst, long n)
+{
+    if (pos >= r->st.end) { /* its range is read: the next one */
+        drop_stream(r);
+        if (stream_open(&r->st, o, pos, window(o)) != 0)
+            return 0;
+        r->streaming = 1;
+    }
+    long want = r->st.end - pos < n ? (long)(r->st.end - pos) : n;
+    long got = stream_read(&r->st, (unsigned char *)dst, want);
+    if (got == want) {
+        r->next_block = (pos + got) / BLOCK;
+        return got;
+    }
+    if (r->st.status == 412) {
+        mmioPluginMessage("%s: the object changed since it was opened "
+                          "(If-Match failed); the read fails",
+                          o->name);
+        return -1;
+    }
+    drop_stream(r);
+    return got > 0 ? got : 0;
+}
+
 long reader_read(struct reader *r, struct object *o, int64_t at, char *dst,
                  long n)
 {
     long done = 0;
     while (done < n && at + done < o->size) {
         int64_t pos = at + done;
+        if (r->streaming && pos == r->st.pos && !r->no_ranges) {
+            long got = from_stream_direct(r, o, pos, dst + done, n - done);
+            if (got < 0)
+                return -1;
+            done += got;
+            if (got > 0)
+                continue;
+        }
         struct block *b = fetch(r, o, pos / BLOCK);
         if (!b)
             return done ? done : -1;

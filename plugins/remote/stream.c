@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STREAM_BUFFER (256L * 1024)
+#define STREAM_BUFFER (1L << 20)
+#define CHUNK (256L * 1024) /* the most curl hands over at once */
 
 static size_t on_data(char *data, size_t size, size_t n, void *ctx)
 {
@@ -29,6 +30,20 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
     if (s->skip > 0)
         drop = (int64_t)len < s->skip ? len : (size_t)s->skip;
     size_t keep = len - drop;
+    if (s->direct && s->len == 0) {
+        /* a reader is waiting: its bytes go straight to it, the rest (a
+         * chunk at most, which fits) to the buffer */
+        size_t take = s->direct_cap - s->direct_len;
+        if (take > keep)
+            take = keep;
+        memcpy(s->direct + s->direct_len, data + drop, take);
+        s->direct_len += (long)take;
+        s->pos += (int64_t)take;
+        s->skip -= (int64_t)drop;
+        drop += take;
+        keep -= take;
+        s->start = 0;
+    }
     if (s->start > 0 && s->start + s->len + (long)keep > s->cap) {
         memmove(s->buf, s->buf + s->start, (size_t)s->len);
         s->start = 0;
@@ -71,8 +86,9 @@ int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len)
     return 0;
 }
 
-/* Runs the transfer until it has given bytes, paused or ended. */
-static void pump(struct stream *s)
+/* Runs the transfer: what it has, or (wait) until it gave bytes,
+ * paused or ended. */
+static void pump(struct stream *s, int wait)
 {
     int running = 0;
     curl_multi_perform(s->multi, &running);
@@ -84,7 +100,8 @@ static void pump(struct stream *s)
         }
     if (!s->done && !running) /* ended with no message: take it as done */
         s->done = 1;
-    if (!s->done && !s->len && !s->paused)
+    if (wait && !s->done && !s->len && !s->paused &&
+        !(s->direct && s->direct_len))
         curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
 }
 
@@ -92,6 +109,11 @@ long stream_read(struct stream *s, unsigned char *dst, long n)
 {
     long got = 0;
     while (got < n) {
+        if (s->direct) { /* what the transfer gave straight to dst */
+            got += s->direct_len;
+            s->direct = NULL;
+            continue;
+        }
         if (s->len > 0) {
             long take = s->len < n - got ? s->len : n - got;
             memcpy(dst + got, s->buf + s->start, (size_t)take);
@@ -108,12 +130,26 @@ long stream_read(struct stream *s, unsigned char *dst, long n)
                 return -1;
             break; /* the object's end */
         }
+        s->direct = dst + got; /* the buffer is empty: bytes come here */
+        s->direct_cap = n - got;
+        s->direct_len = 0;
         if (s->paused) {
             s->paused = 0;
             curl_easy_pause(s->easy, CURLPAUSE_CONT); /* may give data */
             continue;
         }
-        pump(s);
+        pump(s, 1);
+    }
+    s->direct = NULL;
+    /* keep the socket drained while there is room (TCP's window open):
+     * resumed once a chunk fits, run without waiting */
+    if (!s->done && !s->status) {
+        if (s->paused && s->cap - s->len >= CHUNK) {
+            s->paused = 0;
+            curl_easy_pause(s->easy, CURLPAUSE_CONT);
+        }
+        if (!s->paused)
+            pump(s, 0);
     }
     return got;
 }

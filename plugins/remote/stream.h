@@ -26,9 +26,11 @@ struct stream {
     struct curl_slist *headers;
     unsigned char *buf; /* unread bytes: buf[start, start + len) */
     long cap, start, len;
-    int64_t pos;  /* the object's offset of buf[start] */
-    int64_t end;  /* where the range asked ends */
-    int64_t skip; /* bytes still to drop (a server without ranges) */
+    int64_t pos;           /* the object's offset of buf[start] */
+    int64_t end;           /* where the range asked ends */
+    int64_t skip;          /* bytes still to drop (a server without ranges) */
+    unsigned char *direct; /* a reader's buffer, filled first */
+    long direct_cap, direct_len;
     int checked, paused, done;
     long status; /* a refusal (412: the object changed), else 0 */
     CURLcode result;

@@ -26,8 +26,11 @@ MMRESULT writer_init(struct writer *w, struct object *o, int existing)
         mmioPluginMessage("%s: no local temporary to write through", o->name);
         return MMIOERR_CANNOTWRITE;
     }
-    if (!existing)
+    if (!existing) {
+        /* S3 takes no chunked PUT: its objects go at close */
+        w->streaming = !o->is_s3 && putstream_open(&w->live, o, w->fd) == 0;
         return 0;
+    }
     MMRESULT rc = obj_head(o, 0);
     if (rc)
         return rc;
@@ -167,6 +170,12 @@ long writer_write(struct writer *w, struct object *o, int64_t at,
             w->parts[k].state = 2;
     if (at + n > w->size)
         w->size = at + n;
+    if (w->streaming && at < w->live.sent) {
+        putstream_close(&w->live); /* rewrites what went: PUT at close */
+        w->streaming = 0;
+    }
+    if (w->streaming)
+        putstream_more(&w->live, w->size);
     if (is_multipart_target(o)) {
         /* a part goes once the writer is a whole part past it; the
          * first waits for close */
@@ -250,15 +259,35 @@ static MMRESULT complete(struct writer *w, struct object *o)
     return rc;
 }
 
+/* Ends the PUT sent while writing: 0, or an MMIOERR_ code; *again when
+ * it failed in a way a PUT from the spool may not (no answer, 5xx). */
+static MMRESULT end_stream(struct writer *w, struct object *o, int *again)
+{
+    int rc = putstream_end(&w->live);
+    struct rq q = w->live.q;
+    putstream_close(&w->live);
+    w->streaming = 0;
+    *again = rc != 0 && (q.status == 0 || rq_transient(CURLE_OK, q.status));
+    if (rc == 0)
+        return 0;
+    return *again ? MMIOERR_CANNOTWRITE
+                  : obj_failed(o, &q, "PUT", MMIOERR_CANNOTWRITE);
+}
+
 MMRESULT writer_close(struct writer *w, struct object *o)
 {
     MMRESULT rc = w->failed;
-    if (!rc) {
-        if (w->upload_id)
-            rc = complete(w, o);
-        else
-            rc = put_whole(w, o);
-    }
+    int again = 0;
+    if (!rc && w->streaming)
+        rc = end_stream(w, o, &again);
+    else if (!rc && w->upload_id)
+        rc = complete(w, o);
+    else if (!rc)
+        rc = put_whole(w, o);
+    if (rc && again && !w->failed && !w->upload_id)
+        rc = put_whole(w, o); /* the streamed PUT failed: once more whole */
+    if (w->streaming)
+        putstream_close(&w->live);
     if (rc && w->upload_id)
         abort_upload(w, o);
     if (w->fd >= 0)

@@ -4,9 +4,11 @@
  *
  * What is written goes to a spool, an unnamed local temporary (nothing
  * is left behind by a killed process), so seeks back and rewrites (a
- * RIFF writer patching its sizes) cost nothing remote.  At close the
- * spool is put in place whole: over HTTP by one PUT (WebDAV), on S3 by
- * one PUT when it is small, else as a multipart upload.  Parts (`part=`
+ * RIFF writer patching its sizes) cost nothing remote.  Over HTTP the PUT
+ * (WebDAV) is sent as the file is written (putstream.h) and ends at
+ * close; a write into what was sent already abandons it and the spool
+ * is PUT whole at close.  On S3 the spool goes at close in one PUT when
+ * it is small, else as a multipart upload.  Parts (`part=`
  * MiB, 8 by default, at least 5) are uploaded while the file is written,
  * each once the writer is a part past it (the first part waits for close:
  * headers are patched there); a part written again after its upload goes
@@ -20,6 +22,7 @@
 #define MMIO_REMOTE_WRITER_H
 
 #include "object.h"
+#include "putstream.h"
 
 struct part {
     char etag[128];
@@ -32,8 +35,10 @@ struct writer {
     int64_t part_size;
     struct part *parts;
     int nparts;
-    char *upload_id; /* a multipart upload under way, or NULL */
-    MMRESULT failed; /* the first failure: close then aborts */
+    char *upload_id;       /* a multipart upload under way, or NULL */
+    struct putstream live; /* HTTP: the PUT sent while writing ... */
+    int streaming;         /* ... while it is one */
+    MMRESULT failed;       /* the first failure: close then aborts */
 };
 
 /* A writer for o; with `existing` the object's bytes are fetched first
