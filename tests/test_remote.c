@@ -303,6 +303,23 @@ START_TEST(writes_are_put_whole_at_close)
     ck_assert_int_eq(host(out, sizeof out, args_buf), 0);
     ck_assert_int_eq(
         tu_shell("cmp -s '%s/up/cp.bin' '%s/src.bin'", root, server), 0);
+    ck_assert_msg(!strstr(out, "bytes,"), "progress off a terminal: %s", out);
+    /* on a terminal (script(1) gives it one) a copy that takes a while
+     * (a 300 ms round trip) shows its progress */
+    if (tu_shell("command -v script >/dev/null") == 0) {
+        char slow[200];
+        pid_t p = faulty_start(endpoint, "pass", 0, 150, slow, sizeof slow);
+        ck_assert_int_eq(
+            tu_capture(out, sizeof out,
+                       "script -qec \"'%s' --config '%s' cp '%s/up/cp.bin' "
+                       "'%s/down.bin'\" /dev/null 2>&1",
+                       MMIOHOST, tu_path("bundled.conf"), slow, server),
+            0);
+        faulty_stop(p);
+        ck_assert_msg(strstr(out, "3000000 bytes,"), "%s", out);
+        ck_assert_int_eq(
+            tu_shell("cmp -s '%s/down.bin' '%s/src.bin'", server, server), 0);
+    }
     free(want);
     stop();
 }
