@@ -396,8 +396,9 @@ int main(int argc, char **argv)
         double t0 = now();
         capture(out, sizeof out, cmd);
         double el = now() - t0;
-        double med = 0, p99 = 0;
-        if (sscanf(out, "%lf %lf", &med, &p99) != 2) {
+        char *end = NULL;
+        double med = strtod(out, &end), p99 = end ? strtod(end, NULL) : 0;
+        if (end == out || p99 <= 0) {
             fprintf(stderr, "bench_remote: random: %s\n", out);
             return 1;
         }
@@ -481,8 +482,8 @@ int main(int argc, char **argv)
              "tail -n +%ld '%s' | awk '{s += $10; n++} END {print s, n}'",
              before + 1, log);
     capture(out, sizeof out, cmd);
-    long sent = 0, reqs = 0;
-    sscanf(out, "%ld %ld", &sent, &reqs);
+    char *end = NULL;
+    long sent = strtol(out, &end, 10), reqs = end ? strtol(end, NULL, 10) : 0;
     printf("\nmember 16 MiB of a 33 MiB ZIP: %ld requests, %.2f MiB sent, "
            "%.2f MiB past the member (target <= 1 MiB)\n",
            reqs, (double)sent / (1 << 20),

@@ -28,9 +28,12 @@ static void watchdog(const struct srv *s, pid_t watched)
     snprintf(cmd, sizeof cmd, "cat '%s'/*.pid '%s'/run/*.pid 2>/dev/null",
              s->dir, s->dir);
     FILE *p = popen(cmd, "r");
-    long v;
-    while (p && n < 16 && fscanf(p, "%ld", &v) == 1)
-        pids[n++] = (pid_t)v;
+    char line[64];
+    while (p && n < 16 && fgets(line, sizeof line, p)) {
+        long v = strtol(line, NULL, 10);
+        if (v > 1)
+            pids[n++] = (pid_t)v;
+    }
     if (p)
         pclose(p);
     if (fork() != 0)
@@ -94,7 +97,7 @@ pid_t faulty_start(const char *endpoint, const char *mode, long n, int delay_ms,
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     char port[16], count[32], delay[16], parent[16];
-    snprintf(port, sizeof port, "%d", atoi(colon + 1));
+    snprintf(port, sizeof port, "%ld", strtol(colon + 1, NULL, 10));
     snprintf(count, sizeof count, "%ld", n);
     snprintf(delay, sizeof delay, "%d", delay_ms);
     snprintf(parent, sizeof parent, "%d", (int)getpid());

@@ -100,7 +100,7 @@ static int status_of_key(const char *method, const char *key)
     snprintf(args, sizeof args, "-o /dev/null -w '%%{http_code}' %s '%s/%s/%s'",
              strcmp(method, "HEAD") ? method : "-I", ep, bucket, key);
     s3curl(out, sizeof out, args);
-    return atoi(out);
+    return (int)strtol(out, NULL, 10);
 }
 
 /* Whether key holds what local holds (fetched by curl). */

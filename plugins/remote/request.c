@@ -241,8 +241,8 @@ struct curl_slist *rq_setup(CURL *c, struct rq *q)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, q->body_len);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, m);
-    } else if (strcmp(m, "GET") && strcmp(m, "HEAD")) {
-        if (!strcmp(m, "PUT") || !strcmp(m, "POST")) {
+    } else if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0) {
+        if (strcmp(m, "PUT") == 0 || strcmp(m, "POST") == 0) {
             /* an empty body, said so */
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
             curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, 0L);

@@ -165,16 +165,16 @@ int s3_config(struct s3 *cfg)
     free(creds);
     free(conf);
 
-    if (strncmp(cfg->endpoint, "http://", 7) &&
-        strncmp(cfg->endpoint, "https://", 8)) {
+    if (strncmp(cfg->endpoint, "http://", 7) != 0 &&
+        strncmp(cfg->endpoint, "https://", 8) != 0) {
         mmioPluginMessage("s3: the endpoint must be an http:// or https:// "
                           "URL (AWS_ENDPOINT_URL, endpoint=)");
         return -1;
     }
     char addressing[16];
     option("addressing", addressing, sizeof addressing);
-    if (*addressing && strcmp(addressing, "path") &&
-        strcmp(addressing, "virtual")) {
+    if (*addressing && strcmp(addressing, "path") != 0 &&
+        strcmp(addressing, "virtual") != 0) {
         mmioPluginMessage("s3: addressing=%s: path or virtual", addressing);
         return -1;
     }

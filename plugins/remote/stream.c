@@ -108,6 +108,8 @@ static void pump(struct stream *s, int wait)
 long stream_read(struct stream *s, unsigned char *dst, long n)
 {
     long got = 0;
+    if (!dst || n < 0)
+        return -1;
     while (got < n) {
         if (s->direct) { /* what the transfer gave straight to dst */
             got += s->direct_len;
