@@ -141,6 +141,13 @@ START_TEST(random_reads_cost_at_most_one_request_each)
     mmioClose(h, 0);
     long used = requests() - before;
     ck_assert_msg(used <= 1001, "%ld requests for 1000 reads", used);
+    char log[700], out[64];
+    snprintf(log, sizeof log, "%s/access.log", server);
+    ck_assert_int_eq(tu_capture(out, sizeof out,
+                                "tail -n +%ld '%s' | grep -c '\"GET '",
+                                before + 1, log),
+                     0);
+    ck_assert_msg(strtol(out, NULL, 10) <= 1000, "%s GETs for 1000 reads", out);
     /* read in order, it fetches ahead: far fewer requests than blocks */
     before = requests();
     long total;

@@ -441,6 +441,40 @@ START_TEST(s3_a_failed_part_aborts_the_upload)
 }
 END_TEST
 
+/* Virtual-host addressing (BUCKET.host): the gateway knows "localhost"
+ * as its domain, and curl takes *.localhost as the loopback. */
+START_TEST(s3_virtual_host_addressing)
+{
+    use_s3("[plugin remote]\noptions = addressing=virtual\n");
+    char local[800];
+    snprintf(local, sizeof local, "http://localhost:%s", strrchr(ep, ':') + 1);
+    setenv("AWS_ENDPOINT_URL", local, 1);
+    tu_write(tu_path("vh.txt"), "virtual", 7);
+    put_object(tu_path("vh.txt"), "vh-object.txt");
+    long n;
+    char *got = read_all(s3name("vh-object.txt"), &n);
+    ck_assert_int_eq(n, 7);
+    ck_assert_int_eq(memcmp(got, "virtual", 7), 0);
+    free(got);
+    rgw_requests();
+    /* the path holds the key alone: the bucket was in the host name */
+    ck_assert_int_ge(lines_with(rgw_log, "\"HEAD /vh-object.txt "), 1);
+    /* an addressing that is neither: refused, saying so */
+    char text[1500], out[4096];
+    snprintf(text, sizeof text,
+             "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
+             "system_state = %s\n[plugin remote]\noptions = "
+             "addressing=sideways\n",
+             BUNDLED_PLUGIN_DIR, tu_path("c2"), tu_path("s2"), tu_path("m2"));
+    tu_write(tu_path("side.conf"), text, strlen(text));
+    ck_assert_int_ne(tu_capture(out, sizeof out,
+                                "'%s' --config '%s' cat '%s' 2>&1", MMIOHOST,
+                                tu_path("side.conf"), s3name("vh-object.txt")),
+                     0);
+    ck_assert_msg(strstr(out, "addressing=sideways"), "%s", out);
+}
+END_TEST
+
 Suite *suite_s3(void)
 {
     Suite *s = suite_create("s3");
@@ -454,6 +488,7 @@ Suite *suite_s3(void)
     tcase_add_test(tc, s3_errors_say_what_happened_and_never_the_secret);
     tcase_add_test(tc, s3_exist_delete_rename);
     tcase_add_test(tc, s3_credentials_from_a_profile);
+    tcase_add_test(tc, s3_virtual_host_addressing);
     tcase_add_test(tc, s3_random_reads_cost_one_request_each);
     tcase_add_test(tc, s3_an_object_replaced_mid_read_fails_the_read);
     suite_add_tcase(s, tc);
