@@ -13,6 +13,7 @@ MMRESULT obj_init(struct object *o, const char *name)
     o->size = -1;
     if (!(o->name = strdup(name)))
         return MMIOERR_OUTOFMEMORY;
+    rq_opts_read(&o->opts);
     if (!strncmp(name, "s3://", 5)) {
         o->is_s3 = 1;
         if (s3_split(name, &o->bucket, &o->key) != 0) {
@@ -51,8 +52,9 @@ int obj_run(struct object *o, struct rq *q)
         q->url = o->url;
     if (!q->auth && o->is_s3 && o->s3.signed_)
         q->auth = &o->s3.auth;
+    if (!q->opts)
+        q->opts = &o->opts;
     int rc = rq_run(o->curl, q);
-    o->requests += q->attempts;
     /* the wait for the first byte: the round trip and the server's
      * latency (a proxy's too), which a stream's range is sized for */
     curl_off_t pre = 0, first = 0;

@@ -20,12 +20,12 @@ struct object {
     struct s3 s3;
     char *bucket, *key;
     CURL *curl;
+    struct rq_opts opts;
     /* what a HEAD found */
     int64_t size;
     char etag[256], last_modified[64];
-    long requests; /* made for it, every attempt counted */
-    long rtt_us;   /* the last wait for a first byte (round trip and
-                    * the server's latency) */
+    long rtt_us; /* the last wait for a first byte (round trip and
+                  * the server's latency) */
 };
 
 /* Resolves name (http://, https:// or s3://): 0 or an MMIOERR_ code,

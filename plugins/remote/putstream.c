@@ -48,7 +48,8 @@ int putstream_open(struct putstream *p, struct object *o, int fd)
         return -1;
     }
     p->q = RQ(.method = "PUT", .url = o->url,
-              .auth = o->is_s3 && o->s3.signed_ ? &o->s3.auth : NULL);
+              .auth = o->is_s3 && o->s3.signed_ ? &o->s3.auth : NULL,
+              .opts = &o->opts);
     p->headers = rq_setup(p->easy, &p->q);
     curl_easy_setopt(p->easy, CURLOPT_UPLOAD, 1L); /* chunked: no length */
     curl_easy_setopt(p->easy, CURLOPT_UPLOAD_BUFFERSIZE, UPLOAD_BUFFER);
@@ -59,7 +60,6 @@ int putstream_open(struct putstream *p, struct object *o, int fd)
         putstream_close(p);
         return -1;
     }
-    o->requests++;
     return 0;
 }
 

@@ -69,6 +69,15 @@ static void option(const char *key, char *buf, size_t n)
     snprintf(buf, n, "%.*s", (int)len, v ? v : "");
 }
 
+void rq_opts_read(struct rq_opts *opts)
+{
+    char text[64];
+    option("cafile", opts->cafile, sizeof opts->cafile);
+    option("timeout", text, sizeof text);
+    long s = strtol(text, NULL, 10);
+    opts->timeout = s > 0 ? s : 30L;
+}
+
 static void header_value(const char *text, size_t skip, char *dst, size_t n)
 {
     const char *v = text + skip;
@@ -179,15 +188,15 @@ struct curl_slist *rq_setup(CURL *c, struct rq *q)
     curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 256L * 1024);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, rq_on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
-    char text[512];
-    option("cafile", text, sizeof text);
-    if (*text)
-        curl_easy_setopt(c, CURLOPT_CAINFO, text);
-    option("timeout", text, sizeof text);
-    if (*text) {
-        long s = strtol(text, NULL, 10);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, s > 0 ? s : 30L);
+    struct rq_opts now;
+    const struct rq_opts *opts = q->opts;
+    if (!opts) {
+        rq_opts_read(&now);
+        opts = &now;
     }
+    if (*opts->cafile)
+        curl_easy_setopt(c, CURLOPT_CAINFO, opts->cafile);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, opts->timeout);
     if (q->range)
         curl_easy_setopt(c, CURLOPT_RANGE, q->range);
     if (q->nobody)

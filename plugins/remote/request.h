@@ -27,6 +27,16 @@ struct rq_auth {
     char token[2200];  /* "x-amz-security-token: ..." or "" */
 };
 
+/* The options a request uses, read once (on the caller's thread: a
+ * thread of the plugin's own cannot ask for them). */
+struct rq_opts {
+    char cafile[512];
+    long timeout; /* a stalled transfer ends after it (s) */
+};
+
+/* Reads them from the options in force. */
+void rq_opts_read(struct rq_opts *opts);
+
 struct rq {
     /* the request */
     const char *method; /* NULL: GET */
@@ -36,6 +46,7 @@ struct rq {
     const char *if_unmodified;  /* else a Last-Modified date, or NULL */
     struct curl_slist *headers; /* more headers (the caller's) */
     const struct rq_auth *auth; /* NULL: unsigned */
+    const struct rq_opts *opts; /* NULL: read them now */
     const char *body;           /* a body from memory ... */
     long body_len;
     int from_fd; /* ... or from the file body_fd: */

@@ -74,7 +74,8 @@ int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len)
              (long long)s->end - 1);
     s->q = RQ(.url = o->url, .range = s->range, .if_match = o->etag,
               .if_unmodified = o->last_modified,
-              .auth = o->is_s3 && o->s3.signed_ ? &o->s3.auth : NULL);
+              .auth = o->is_s3 && o->s3.signed_ ? &o->s3.auth : NULL,
+              .opts = &o->opts);
     s->headers = rq_setup(s->easy, &s->q);
     curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
@@ -82,7 +83,6 @@ int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len)
         stream_close(s);
         return -1;
     }
-    o->requests++;
     return 0;
 }
 

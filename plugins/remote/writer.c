@@ -112,7 +112,8 @@ static MMRESULT start_upload(struct writer *w, struct object *o)
     return w->upload_id ? 0 : fail(w, MMIOERR_OUTOFMEMORY);
 }
 
-static MMRESULT upload_part(struct writer *w, struct object *o, int k)
+/* Starts part k on its way (the upload is started first if need be). */
+static MMRESULT send_part(struct writer *w, struct object *o, int k)
 {
     if (!w->upload_id) {
         MMRESULT rc = start_upload(w, o);
@@ -121,30 +122,7 @@ static MMRESULT upload_part(struct writer *w, struct object *o, int k)
     }
     int64_t at = (int64_t)k * w->part_size;
     int64_t len = w->size - at < w->part_size ? w->size - at : w->part_size;
-    char query[600];
-    snprintf(query, sizeof query, "?partNumber=%d&uploadId=%s", k + 1,
-             w->upload_id);
-    char *url = s3_url(&o->s3, o->bucket, o->key, query);
-    struct rq q = RQ(.method = "PUT", .url = url, .from_fd = 1,
-                     .body_fd = w->fd, .body_at = at, .body_fd_len = len);
-    MMRESULT rc = 0;
-    if (!url)
-        rc = MMIOERR_OUTOFMEMORY;
-    else if (obj_run(o, &q) != 0 || q.status != 200 || !*q.etag) {
-        char what[64];
-        snprintf(what, sizeof what, "part %d", k + 1);
-        rc = obj_failed(o, &q, what, MMIOERR_CANNOTWRITE);
-    }
-    free(url);
-    if (rc)
-        return fail(w, rc);
-    if (strlen(q.etag) >= sizeof w->parts[k].etag) {
-        mmioPluginMessage("%s: part %d: an ETag too long", o->name, k + 1);
-        return fail(w, MMIOERR_CANNOTWRITE);
-    }
-    memcpy(w->parts[k].etag, q.etag, strlen(q.etag) + 1);
-    w->parts[k].state = 1;
-    return 0;
+    return parts_send(w, o, k, at, len);
 }
 
 long writer_write(struct writer *w, struct object *o, int64_t at,
@@ -154,7 +132,17 @@ long writer_write(struct writer *w, struct object *o, int64_t at,
         return -1;
     if (n <= 0)
         return 0;
-    if (track(w, at + n) != 0) {
+    parts_lock(w); /* the parts' table may move; their states change */
+    int tracked = track(w, at + n);
+    for (int k = (int)(at / w->part_size);
+         tracked == 0 && k <= (at + n - 1) / w->part_size; k++) {
+        if (w->parts[k].state == PART_SENT)
+            w->parts[k].state = PART_STALE;
+        else if (w->parts[k].state == PART_SENDING)
+            w->parts[k].again = 1;
+    }
+    parts_unlock(w);
+    if (tracked != 0) {
         mmioPluginMessage("%s: too large for an upload", o->name);
         fail(w, MMIOERR_CANNOTWRITE);
         return -1;
@@ -164,10 +152,6 @@ long writer_write(struct writer *w, struct object *o, int64_t at,
         fail(w, MMIOERR_CANNOTWRITE);
         return -1;
     }
-    for (int k = (int)(at / w->part_size); k <= (at + n - 1) / w->part_size;
-         k++)
-        if (w->parts[k].state == 1)
-            w->parts[k].state = 2;
     if (at + n > w->size)
         w->size = at + n;
     if (w->streaming && at < w->live.sent) {
@@ -180,9 +164,21 @@ long writer_write(struct writer *w, struct object *o, int64_t at,
         /* a part goes once the writer is a whole part past it; the
          * first waits for close */
         int64_t end = at + n;
-        for (int k = 1; (int64_t)(k + 2) * w->part_size <= end; k++)
-            if (w->parts[k].state == 0 && upload_part(w, o, k) != 0)
+        for (int k = 1; (int64_t)(k + 2) * w->part_size <= end; k++) {
+            parts_lock(w);
+            int due = w->parts[k].state == PART_NEW;
+            parts_unlock(w);
+            MMRESULT rc = due ? send_part(w, o, k) : 0;
+            if (rc) {
+                fail(w, rc);
                 return -1;
+            }
+        }
+        MMRESULT prc = parts_failed(w, o);
+        if (prc) {
+            fail(w, prc);
+            return -1;
+        }
     }
     return n;
 }
@@ -198,8 +194,7 @@ long writer_read(struct writer *w, int64_t at, char *dst, long n)
 
 MMRESULT writer_flush(struct writer *w, struct object *o)
 {
-    (void)o;
-    return w->failed;
+    return parts_wait_all(w, o); /* the parts due are on the server */
 }
 
 static void abort_upload(struct writer *w, struct object *o)
@@ -227,9 +222,23 @@ static MMRESULT put_whole(struct writer *w, struct object *o)
 
 static MMRESULT complete(struct writer *w, struct object *o)
 {
+    /* every part not sent, or stale, goes (again), until all landed */
+    for (int round = 0; round < 3; round++) {
+        for (int k = 0; k < w->nparts; k++) {
+            MMRESULT rc = 0;
+            if (w->parts[k].state == PART_NEW ||
+                w->parts[k].state == PART_STALE)
+                rc = send_part(w, o, k);
+            if (rc)
+                return fail(w, rc);
+        }
+        MMRESULT rc = parts_wait_all(w, o);
+        if (rc)
+            return fail(w, rc);
+    }
     for (int k = 0; k < w->nparts; k++)
-        if (w->parts[k].state != 1 && upload_part(w, o, k) != 0)
-            return w->failed;
+        if (w->parts[k].state != PART_SENT)
+            return fail(w, MMIOERR_CANNOTWRITE);
     size_t cap = 64 + (size_t)w->nparts * 200;
     char *body = malloc(cap), *p = body;
     if (!body)
@@ -288,6 +297,7 @@ MMRESULT writer_close(struct writer *w, struct object *o)
         rc = put_whole(w, o); /* the streamed PUT failed: once more whole */
     if (w->streaming)
         putstream_close(&w->live);
+    parts_stop(w);
     if (rc && w->upload_id)
         abort_upload(w, o);
     if (w->fd >= 0)

@@ -9,7 +9,10 @@
 #                                   secret_key=, bucket=, region=
 #   tests/servers/s3.sh stop DIR
 #
-# Start-up takes about 15 s and about 150 MiB of memory.
+# Start-up takes about 15 s and about 150 MiB of memory; objects live in
+# memory (memstore, S3_MEMSTORE_BYTES, 4 GiB by default: a full cluster
+# makes writes wait, not fail), and what is replaced or deleted is freed
+# within seconds (the gateway's garbage collection, hours by default).
 # DIR/log/client.rgw.log has one "beast:" line per request.
 set -euo pipefail
 cmd=${1:-} dir=${2:-}
@@ -89,13 +92,15 @@ mon data = $dir/mon
 [osd.0]
 osd data = $dir/osd
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${S3_MEMSTORE_BYTES:-4294967296}
 keyring = $dir/osd/keyring
 [client.rgw]
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port tcp_nodelay=1
 rgw data = $dir/rgw
 keyring = $dir/rgw.keyring
 rgw dns name = localhost
+rgw gc obj min wait = 1
+rgw gc processor period = 5
 rgw enable usage log = false
 debug rgw = 1
 CONF
