@@ -17,6 +17,8 @@
 #define _GNU_SOURCE
 #include "mmio.h"
 
+#include "benchutil.h"
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +32,6 @@
 #define REPEAT 3
 
 static char dir[400];
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char *in_dir(const char *leaf)
 {
@@ -53,30 +48,6 @@ static int sh(const char *cmd)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Runs argv with stdout to /dev/null (or to the pipe out, if >= 0): wall
- * seconds, and its peak RSS in KiB in *rss_kib. */
-static double run(char *const argv[], int out, long *rss_kib)
-{
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = out >= 0 ? out : open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    wait4(pid, &st, 0, &ru);
-    double t = now() - t0;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "bench_formats: %s failed\n", argv[0]);
-        exit(1);
-    }
-    *rss_kib = ru.ru_maxrss;
-    return t;
-}
-
 /* The child side: reads NAME to its end in 64 KiB requests and prints the
  * milliseconds to the first 4 KiB. */
 static int read_child(const char *config, const char *name)
@@ -86,11 +57,11 @@ static int read_child(const char *config, const char *name)
     char copy[600];
     snprintf(copy, sizeof copy, "%s", name);
     static char buf[65536];
-    double t0 = now();
+    double t0 = bench_now();
     HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
     if (!h || mmioRead(h, buf, 4096) != 4096)
         return 1;
-    double first = now() - t0;
+    double first = bench_now() - t0;
     long total = 4096, r;
     while ((r = mmioRead(h, buf, sizeof buf)) > 0)
         total += r;
@@ -114,7 +85,7 @@ static struct result ours(const char *self, const char *name)
         char *argv[] = {(char *)self, "--read", (char *)in_dir("bench.conf"),
                         (char *)name, NULL};
         long rss;
-        double t = run(argv, fds[1], &rss);
+        double t = bench_run(argv, fds[1], &rss);
         close(fds[1]);
         char line[64] = "";
         ssize_t n = read(fds[0], line, sizeof line - 1);
@@ -135,7 +106,7 @@ static struct result theirs(char *const argv[])
     struct result best = {1e9, 0, 0};
     for (int i = 0; i < REPEAT; i++) {
         long rss;
-        double t = run(argv, -1, &rss);
+        double t = bench_run(argv, -1, &rss);
         if (t < best.t)
             best.t = t;
         if (rss > best.rss)
@@ -170,17 +141,17 @@ static void seeks(const char *name)
     static char buf[4096];
     unsigned x = 7;
     HMMIO h = mmioOpen(copy, NULL, MMIO_READ);
-    double t0 = now();
+    double t0 = bench_now();
     for (int i = 0; i < 1000; i++) {
         x = x * 1103515245u + 12345u;
         long at = (long)((x >> 4) % (unsigned long)(SIZE - 4096));
         if (mmioSeek(h, at, SEEK_SET) != at || mmioRead(h, buf, 4096) != 4096)
             exit(1);
     }
-    double cp = (now() - t0) / 1000;
+    double cp = (bench_now() - t0) / 1000;
     mmioClose(h, 0);
     enum { RESTARTS = 20 };
-    t0 = now();
+    t0 = bench_now();
     for (int i = 0; i < RESTARTS; i++) {
         x = x * 1103515245u + 12345u;
         long at = (long)((x >> 4) % (unsigned long)(SIZE - 4096));
@@ -190,7 +161,7 @@ static void seeks(const char *name)
             exit(1);
         mmioClose(h, 0);
     }
-    double rs = (now() - t0) / RESTARTS;
+    double rs = (bench_now() - t0) / RESTARTS;
     printf("\nrandom seek+read 4 KiB in the ZIP member (1000 with checkpoints, "
            "%d restarted):\n  checkpointed %.3f ms each, restarting %.3f ms "
            "each: %.1fx faster\n",

@@ -26,6 +26,8 @@
 #define _GNU_SOURCE
 #include "mmio.h"
 
+#include "benchutil.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,13 +46,6 @@
 
 static char dir[400], http_ep[200], s3_ep[200], s3_ak[128], s3_sk[128],
     s3_bucket[64];
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static const char *in_dir(const char *leaf)
 {
@@ -94,31 +89,6 @@ static void value_of(const char *text, const char *key, char *dst, size_t n)
                  p + strlen(want));
 }
 
-/* Runs argv (stdout to out when >= 0, else /dev/null): wall seconds, its
- * peak RSS in KiB in *rss. */
-static double run(char *const argv[], int out, long *rss)
-{
-    double t0 = now();
-    pid_t pid = fork();
-    if (pid == 0) {
-        int fd = out >= 0 ? out : open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    int st;
-    struct rusage ru;
-    wait4(pid, &st, 0, &ru);
-    double t = now() - t0;
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-        fprintf(stderr, "bench_remote: %s %s failed\n", argv[0],
-                argv[1] ? argv[1] : "");
-        exit(1);
-    }
-    *rss = ru.ru_maxrss;
-    return t;
-}
-
 struct result {
     double t;
     long rss;
@@ -129,7 +99,7 @@ static struct result best_of(char *const argv[])
     struct result best = {1e9, 0};
     for (int i = 0; i < REPEAT; i++) {
         long rss;
-        double t = run(argv, -1, &rss);
+        double t = bench_run(argv, -1, &rss);
         if (t < best.t)
             best.t = t;
         if (rss > best.rss)
@@ -198,10 +168,10 @@ static int random_child(const char *name, long size)
     for (int i = 0; i < READS; i++) {
         x = x * 1103515245u + 12345u;
         long at = (long)((x >> 4) % (unsigned long)(size - 4096)) / 4096 * 4096;
-        double t0 = now();
+        double t0 = bench_now();
         if (mmioSeek(h, at, SEEK_SET) != at || mmioRead(h, buf, 4096) != 4096)
             return 1;
-        t[i] = now() - t0;
+        t[i] = bench_now() - t0;
     }
     mmioClose(h, 0);
     qsort(t, READS, sizeof t[0], cmp_double);
@@ -334,7 +304,7 @@ int main(int argc, char **argv)
     }
     atexit(stop_servers);
     if (use_s3) {
-        double t0 = now();
+        double t0 = bench_now();
         snprintf(cmd, sizeof cmd,
                  "mkdir -p '%s/s3' && bash '%s/tests/servers/s3.sh' start "
                  "'%s/s3' 2>&1",
@@ -345,7 +315,7 @@ int main(int argc, char **argv)
         value_of(out, "secret_key", s3_sk, sizeof s3_sk);
         value_of(out, "bucket", s3_bucket, sizeof s3_bucket);
         if (*s3_ep)
-            printf("S3 (Ceph RGW) started in %.1f s\n", now() - t0);
+            printf("S3 (Ceph RGW) started in %.1f s\n", bench_now() - t0);
         else
             printf("S3: not run (%.200s)\n", out);
     }
@@ -394,9 +364,9 @@ int main(int argc, char **argv)
     for (int i = 0; i < REPEAT; i++) {
         snprintf(cmd, sizeof cmd, "'%s' --random '%s' %ld 2>&1", self, url,
                  SEQ_SIZE);
-        double t0 = now();
+        double t0 = bench_now();
         capture(out, sizeof out, cmd);
-        double el = now() - t0;
+        double el = bench_now() - t0;
         char *end = NULL;
         double med = strtod(out, &end), p99 = end ? strtod(end, NULL) : 0;
         if (end == out || p99 <= 0) {

@@ -113,6 +113,21 @@ static int object_is(const char *key, const char *local)
     return strncmp(out, "same", 4) == 0;
 }
 
+static char *s3name(const char *key);
+
+/* Puts text as key (by curl), then reads it back through mmio. */
+static void put_and_read_back(const char *key, const char *text)
+{
+    size_t len = strlen(text);
+    tu_write(tu_path("text.put"), text, len);
+    put_object(tu_path("text.put"), key);
+    long n;
+    char *got = read_all(s3name(key), &n);
+    ck_assert_int_eq(n, (long)len);
+    ck_assert_int_eq(memcmp(got, text, len), 0);
+    free(got);
+}
+
 static char *s3name(const char *key)
 {
     static char name[900];
@@ -361,13 +376,7 @@ START_TEST(s3_credentials_from_a_profile)
     tu_write(path, text, strlen(text));
     setenv("HOME", home, 1);
     setenv("AWS_PROFILE", "mmio", 1);
-    tu_write(tu_path("p.txt"), "profiled", 8);
-    put_object(tu_path("p.txt"), "p.txt");
-    long n;
-    char *got = read_all(s3name("p.txt"), &n);
-    ck_assert_int_eq(n, 8);
-    ck_assert_int_eq(memcmp(got, "profiled", 8), 0);
-    free(got);
+    put_and_read_back("p.txt", "profiled");
     /* the default profile's keys are not this server's */
     unsetenv("AWS_PROFILE");
     setenv("AWS_ENDPOINT_URL", ep, 1);
@@ -456,13 +465,7 @@ START_TEST(s3_virtual_host_addressing)
     char local[800];
     snprintf(local, sizeof local, "http://localhost:%s", strrchr(ep, ':') + 1);
     setenv("AWS_ENDPOINT_URL", local, 1);
-    tu_write(tu_path("vh.txt"), "virtual", 7);
-    put_object(tu_path("vh.txt"), "vh-object.txt");
-    long n;
-    char *got = read_all(s3name("vh-object.txt"), &n);
-    ck_assert_int_eq(n, 7);
-    ck_assert_int_eq(memcmp(got, "virtual", 7), 0);
-    free(got);
+    put_and_read_back("vh-object.txt", "virtual");
     rgw_requests();
     /* the path holds the key alone: the bucket was in the host name */
     ck_assert_int_ge(lines_with(rgw_log, "\"HEAD /vh-object.txt "), 1);

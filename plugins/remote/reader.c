@@ -12,8 +12,10 @@
 #define MAX_AHEAD 64                 /* blocks one GET asks at most: 1 MiB */
 #define MAX_SKIP (MAX_AHEAD * BLOCK) /* read past in a stream, not dropped */
 #define STREAM_AFTER 2               /* GETs in order before a stream */
-#define WINDOW_MIN (1L << 20)        /* a stream's range at least ... */
-#define WINDOW_MAX (64L << 20)       /* ... at most */
+#define ST(r) (&(r)->sts[(r)->cur])  /* the stream being read */
+#define NEXT(r) (&(r)->sts[(r)->cur ^ 1])
+#define WINDOW_MIN (512L * 1024) /* a stream's range at least ... */
+#define WINDOW_MAX (64L << 20)   /* ... at most */
 #define RATE_PER_US 1024 /* bytes a microsecond of round trip should carry */
 
 /* How much a stream asks: what the link carries in four round trips at a
@@ -26,6 +28,8 @@ static int64_t window(const struct object *o)
     w = w < WINDOW_MIN ? WINDOW_MIN : w > WINDOW_MAX ? WINDOW_MAX : w;
     return w / BLOCK * BLOCK;
 }
+
+static void drop_stream(struct reader *r);
 
 MMRESULT reader_init(struct reader *r)
 {
@@ -48,8 +52,7 @@ MMRESULT reader_init(struct reader *r)
 
 void reader_free(struct reader *r)
 {
-    if (r->streaming)
-        stream_close(&r->st);
+    drop_stream(r);
     for (int i = 0; r->cache && i < r->nblocks; i++)
         free(r->cache[i].data);
     free(r->cache);
@@ -83,8 +86,10 @@ static struct block *victim(struct reader *r)
 static void drop_stream(struct reader *r)
 {
     if (r->streaming)
-        stream_close(&r->st);
-    r->streaming = 0;
+        stream_close(ST(r));
+    if (r->has_next)
+        stream_close(NEXT(r));
+    r->streaming = r->has_next = 0;
 }
 
 /* Block number from the stream (with start, opened at it when there is
@@ -97,14 +102,14 @@ static struct block *from_stream(struct reader *r, struct object *o,
 {
     int64_t want = number * BLOCK;
     *fatal = 0;
-    if (r->streaming && (want < r->st.pos || want >= r->st.end ||
-                         (want - r->st.pos > MAX_SKIP && !r->no_ranges))) {
+    if (r->streaming && (want < ST(r)->pos || want >= ST(r)->end ||
+                         (want - ST(r)->pos > MAX_SKIP && !r->no_ranges))) {
         drop_stream(r);
         if (!start)
             return NULL; /* read elsewhere: a GET does it */
     }
     if (!r->streaming) {
-        if (stream_open(&r->st, o, r->no_ranges ? 0 : want,
+        if (stream_open(ST(r), o, r->no_ranges ? 0 : want,
                         r->no_ranges ? -1 : window(o)) != 0) {
             *fatal = r->no_ranges;
             return NULL;
@@ -112,11 +117,11 @@ static struct block *from_stream(struct reader *r, struct object *o,
         r->streaming = 1;
     }
     unsigned char scratch[4096];
-    while (r->st.pos < want) {
-        long step = want - r->st.pos < (int64_t)sizeof scratch
-                        ? (long)(want - r->st.pos)
+    while (ST(r)->pos < want) {
+        long step = want - ST(r)->pos < (int64_t)sizeof scratch
+                        ? (long)(want - ST(r)->pos)
                         : (long)sizeof scratch;
-        if (stream_read(&r->st, scratch, step) != step)
+        if (stream_read(ST(r), scratch, step) != step)
             goto failed;
     }
     struct block *v = victim(r);
@@ -125,20 +130,21 @@ static struct block *from_stream(struct reader *r, struct object *o,
         return NULL;
     }
     long n = o->size - want < BLOCK ? (long)(o->size - want) : BLOCK;
-    if (stream_read(&r->st, v->data, n) != n)
+    if (stream_read(ST(r), v->data, n) != n)
         goto failed;
     v->number = number;
     v->len = n;
     r->next_block = number + 1;
     return v;
 failed:
-    if (r->st.status == 412) {
+    if (ST(r)->status == 412) {
         mmioPluginMessage("%s: the object changed since it was opened "
                           "(If-Match failed); the read fails",
                           o->name);
         *fatal = 1;
-    } else if (r->st.status && r->st.status != 200 && r->st.status != 206) {
-        mmioPluginMessage("%s: the server answered %ld", o->name, r->st.status);
+    } else if (ST(r)->status && ST(r)->status != 200 && ST(r)->status != 206) {
+        mmioPluginMessage("%s: the server answered %ld", o->name,
+                          ST(r)->status);
         *fatal = r->no_ranges;
     }
     drop_stream(r);
@@ -155,7 +161,7 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
     int fatal = 0;
     if (r->streaming &&
         (b = from_stream(r, o, number,
-                         r->no_ranges || number * BLOCK == r->st.end, &fatal)))
+                         r->no_ranges || number * BLOCK == ST(r)->end, &fatal)))
         return b;
     if (fatal)
         return NULL;
@@ -232,19 +238,36 @@ static struct block *fetch(struct reader *r, struct object *o, int64_t number)
 static long from_stream_direct(struct reader *r, struct object *o, int64_t pos,
                                char *dst, long n)
 {
-    if (pos >= r->st.end) { /* its range is read: the next one */
-        drop_stream(r);
-        if (stream_open(&r->st, o, pos, window(o)) != 0)
-            return 0;
-        r->streaming = 1;
+    if (pos >= ST(r)->end) { /* its range is read: the next one */
+        stream_close(ST(r));
+        if (r->has_next && NEXT(r)->pos == pos) {
+            r->cur ^= 1; /* asked already, half a range ago */
+            r->has_next = 0;
+        } else {
+            drop_stream(r);
+            if (stream_open(ST(r), o, pos, window(o)) != 0)
+                return 0;
+            r->streaming = 1;
+        }
     }
-    long want = r->st.end - pos < n ? (long)(r->st.end - pos) : n;
-    long got = stream_read(&r->st, (unsigned char *)dst, want);
+    long want = ST(r)->end - pos < n ? (long)(ST(r)->end - pos) : n;
+    long got = stream_read(ST(r), (unsigned char *)dst, want);
     if (got == want) {
         r->next_block = (pos + got) / BLOCK;
+        /* half of the range left: the next is asked now, so its first
+         * byte is on the way while this one is read to its end */
+        int64_t w = window(o);
+        if (!r->has_next && ST(r)->end < o->size &&
+            ST(r)->end - ST(r)->pos <= w / 2 &&
+            stream_open(NEXT(r), o, ST(r)->end, w) == 0) {
+            r->has_next = 1;
+            stream_poke(NEXT(r));
+        }
+        if (r->has_next)
+            stream_poke(NEXT(r));
         return got;
     }
-    if (r->st.status == 412) {
+    if (ST(r)->status == 412) {
         mmioPluginMessage("%s: the object changed since it was opened "
                           "(If-Match failed); the read fails",
                           o->name);
@@ -260,7 +283,7 @@ long reader_read(struct reader *r, struct object *o, int64_t at, char *dst,
     long done = 0;
     while (done < n && at + done < o->size) {
         int64_t pos = at + done;
-        if (r->streaming && pos == r->st.pos && !r->no_ranges) {
+        if (r->streaming && pos == ST(r)->pos && !r->no_ranges) {
             long got = from_stream_direct(r, o, pos, dst + done, n - done);
             if (got < 0)
                 return -1;

@@ -37,7 +37,9 @@ struct reader {
     int in_order;       /* GETs in order so far */
     int no_ranges;      /* the server sent whole objects for ranges */
     int streaming;
-    struct stream st;
+    struct stream sts[2]; /* the stream read, and the next range ... */
+    int cur;              /* ... (sts[cur ^ 1]) once it is asked */
+    int has_next;
 };
 
 /* 0, or MMIOERR_OUTOFMEMORY. */

@@ -143,8 +143,13 @@ long stream_read(struct stream *s, unsigned char *dst, long n)
         pump(s, 1);
     }
     s->direct = NULL;
-    /* keep the socket drained while there is room (TCP's window open):
-     * resumed once a chunk fits, run without waiting */
+    stream_poke(s); /* keep the socket drained: TCP's window open */
+    return got;
+}
+
+/* Resumed once a chunk fits, run without waiting. */
+void stream_poke(struct stream *s)
+{
     if (!s->done && !s->status) {
         if (s->paused && s->cap - s->len >= CHUNK) {
             s->paused = 0;
@@ -153,7 +158,6 @@ long stream_read(struct stream *s, unsigned char *dst, long n)
         if (!s->paused)
             pump(s, 0);
     }
-    return got;
 }
 
 void stream_close(struct stream *s)

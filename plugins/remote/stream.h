@@ -43,6 +43,8 @@ int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len);
  * the object's end), or -1 when the transfer failed (s->status 412: the
  * object changed). */
 long stream_read(struct stream *s, unsigned char *dst, long n);
+/* Lets the transfer run without waiting (a range asked ahead). */
+void stream_poke(struct stream *s);
 /* Ends it (an unfinished transfer closes its connection). */
 void stream_close(struct stream *s);
 

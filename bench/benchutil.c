@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* benchutil.c - what the benchmarks do alike (benchutil.h). */
+#define _GNU_SOURCE
+#include "benchutil.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double bench_run(char *const argv[], int out, long *rss_kib)
+{
+    double t0 = bench_now();
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = out >= 0 ? out : open("/dev/null", O_WRONLY);
+        dup2(fd, 1);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    struct rusage ru;
+    wait4(pid, &st, 0, &ru);
+    double t = bench_now() - t0;
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+        fprintf(stderr, "bench: %s %s failed\n", argv[0],
+                argv[1] ? argv[1] : "");
+        exit(1);
+    }
+    *rss_kib = ru.ru_maxrss;
+    return t;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* benchutil.h - what the benchmarks do alike: a clock, running a command
+ * as a process of its own. */
+#ifndef MMIO_BENCHUTIL_H
+#define MMIO_BENCHUTIL_H
+
+/* Seconds on the monotonic clock. */
+double bench_now(void);
+
+/* Runs argv (stdout to the descriptor out when >= 0, else /dev/null):
+ * its wall seconds, its peak RSS in KiB in *rss_kib.  A command that
+ * fails ends the benchmark (exit 1), saying which. */
+double bench_run(char *const argv[], int out, long *rss_kib);
+
+#endif /* MMIO_BENCHUTIL_H */
