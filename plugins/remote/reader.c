@@ -85,10 +85,8 @@ static struct block *victim(struct reader *r)
 
 static void drop_stream(struct reader *r)
 {
-    if (r->streaming)
-        stream_close(ST(r));
-    if (r->has_next)
-        stream_close(NEXT(r));
+    stream_close(ST(r)); /* both slots: a stopped one keeps its handles */
+    stream_close(NEXT(r));
     r->streaming = r->has_next = 0;
 }
 
@@ -239,7 +237,7 @@ static long from_stream_direct(struct reader *r, struct object *o, int64_t pos,
                                char *dst, long n)
 {
     if (pos >= ST(r)->end) { /* its range is read: the next one */
-        stream_close(ST(r));
+        stream_stop(ST(r));
         if (r->has_next && NEXT(r)->pos == pos) {
             r->cur ^= 1; /* asked already, half a range ago */
             r->has_next = 0;

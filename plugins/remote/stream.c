@@ -61,12 +61,21 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
 
 int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len)
 {
+    /* the handles and buffer a stopped stream kept are used again: a range
+     * after a range costs no new handles */
+    CURLM *multi = s->multi;
+    CURL *easy = s->easy;
+    unsigned char *buf = s->buf;
     memset(s, 0, sizeof *s);
+    s->multi = multi;
+    s->easy = easy;
+    s->buf = buf;
     s->cap = STREAM_BUFFER;
     s->pos = from;
     s->end = len < 0 || from + len > o->size ? o->size : from + len;
-    if (!(s->buf = malloc((size_t)s->cap)) || !(s->multi = curl_multi_init()) ||
-        !(s->easy = rq_handle())) {
+    if ((!s->buf && !(s->buf = malloc((size_t)s->cap))) ||
+        (!s->multi && !(s->multi = curl_multi_init())) ||
+        (!s->easy && !(s->easy = rq_handle()))) {
         stream_close(s);
         return -1;
     }
@@ -158,6 +167,16 @@ void stream_poke(struct stream *s)
         if (!s->paused)
             pump(s, 0);
     }
+}
+
+void stream_stop(struct stream *s)
+{
+    if (s->multi && s->easy)
+        curl_multi_remove_handle(s->multi, s->easy);
+    curl_slist_free_all(s->headers);
+    s->headers = NULL;
+    s->len = s->start = 0;
+    s->done = 1;
 }
 
 void stream_close(struct stream *s)

@@ -36,8 +36,8 @@ struct stream {
     CURLcode result;
 };
 
-/* Starts a GET of o's bytes [from, from + len) (len -1: to the end): 0,
- * or -1. */
+/* Starts a GET of o's bytes [from, from + len) (len -1: to the end) on
+ * a new or stopped stream: 0, or -1. */
 int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len);
 /* Up to n bytes at s->pos, waiting for them: the count (short only at
  * the object's end), or -1 when the transfer failed (s->status 412: the
@@ -45,6 +45,8 @@ int stream_open(struct stream *s, struct object *o, int64_t from, int64_t len);
 long stream_read(struct stream *s, unsigned char *dst, long n);
 /* Lets the transfer run without waiting (a range asked ahead). */
 void stream_poke(struct stream *s);
+/* Ends the transfer, keeping the handles for the next stream_open. */
+void stream_stop(struct stream *s);
 /* Ends it (an unfinished transfer closes its connection). */
 void stream_close(struct stream *s);
 
