@@ -219,6 +219,7 @@ static int write_child(const char *local, const char *name)
 
 static pid_t proxy_pid;
 
+/* At exit, passed or failed: the servers stopped, the files removed. */
 static void stop_servers(void)
 {
     if (proxy_pid > 0)
@@ -228,6 +229,8 @@ static void stop_servers(void)
     if (*s3_ep)
         sh("bash '%s/tests/servers/s3.sh' stop '%s/s3' >/dev/null 2>&1",
            SOURCE_DIR, dir);
+    *s3_ep = '\0';
+    sh("rm -rf '%s'", dir);
 }
 
 /* A 10 ms each way proxy in front of the HTTP server: its endpoint. */
@@ -459,9 +462,5 @@ int main(int argc, char **argv)
            "%.2f MiB past the member (target <= 1 MiB)\n",
            reqs, (double)sent / (1 << 20),
            (double)(sent - 16777216) / (1 << 20));
-    sh("rm -rf '%s/http/root' '%s/up.bin' '%s/mem.out'", dir, dir, dir);
-    stop_servers();
-    *s3_ep = '\0';
-    sh("rm -rf '%s'", dir);
-    return 0;
+    return 0; /* stop_servers, at exit, cleans up */
 }
