@@ -194,6 +194,11 @@ START_TEST(remote_errors_are_the_right_ones)
     ck_assert_ptr_null(mmioOpen((LPSTR) "http://", &info, MMIO_READ));
     ck_assert_ptr_null(mmioOpen((LPSTR) "s3://bucket-only", &info, MMIO_READ));
     ck_assert_uint_eq(info.wErrorRet, MMIOERR_INVALIDFILE);
+    /* redirects are followed within a bound: a loop fails, saying so */
+    snprintf(name, sizeof name, "%s/loop/here.txt", endpoint);
+    snprintf(args, sizeof args, "cat '%s'", name);
+    ck_assert_int_ne(host(out, sizeof out, args), 0);
+    ck_assert_msg(strstr(out, "redirect"), "%s", out);
     /* a redirect is followed */
     snprintf(name, sizeof name, "%s/redirect/here.txt", endpoint);
     long n;
@@ -369,6 +374,11 @@ START_TEST(transient_faults_are_retried_persistent_ones_fail_in_bounds)
     tu_pattern_file(local, 2000000);
     /* the first two connections get 503 */
     pid_t p = faulty_start(endpoint, "503", 2, 0, proxy, sizeof proxy);
+    snprintf(name, sizeof name, "%s/f.bin", proxy);
+    same_as(name, local);
+    faulty_stop(p);
+    /* and 429s (too many requests) */
+    p = faulty_start(endpoint, "429", 2, 0, proxy, sizeof proxy);
     snprintf(name, sizeof name, "%s/f.bin", proxy);
     same_as(name, local);
     faulty_stop(p);

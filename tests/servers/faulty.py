@@ -13,6 +13,7 @@ refusal that says "Connection: close" and after a reset):
   upcut N    every connection is reset once the client sent N bytes on it
              (uploads larger than that always fail; small requests pass)
   503 K      the first K connections are answered 503, then pass
+  429 K      the same with 429 (too many requests)
   stall      every connection is accepted, read and never answered
   norange    Range headers are removed from requests (a server that does
              not do ranges); answers pass
@@ -108,10 +109,11 @@ async def handle(creader, cwriter):
     connections += 1
     n = connections
     print(f"faulty: connection {n} {mode}", file=sys.stderr, flush=True)
-    if mode == "503" and n <= count:
+    if mode in ("503", "429") and n <= count:
         await creader.read(65536)
-        cwriter.write(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0"
-                      b"\r\nConnection: close\r\n\r\n")
+        reason = b"Service Unavailable" if mode == "503" else b"Too Many Requests"
+        cwriter.write(b"HTTP/1.1 " + mode.encode() + b" " + reason +
+                      b"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
         await cwriter.drain()
         cwriter.close()
         return

@@ -11,7 +11,7 @@
 #   tests/servers/http.sh stop DIR
 #
 # DIR/access.log counts the requests (one line each); /redirect/NAME
-# answers 302 to /NAME; /private/ is 403.
+# answers 302 to /NAME, /loop/NAME to itself (forever); /private/ is 403.
 set -euo pipefail
 cmd=${1:-} dir=${2:-}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
@@ -52,6 +52,7 @@ http {
     root $dir/root;
     location /private/ { deny all; }
     location /redirect/ { rewrite ^/redirect/(.*)\$ /\$1 redirect; }
+    location /loop/ { rewrite ^/loop/(.*)\$ /loop/\$1 redirect; }
     location / {
       dav_methods PUT DELETE MKCOL COPY MOVE;
       create_full_put_path on;
