@@ -19,12 +19,17 @@
 #define RATE_PER_US 1024 /* bytes a microsecond of round trip should carry */
 
 /* How much a stream asks: what the link carries in four round trips at a
- * high rate (so the pause between two ranges costs a fifth at most),
- * within bounds: on a short link the least, that little is fetched that
- * the reader may not want. */
-static int64_t window(const struct object *o)
+ * high rate (so the pause between two ranges costs a fifth at most), or
+ * more after a long run in order, within bounds: on a short link the
+ * least, that little is fetched that the reader may not want. */
+static int64_t window(const struct object *o, int64_t run)
 {
     int64_t w = (int64_t)o->rtt_us * RATE_PER_US * 4;
+    /* a long read in order earns longer ranges, at most 1/32 of what it
+     * read: what a range past the reader's end can cost stays that small
+     * a part of what was wanted */
+    if (run / 32 > w)
+        w = run / 32;
     w = w < WINDOW_MIN ? WINDOW_MIN : w > WINDOW_MAX ? WINDOW_MAX : w;
     return w / BLOCK * BLOCK;
 }
@@ -108,11 +113,12 @@ static struct block *from_stream(struct reader *r, struct object *o,
     }
     if (!r->streaming) {
         if (stream_open(ST(r), o, r->no_ranges ? 0 : want,
-                        r->no_ranges ? -1 : window(o)) != 0) {
+                        r->no_ranges ? -1 : window(o, 0)) != 0) {
             *fatal = r->no_ranges;
             return NULL;
         }
         r->streaming = 1;
+        r->run_from = ST(r)->pos;
     }
     unsigned char scratch[4096];
     while (ST(r)->pos < want) {
@@ -243,9 +249,10 @@ static long from_stream_direct(struct reader *r, struct object *o, int64_t pos,
             r->has_next = 0;
         } else {
             drop_stream(r);
-            if (stream_open(ST(r), o, pos, window(o)) != 0)
+            if (stream_open(ST(r), o, pos, window(o, 0)) != 0)
                 return 0;
             r->streaming = 1;
+            r->run_from = pos;
         }
     }
     long want = ST(r)->end - pos < n ? (long)(ST(r)->end - pos) : n;
@@ -254,7 +261,7 @@ static long from_stream_direct(struct reader *r, struct object *o, int64_t pos,
         r->next_block = (pos + got) / BLOCK;
         /* half of the range left: the next is asked now, so its first
          * byte is on the way while this one is read to its end */
-        int64_t w = window(o);
+        int64_t w = window(o, ST(r)->end - r->run_from);
         if (!r->has_next && ST(r)->end < o->size &&
             ST(r)->end - ST(r)->pos <= w / 2 &&
             stream_open(NEXT(r), o, ST(r)->end, w) == 0) {

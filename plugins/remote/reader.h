@@ -40,6 +40,7 @@ struct reader {
     struct stream sts[2]; /* the stream read, and the next range ... */
     int cur;              /* ... (sts[cur ^ 1]) once it is asked */
     int has_next;
+    int64_t run_from; /* where the streams' run in order began */
 };
 
 /* 0, or MMIOERR_OUTOFMEMORY. */
