@@ -43,6 +43,13 @@ const char *plug_option(const char *key)
     return p ? p + strlen(word) : NULL;
 }
 
+void plug_option_text(const char *key, char *buf, size_t n)
+{
+    const char *v = plug_option(key);
+    size_t len = v ? strcspn(v, " ,") : 0;
+    snprintf(buf, n, "%.*s", (int)len, v ? v : "");
+}
+
 int plug_flag(const char *word)
 {
     return find_word(options(), word) != NULL;

@@ -18,6 +18,9 @@
 void plug_keep_options(void);
 /* The text after "key=" in the options in force, or NULL. */
 const char *plug_option(const char *key);
+/* The value of "key=" in the options in force, up to a space or a comma,
+ * into buf (n bytes; "" when there is none). */
+void plug_option_text(const char *key, char *buf, size_t n);
 /* Whether a bare word (e.g. "store") is among the options in force. */
 int plug_flag(const char *word);
 

@@ -80,6 +80,13 @@ MMRESULT obj_failed(struct object *o, const struct rq *q, const char *doing,
     return q->status ? rq_error(q->status, otherwise) : otherwise;
 }
 
+void obj_changed(const struct object *o)
+{
+    mmioPluginMessage("%s: the object changed since it was opened "
+                      "(If-Match failed); the read fails",
+                      o->name);
+}
+
 MMRESULT obj_head(struct object *o, int quiet)
 {
     struct rq q = RQ(.method = "HEAD", .nobody = 1);
@@ -114,9 +121,7 @@ long obj_get(struct object *o, int64_t from, long n, unsigned char *buf,
     *whole = 0;
     int rc = obj_run(o, &q);
     if (rc == 0 && q.status == 412) {
-        mmioPluginMessage("%s: the object changed since it was opened "
-                          "(If-Match failed); the read fails",
-                          o->name);
+        obj_changed(o);
         return -1;
     }
     if (rc == 0 && q.status == 200 && q.length == o->size) {
@@ -141,6 +146,15 @@ long obj_get(struct object *o, int64_t from, long n, unsigned char *buf,
     return q.len;
 }
 
+/* DELETE of an object known to be there. */
+static MMRESULT delete_found(struct object *o)
+{
+    struct rq q = RQ(.method = "DELETE");
+    if (obj_run(o, &q) != 0 || q.status < 200 || q.status >= 300)
+        return obj_failed(o, &q, "DELETE", MMIOERR_CANNOTWRITE);
+    return 0;
+}
+
 MMRESULT obj_delete(struct object *o)
 {
     if (o->is_s3) {
@@ -150,10 +164,7 @@ MMRESULT obj_delete(struct object *o)
         if (rc)
             return rc;
     }
-    struct rq q = RQ(.method = "DELETE");
-    if (obj_run(o, &q) != 0 || q.status < 200 || q.status >= 300)
-        return obj_failed(o, &q, "DELETE", MMIOERR_CANNOTWRITE);
-    return 0;
+    return delete_found(o);
 }
 
 MMRESULT obj_rename(struct object *o, const char *to)
@@ -186,7 +197,7 @@ MMRESULT obj_rename(struct object *o, const char *to)
                 strstr(body, "<Error>"))
                 rc = obj_failed(o, &q, "copy", MMIOERR_CANNOTWRITE);
             else
-                rc = obj_delete(o);
+                rc = delete_found(o); /* found by the HEAD above */
         }
     } else {
         if (asprintf(&header, "Destination: %s", t.url) < 0)

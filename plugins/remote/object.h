@@ -48,6 +48,9 @@ MMRESULT obj_head(struct object *o, int quiet);
 long obj_get(struct object *o, int64_t from, long n, unsigned char *buf,
              int *whole);
 
+/* Says the object changed since obj_head found it (a 412 to If-Match). */
+void obj_changed(const struct object *o);
+
 /* DELETE: 0 or an MMIOERR_ code. */
 MMRESULT obj_delete(struct object *o);
 

@@ -142,9 +142,7 @@ static struct block *from_stream(struct reader *r, struct object *o,
     return v;
 failed:
     if (ST(r)->status == 412) {
-        mmioPluginMessage("%s: the object changed since it was opened "
-                          "(If-Match failed); the read fails",
-                          o->name);
+        obj_changed(o);
         *fatal = 1;
     } else if (ST(r)->status && ST(r)->status != 200 && ST(r)->status != 206) {
         mmioPluginMessage("%s: the server answered %ld", o->name,
@@ -273,9 +271,7 @@ static long from_stream_direct(struct reader *r, struct object *o, int64_t pos,
         return got;
     }
     if (ST(r)->status == 412) {
-        mmioPluginMessage("%s: the object changed since it was opened "
-                          "(If-Match failed); the read fails",
-                          o->name);
+        obj_changed(o);
         return -1;
     }
     drop_stream(r);

@@ -61,19 +61,11 @@ CURL *rq_handle(void)
     return rq_global_init() == 0 ? curl_easy_init() : NULL;
 }
 
-/* A value of the options, up to its end or the next space or comma. */
-static void option(const char *key, char *buf, size_t n)
-{
-    const char *v = plug_option(key);
-    size_t len = v ? strcspn(v, " ,") : 0;
-    snprintf(buf, n, "%.*s", (int)len, v ? v : "");
-}
-
 void rq_opts_read(struct rq_opts *opts)
 {
     char text[64];
-    option("cafile", opts->cafile, sizeof opts->cafile);
-    option("timeout", text, sizeof text);
+    plug_option_text("cafile", opts->cafile, sizeof opts->cafile);
+    plug_option_text("timeout", text, sizeof text);
     long s = strtol(text, NULL, 10);
     opts->timeout = s > 0 ? s : 30L;
 }

@@ -15,14 +15,6 @@
 
 #define PROFILE_FILE_MAX (1L << 20)
 
-/* An option's value (up to a space or a comma), or "". */
-static void option(const char *key, char *buf, size_t n)
-{
-    const char *v = plug_option(key);
-    size_t len = v ? strcspn(v, " ,") : 0;
-    snprintf(buf, n, "%.*s", (int)len, v ? v : "");
-}
-
 static const char *env(const char *name)
 {
     const char *v = secure_getenv(name);
@@ -138,7 +130,7 @@ int s3_config(struct s3 *cfg)
     if (r)
         snprintf(cfg->region, sizeof cfg->region, "%s", r);
     if (!*cfg->region)
-        option("region", cfg->region, sizeof cfg->region);
+        plug_option_text("region", cfg->region, sizeof cfg->region);
     if (!*cfg->region)
         profile_value(conf, profile, 1, "region", cfg->region,
                       sizeof cfg->region);
@@ -151,7 +143,7 @@ int s3_config(struct s3 *cfg)
     if (e)
         snprintf(cfg->endpoint, sizeof cfg->endpoint, "%s", e);
     if (!*cfg->endpoint)
-        option("endpoint", cfg->endpoint, sizeof cfg->endpoint);
+        plug_option_text("endpoint", cfg->endpoint, sizeof cfg->endpoint);
     if (!*cfg->endpoint)
         profile_value(conf, profile, 1, "endpoint_url", cfg->endpoint,
                       sizeof cfg->endpoint);
@@ -172,7 +164,7 @@ int s3_config(struct s3 *cfg)
         return -1;
     }
     char addressing[16];
-    option("addressing", addressing, sizeof addressing);
+    plug_option_text("addressing", addressing, sizeof addressing);
     if (*addressing && strcmp(addressing, "path") != 0 &&
         strcmp(addressing, "virtual") != 0) {
         mmioPluginMessage("s3: addressing=%s: path or virtual", addressing);
