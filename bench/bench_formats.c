@@ -103,15 +103,8 @@ static struct result ours(const char *self, const char *name)
 
 static struct result theirs(char *const argv[])
 {
-    struct result best = {1e9, 0, 0};
-    for (int i = 0; i < REPEAT; i++) {
-        long rss;
-        double t = bench_run(argv, -1, &rss);
-        if (t < best.t)
-            best.t = t;
-        if (rss > best.rss)
-            best.rss = rss;
-    }
+    struct result best = {0, 0, 0};
+    best.t = bench_best(argv, REPEAT, &best.rss);
     return best;
 }
 

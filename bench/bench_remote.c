@@ -96,15 +96,8 @@ struct result {
 
 static struct result best_of(char *const argv[])
 {
-    struct result best = {1e9, 0};
-    for (int i = 0; i < REPEAT; i++) {
-        long rss;
-        double t = bench_run(argv, -1, &rss);
-        if (t < best.t)
-            best.t = t;
-        if (rss > best.rss)
-            best.rss = rss;
-    }
+    struct result best = {0, 0};
+    best.t = bench_best(argv, REPEAT, &best.rss);
     return best;
 }
 
@@ -233,6 +226,18 @@ static void stop_servers(void)
     sh("rm -rf '%s'", dir);
 }
 
+/* Starts tests/servers/NAME.sh with its state in DIR/NAME: what it
+ * printed (and its errors) in out. */
+static void start_server(const char *name, char *out, size_t cap)
+{
+    char cmd[2000];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s/%s' && bash '%s/tests/servers/%s.sh' start "
+             "'%s/%s' 2>&1",
+             dir, name, SOURCE_DIR, name, dir, name);
+    capture(out, cap, cmd);
+}
+
 /* A 10 ms each way proxy in front of the HTTP server: its endpoint. */
 static void start_delay(char *ep, size_t n)
 {
@@ -295,11 +300,7 @@ int main(int argc, char **argv)
             in_dir("system.state"));
     fclose(c);
     char cmd[2000];
-    snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s/http' && bash '%s/tests/servers/http.sh' start "
-             "'%s/http'",
-             dir, SOURCE_DIR, dir);
-    capture(out, sizeof out, cmd);
+    start_server("http", out, sizeof out);
     value_of(out, "endpoint", http_ep, sizeof http_ep);
     if (!*http_ep) {
         fprintf(stderr, "bench_remote: nginx did not start: %s\n", out);
@@ -308,11 +309,7 @@ int main(int argc, char **argv)
     atexit(stop_servers);
     if (use_s3) {
         double t0 = bench_now();
-        snprintf(cmd, sizeof cmd,
-                 "mkdir -p '%s/s3' && bash '%s/tests/servers/s3.sh' start "
-                 "'%s/s3' 2>&1",
-                 dir, SOURCE_DIR, dir);
-        capture(out, sizeof out, cmd);
+        start_server("s3", out, sizeof out);
         value_of(out, "endpoint", s3_ep, sizeof s3_ep);
         value_of(out, "access_key", s3_ak, sizeof s3_ak);
         value_of(out, "secret_key", s3_sk, sizeof s3_sk);

@@ -12,4 +12,8 @@ double bench_now(void);
  * fails ends the benchmark (exit 1), saying which. */
 double bench_run(char *const argv[], int out, long *rss_kib);
 
+/* bench_run `repeat` times: the least wall seconds, the largest peak RSS
+ * (KiB) in *rss_kib. */
+double bench_best(char *const argv[], int repeat, long *rss_kib);
+
 #endif /* MMIO_BENCHUTIL_H */
