@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include "check_proto.h"
 #include "loader.h"
+#include "serve_proto.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,19 +46,27 @@ extern char **environ;
 
 #define VERDICT_CAP 65536
 
-static int in_checker;
+static int in_checker, in_helper;
 static pthread_once_t in_checker_once = PTHREAD_ONCE_INIT;
 
 static void read_in_checker(void)
 {
     const char *v = getenv(MMIO_CHECK_ENV);
-    in_checker = v && *v;
+    const char *h = getenv(MMIO_SERVE_ENV);
+    in_helper = h && *h;
+    in_checker = (v && *v) || in_helper;
 }
 
 int mmio_in_checker(void)
 {
     pthread_once(&in_checker_once, read_in_checker);
     return in_checker;
+}
+
+int mmio_in_helper(void)
+{
+    pthread_once(&in_checker_once, read_in_checker);
+    return in_helper;
 }
 
 void mmio_check_free(struct mmio_check *c)
@@ -107,19 +116,20 @@ void mmio_check_set(struct mmio_check *c, UINT state, int fault,
         c->fourccs = mmio_sys_calloc(1, sizeof(FOURCC));
 }
 
-static void checker_path(char *out, size_t cap)
+void mmio_tool_path(const char *tool, const char *env, char *out, size_t cap)
 {
-    const char *env = secure_getenv("MMIO_SCANNER");
-    if (env && *env) {
-        snprintf(out, cap, "%s", env);
+    const char *set = secure_getenv(env);
+    if (set && *set) {
+        snprintf(out, cap, "%s", set);
         return;
     }
     /* a build tree keeps it beside the library; an install in libexec */
-    char built[4200];
-    snprintf(built, sizeof built, "%s/mmio-scan", mmio_lib_dir());
+    char built[4200], leaf[64];
+    snprintf(built, sizeof built, "%s/%s", mmio_lib_dir(), tool);
+    snprintf(leaf, sizeof leaf, "/%s", tool);
     if (access(built, X_OK) == 0)
         snprintf(out, cap, "%s", built);
-    else if (mmio_lib_relative(out, cap, MMIO_LIBEXECDIR_REL, "/mmio-scan"))
+    else if (mmio_lib_relative(out, cap, MMIO_LIBEXECDIR_REL, leaf))
         out[0] = '\0';
 }
 
@@ -269,7 +279,7 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
                  struct child *ch, char *why, size_t cap)
 {
     char helper[4200];
-    checker_path(helper, sizeof helper);
+    mmio_tool_path("mmio-scan", "MMIO_SCANNER", helper, sizeof helper);
     int vp[2], np[2];
     if (pipe2(vp, O_CLOEXEC) != 0) {
         int err = errno ? errno : EIO;

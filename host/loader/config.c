@@ -14,9 +14,16 @@
  *   lazy = yes|no        load plugins when first needed (default yes)
  *   scan_timeout = SECS  a plugin check taking longer is "hung"
  *                        (default 5, at least 0.1, at most 600)
+ *   isolate = no|yes     run plugins in helper processes (default no;
+ *                        $MMIO_ISOLATE overrides)
  *   [plugin NAME]
  *   enabled = yes|no
  *   options = TEXT       handed to the plugin (mmioExtPluginOptions)
+ *   isolate = yes|no     this plugin in a helper process, or not
+ *   timeout = SECS       an isolated plugin's limit per message (default 5)
+ *   memory = MIB         an isolated plugin's address space (default 4096;
+ *                        0: no limit)
+ *   network = no|yes     an isolated plugin may open sockets (default no)
  *   [route FOURCC]
  *   plugin = NAME        open FOURCC through this plugin ...
  *   fourcc = FOURCC      ... using its procedure for this FOURCC
@@ -139,6 +146,9 @@ static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
     struct mmio_plugin_conf *p = &c->plugins[c->nplugins++];
     p->name = copy;
     p->enabled = -1;
+    p->isolate = -1;
+    p->timeout_ms = 5000;
+    p->memory_mb = 4096;
     p->enabled_line = 0;
     p->line = 0;
     p->options = NULL;
@@ -185,6 +195,9 @@ static void host_key(struct parser *p, struct mmio_config *c, const char *k,
     } else if (!strcmp(k, "lazy")) {
         if (parse_bool(v, &c->lazy) != 0)
             report(p->file, p->line, "lazy: expected yes or no", &p->errors);
+    } else if (!strcmp(k, "isolate")) {
+        if (parse_bool(v, &c->isolate) != 0)
+            report(p->file, p->line, "isolate: expected yes or no", &p->errors);
     } else if (!strcmp(k, "scan_timeout")) {
         char *end;
         double secs = strtod(v, &end);
@@ -209,6 +222,29 @@ static void plugin_key(struct parser *p, const char *k, const char *v)
             report(p->file, p->line, "enabled: expected yes or no", &p->errors);
     } else if (!strcmp(k, "options")) {
         set_str(p, &p->plugin->options, v);
+    } else if (!strcmp(k, "isolate") || !strcmp(k, "network")) {
+        int *dst = *k == 'i' ? &p->plugin->isolate : &p->plugin->network;
+        if (parse_bool(v, dst) != 0)
+            report(p->file, p->line,
+                   *k == 'i' ? "isolate: expected yes or no"
+                             : "network: expected yes or no",
+                   &p->errors);
+    } else if (!strcmp(k, "timeout")) {
+        char *end;
+        double secs = strtod(v, &end);
+        if (end == v || *end || !(secs >= 0.01) || secs > 3600)
+            report(p->file, p->line,
+                   "timeout: expected seconds from 0.01 to 3600", &p->errors);
+        else
+            p->plugin->timeout_ms = (int)(secs * 1000);
+    } else if (!strcmp(k, "memory")) {
+        char *end;
+        long mb = strtol(v, &end, 10);
+        if (end == v || *end || mb < 0 || mb > (1L << 24))
+            report(p->file, p->line, "memory: expected MiB (0: no limit)",
+                   &p->errors);
+        else
+            p->plugin->memory_mb = mb;
     } else {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown key '%s' in [plugin]", k);
@@ -435,6 +471,9 @@ int mmio_config_load(const char *file, struct mmio_config *c)
     }
 
     add_env_dirs(c);
+    const char *iso = secure_getenv("MMIO_ISOLATE");
+    if (iso && *iso && parse_bool(iso, &c->isolate) != 0)
+        mmio_msg("MMIO_ISOLATE=%s: expected yes or no; ignored", iso);
     char path[4200];
     if (mmio_lib_relative(path, sizeof path, MMIO_PLUGINDIR_REL, "") == 0)
         push_dir(c, path);

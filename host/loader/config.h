@@ -13,6 +13,10 @@ struct mmio_plugin_conf {
     int enabled_line; /* where enabled = was said (0: nowhere) */
     int line;         /* of its first [plugin NAME] section */
     char *options;
+    int isolate;    /* 1, 0; -1 when not said ([host] isolate decides) */
+    int timeout_ms; /* an isolated plugin's limit per message */
+    long memory_mb; /* an isolated plugin's address space (0: no limit) */
+    int network;    /* an isolated plugin may open sockets */
 };
 
 struct mmio_route {
@@ -32,6 +36,7 @@ struct mmio_config {
     char *system_state_path; /* the machine's registry state */
     int lazy;
     int scan_timeout_ms;
+    int isolate; /* plugins run in helper processes unless they say not */
     struct mmio_plugin_conf *plugins;
     size_t nplugins;
     struct mmio_route *routes;

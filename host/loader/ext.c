@@ -61,7 +61,7 @@ static void load_eager(void)
     }
     mmio_host_unlock();
     for (size_t i = 0; i < n; i++)
-        mmio_plugin_load(todo[i], 1, NULL);
+        mmio_plugin_load(todo[i], 1, NULL, -1);
     mmio_host_lock();
     for (size_t i = 0; i < n; i++)
         mmio_plugin_unref_locked(todo[i]);
@@ -75,6 +75,8 @@ MMRESULT mmioExtRescan(DWORD dwFlags)
         return MMSYSERR_INVALFLAG;
     if (mmio_in_checker())
         return MMSYSERR_NOTENABLED;
+    if (dwFlags & MMIO_RESCAN_FORCE)
+        mmio_crash_clear(NULL); /* every verdict is made again */
     MMRESULT rc = mmio_host_refresh((dwFlags & MMIO_RESCAN_FORCE) != 0);
     if (rc == MMSYSERR_NOERROR)
         load_eager();
@@ -132,7 +134,11 @@ MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags)
     struct mmio_plugin *p = plugin_at(real);
     if (!p)
         return MMSYSERR_NOMEM;
-    MMRESULT rc = mmio_plugin_load(p, (dwFlags & MMIO_GLOBALPROC) != 0, NULL);
+    int isolate = (dwFlags & MMIO_PLUGIN_ISOLATED)    ? 1
+                  : (dwFlags & MMIO_PLUGIN_INPROCESS) ? 0
+                                                      : -1;
+    MMRESULT rc =
+        mmio_plugin_load(p, (dwFlags & MMIO_GLOBALPROC) != 0, NULL, isolate);
     mmio_host_lock();
     mmio_plugin_unref_locked(p);
     mmio_host_unlock();
@@ -419,6 +425,8 @@ MMRESULT mmioExtRemovePlugin(LPCSTR pszName, DWORD dwFlags, LPSTR szError,
     }
     mmio_host_unlock();
     int ed = mmio_state_update(file, edit_remove, &e, why, sizeof why);
+    for (size_t i = 0; i < e.nalso; i++)
+        mmio_crash_clear(e.also[i]); /* its crashes go with it */
     MMRESULT rc = MMSYSERR_NOERROR;
     if (ed < 0) {
         set_error(szError, cchError, "%s", why);

@@ -99,6 +99,42 @@ static int unchanged(const struct mmio_plugin *p)
     return mmio_key_eq(&key, &p->key);
 }
 
+/* A helper died: said, and recorded in the user's state (crash.c). */
+static void crashed(void *ctx, const char *why, int broken)
+{
+    struct mmio_plugin *p = ctx;
+    mmio_msg("plugin %s (%s): its helper %s%s", p->chk.name ? p->chk.name : "",
+             p->path, why,
+             broken ? "; it is broken for the rest of this program" : "");
+    mmio_crash_record(p, why);
+}
+
+/* Where seen_install records what the install installed (routes use it). */
+static MMRESULT procs_ready(struct mmio_plugin *p)
+{
+    if (p->procs || p->kind != KIND_PLUGIN)
+        return MMSYSERR_NOERROR;
+    size_t nf = 0;
+    while (p->chk.fourccs[nf])
+        nf++;
+    p->procs = mmio_sys_calloc(nf + 1, sizeof *p->procs);
+    return p->procs ? MMSYSERR_NOERROR : MMSYSERR_NOMEM;
+}
+
+/* Starts p's helper and installs its proxies; the isolation's settings are
+ * plugins.conf's, read under the lock by the caller into *conf. */
+static MMRESULT run_isolated(struct mmio_plugin *p,
+                             const struct mmio_isolate_conf *conf)
+{
+    if (procs_ready(p) != MMSYSERR_NOERROR)
+        return MMSYSERR_NOMEM;
+    if (!p->iso)
+        p->iso = mmio_isolate_new(conf); /* only the claiming thread */
+    if (!p->iso)
+        return MMSYSERR_NOMEM;
+    return mmio_isolate_install(p->iso);
+}
+
 /* dlopen and run the install (or, for a procedure, install it). */
 static MMRESULT run(struct mmio_plugin *p)
 {
@@ -121,18 +157,13 @@ static MMRESULT run(struct mmio_plugin *p)
         (MMIOPLUGININSTALL)(uintptr_t)dlsym(p->dl, MMIO_PLUGIN_INSTALL_SYMBOL);
     if (!info || info->abi != MMIO_PLUGIN_ABI || !install)
         return MMIOERR_INVALIDFILE;
-    if (!p->procs) {
-        size_t nf = 0;
-        while (p->chk.fourccs[nf])
-            nf++;
-        p->procs = mmio_sys_calloc(nf + 1, sizeof *p->procs);
-        if (!p->procs)
-            return MMSYSERR_NOMEM;
-    }
+    if (procs_ready(p) != MMSYSERR_NOERROR)
+        return MMSYSERR_NOMEM;
     return install();
 }
 
-MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
+MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task,
+                          int isolate)
 {
     struct mmio_install_ctx ctx = {0};
     ctx.global = global;
@@ -181,12 +212,42 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
         p->options = mmio_sys_strdup(pc && pc->options ? pc->options : "");
     }
     int no_options = p->kind == KIND_PLUGIN && !p->options;
+    const struct mmio_plugin_conf *pc =
+        mmio_config_plugin(&plugin_host.cfg, p->chk.name);
+    if (isolate < 0)
+        isolate =
+            pc && pc->isolate >= 0 ? pc->isolate : plugin_host.cfg.isolate;
+    char helper[4200];
+    struct mmio_isolate_conf ic = {0};
+    ic.helper = helper;
+    ic.path = p->path;
+    ic.symbol = p->kind == KIND_PROC ? p->symbol : NULL;
+    ic.proc_fcc = p->proc_fcc;
+    ic.name = p->chk.name ? p->chk.name : p->path;
+    ic.options = p->options;
+    ic.timeout_ms = pc ? pc->timeout_ms : 5000;
+    ic.memory_mb = pc ? pc->memory_mb : 4096;
+    ic.network = pc ? pc->network > 0 : 0;
+    ic.crashed = crashed;
+    ic.ctx = p;
+    char crash_why[400] = "";
+    int crashed_before =
+        !isolate && mmio_crash_known_locked(p, crash_why, sizeof crash_why);
     mmio_host_unlock();
+    if (isolate)
+        mmio_tool_path("mmio-serve", "MMIO_HELPER", helper, sizeof helper);
 
     if (no_options) {
         rc = MMSYSERR_NOMEM;
-    } else if (!p->dl && !unchanged(p)) {
+    } else if (!p->dl && !p->iso && !unchanged(p)) {
         rc = MMIOERR_INVALIDFILE; /* replaced since it was checked */
+    } else if (crashed_before) {
+        mmio_msg("plugin %s (%s) is not loaded in this process: %s; `mmiohost "
+                 "scan --force` clears it",
+                 ic.name, p->path, crash_why);
+        rc = MMIOERR_ACCESSDENIED;
+    } else if (isolate) {
+        rc = run_isolated(p, &ic);
     } else {
         const char *saved = mmio_options_swap(p->options);
         rc = run(p);
@@ -210,7 +271,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task)
     if (rc == 0 && mmio_vec_reserve(&p->targets, &p->captargets,
                                     p->ntargets + 1, sizeof *p->targets) == 0)
         p->targets[p->ntargets++] = target;
-    if (rc == MMIOERR_INVALIDFILE && !p->dl)
+    if (rc == MMIOERR_INVALIDFILE && !p->dl && !p->iso)
         plugin_host.stale = 1; /* rebuild the list: the file changed */
     p->loading = 0;
     pthread_cond_broadcast(&plugin_host.cond);

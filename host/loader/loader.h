@@ -20,6 +20,7 @@
 #include "check_proto.h"
 #include "config.h"
 #include "core.h"
+#include "isolate.h"
 #include "loader_hooks.h"
 #include "mmio_plugin.h"
 #include "util.h"
@@ -70,8 +71,14 @@ int mmio_key_eq(const struct mmio_key *a, const struct mmio_key *b);
  * says what happened. */
 void mmio_check_run(const char *path, const char *symbol, int timeout_ms,
                     struct mmio_check *out);
-/* Whether this process is the checker (the plugin host is off there). */
+/* Whether this process is the checker or an isolated plugin's helper (the
+ * plugin host is off there). */
 int mmio_in_checker(void);
+/* Whether this process is an isolated plugin's helper. */
+int mmio_in_helper(void);
+/* Where the libexec program `tool` is (mmio-scan, mmio-serve): $env when
+ * set, else beside the library in a build tree, else libexec. */
+void mmio_tool_path(const char *tool, const char *env, char *out, size_t cap);
 
 /* ---- trust.c: who may have written a file ----------------------------- */
 /* The last directory whose whole chain up to / was found trustworthy, so a
@@ -139,6 +146,13 @@ struct mmio_state {
         char *symbol;
     } * procs;
     size_t nprocs, capprocs;
+    struct mmio_state_crash {
+        char *path;
+        struct mmio_key key; /* the file that crashed (mode unused) */
+        int64_t when;        /* seconds since the epoch */
+        char *why;
+    } * crashes;
+    size_t ncrashes, capcrashes;
 };
 /* 0 (a missing file is an empty state), or -1 with the reason in why
  * (unreadable, untrusted, another format or a newer version). */
@@ -149,6 +163,8 @@ int mmio_state_add_plugin(struct mmio_state *st, const char *path,
                           const char *name);
 int mmio_state_add_proc(struct mmio_state *st, FOURCC fcc, const char *lib,
                         const char *symbol);
+int mmio_state_add_crash(struct mmio_state *st,
+                         const struct mmio_state_crash *c);
 /* edit returns 1 (changed: write it), 0 (nothing to do) or -1 (failed). */
 typedef int (*mmio_state_edit)(struct mmio_state *st, void *ctx);
 /* Read-modify-write under the state's lock file, waiting at most a few
@@ -182,6 +198,7 @@ struct mmio_plugin {
     /* written by the claiming thread only */
     void *dl;
     LPMMIOPROC *procs; /* what its install installed, per chk.fourccs[i] */
+    struct mmio_isolated *iso; /* run in helpers: made once, never freed */
 };
 
 struct mmio_host {
@@ -199,6 +216,7 @@ struct mmio_host {
     struct stat *dirs_seen; /* each plugin directory when last listed */
     size_t ndirs_seen;
     struct stat state_seen[2]; /* each state file (user, machine) */
+    struct mmio_state crashes; /* the user's crash records (crash.c) */
 };
 /* The loader's one plugin host of this process (plugins.c). */
 extern struct mmio_host plugin_host;
@@ -240,12 +258,24 @@ const char *mmio_host_state_path_locked(int machine);
 
 /* ---- load.c: running a checked plugin ---------------------------------- */
 /* Installs p for the whole process (global) or for a task (NULL: the
- * calling thread's), dlopen'ing it first if needed; only a plugin the
- * checker passed.  The caller holds a reference, not the lock.
- * MMSYSERR_ALLOCATED when it was already installed there. */
-MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task);
+ * calling thread's), dlopen'ing it first if needed, or in a helper process
+ * (isolate 1; -1: as plugins.conf says); only a plugin the checker passed.
+ * The caller holds a reference, not the lock.  MMSYSERR_ALLOCATED when it
+ * was already installed there. */
+MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task,
+                          int isolate);
 /* Makes opts the current plugin options of this thread; returns the old. */
 const char *mmio_options_swap(const char *opts);
+
+/* ---- crash.c: isolated plugins that crashed at run time ----------------
+ * Recorded in the user's state with the time and reason; a plugin file
+ * with a record is not loaded in-process until it changes or the record is
+ * cleared (mmioExtRescan with force, or removing the plugin). */
+void mmio_crash_record(struct mmio_plugin *p, const char *why);
+/* Whether p (its file as checked) has a record: 1 and the words. */
+int mmio_crash_known_locked(const struct mmio_plugin *p, char *why, size_t cap);
+/* Forgets the records of path (NULL: every one); lock not held. */
+void mmio_crash_clear(const char *path);
 
 /* ---- provide.c: the hooks the core calls (loader_hooks.h) -------------- */
 

@@ -117,6 +117,11 @@ UINT mmio_plugin_shown_state(const struct mmio_plugin *p, const char **why)
                              : "another plugin of the same name comes first";
         return MMIO_PLUGIN_REFUSED;
     }
+    static _Thread_local char crash_why[500];
+    if (mmio_crash_known_locked(p, crash_why, sizeof crash_why)) {
+        *why = crash_why;
+        return MMIO_PLUGIN_CRASHED;
+    }
     return MMIO_PLUGIN_AVAILABLE;
 }
 

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "loader.h"
+#include "serve_proto.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -76,7 +77,7 @@ static UINT open_error_of(MMRESULT rc)
 
 static UINT load_global(struct mmio_plugin *p, FOURCC fcc)
 {
-    MMRESULT rc = mmio_plugin_load(p, 1, NULL);
+    MMRESULT rc = mmio_plugin_load(p, 1, NULL, -1);
     UINT err = open_error_of(rc);
     if (err) {
         char f[5];
@@ -103,7 +104,7 @@ static UINT provide_route(const struct mmio_route *rt, const char *options)
     mmio_host_unlock();
     if (!p)
         return 0;
-    MMRESULT rc = mmio_plugin_load(p, 1, NULL);
+    MMRESULT rc = mmio_plugin_load(p, 1, NULL, -1);
     UINT err = open_error_of(rc);
     /* still referenced here: its procs were filled by its install */
     mmio_host_lock();
@@ -205,8 +206,20 @@ static void why_none_locked(FOURCC fcc, const char *route_to, int route_line,
                  conf, route_line, f, route_to);
 }
 
+/* In an isolated plugin's helper a FOURCC the plugin does not serve is the
+ * application's: the helper (tools/mmio-serve) installs a procedure that
+ * asks it. */
+static UINT helper_provide(FOURCC fcc)
+{
+    mmio_serve_provide_fn fn = (mmio_serve_provide_fn)(uintptr_t)dlsym(
+        RTLD_DEFAULT, MMIO_SERVE_PROVIDE_SYMBOL);
+    return fn ? fn(fcc) : 0;
+}
+
 UINT mmio_loader_provide(FOURCC fcc)
 {
+    if (mmio_in_helper())
+        return helper_provide(fcc);
     if (mmio_in_checker())
         return 0; /* a plugin being checked loads nothing more */
     /* without a configuration and a list, nobody can say whether a plugin

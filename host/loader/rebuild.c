@@ -34,6 +34,7 @@ struct build {
     size_t n, cap, caplayers;
     struct stat *dirs_seen;
     struct stat state_seen[2];
+    struct mmio_state crashes; /* the user's state's crash records */
     struct mmio_trust_memo memo;
     size_t cache_hint, old_hint;
     /* 0, or why the list could not be built whole (MMSYSERR_NOMEM,
@@ -279,6 +280,13 @@ static void take_states(struct build *b)
         for (size_t i = 0; i < st.nprocs; i++)
             take(b, st.procs[i].lib, st.procs[i].symbol, st.procs[i].fcc,
                  layer);
+        if (m == 0) { /* kept: crash.c reads them */
+            b->crashes.crashes = st.crashes;
+            b->crashes.ncrashes = st.ncrashes;
+            b->crashes.capcrashes = st.capcrashes;
+            st.crashes = NULL;
+            st.ncrashes = st.capcrashes = 0;
+        }
         mmio_state_free(&st);
     }
 }
@@ -293,6 +301,7 @@ static void free_build(struct build *b)
     free(b->state_path[1]);
     mmio_cache_free(&b->cache);
     mmio_cache_free(&b->fresh);
+    mmio_state_free(&b->crashes);
     free(b->out);
     free(b->layers);
     free(b->dirs_seen);
@@ -455,6 +464,9 @@ static void finish_build_locked(struct build *b)
     b->dirs_seen = NULL;
     plugin_host.state_seen[0] = b->state_seen[0];
     plugin_host.state_seen[1] = b->state_seen[1];
+    mmio_state_free(&plugin_host.crashes);
+    plugin_host.crashes = b->crashes;
+    memset(&b->crashes, 0, sizeof b->crashes);
     for (size_t i = 0; i < b->nold; i++)
         mmio_plugin_unref_locked(b->old[i]);
     b->nold = 0;

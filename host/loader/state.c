@@ -7,6 +7,9 @@
  *   version 2
  *   plugin TAB /path/to/plugin.so TAB name
  *   proc TAB fourcc-hex TAB /path/to/lib.so TAB symbol
+ *   crash TAB /path/to/plugin.so TAB size TAB mtime-ns TAB inode TAB
+ *         unix-time TAB reason        (the user's: an isolated plugin's
+ *                                       helper crashed; crash.c)
  *
  * Files of version 1 ("# libmmio global registry state 1") are read and
  * written back as version 2; a newer version or another format is reported
@@ -46,6 +49,11 @@ void mmio_state_free(struct mmio_state *st)
         free(st->procs[i].symbol);
     }
     free(st->procs);
+    for (size_t i = 0; i < st->ncrashes; i++) {
+        free(st->crashes[i].path);
+        free(st->crashes[i].why);
+    }
+    free(st->crashes);
     memset(st, 0, sizeof *st);
 }
 
@@ -86,6 +94,28 @@ int mmio_state_add_proc(struct mmio_state *st, FOURCC fcc, const char *lib,
     return 0;
 }
 
+int mmio_state_add_crash(struct mmio_state *st,
+                         const struct mmio_state_crash *c)
+{
+    if (mmio_vec_reserve(&st->crashes, &st->capcrashes, st->ncrashes + 1,
+                         sizeof *st->crashes) != 0)
+        return -1;
+    struct mmio_state_crash *d = &st->crashes[st->ncrashes];
+    *d = *c;
+    d->path = mmio_sys_strdup(c->path);
+    d->why = mmio_sys_strdup(c->why ? c->why : "");
+    if (!d->path || !d->why) {
+        free(d->path);
+        free(d->why);
+        return -1;
+    }
+    for (char *p = d->why; *p; p++)
+        if (*p == '\t' || *p == '\n')
+            *p = ' ';
+    st->ncrashes++;
+    return 0;
+}
+
 static int parse_lines(char *body, struct mmio_state *st)
 {
     char *next;
@@ -93,9 +123,9 @@ static int parse_lines(char *body, struct mmio_state *st)
         next = strchr(line, '\n');
         if (next)
             *next++ = '\0';
-        char *f[4] = {0};
+        char *f[7] = {0};
         int nf = 0;
-        for (char *p = line; p && nf < 4; nf++) {
+        for (char *p = line; p && nf < 7; nf++) {
             f[nf] = p;
             p = strchr(p, '\t');
             if (p)
@@ -107,6 +137,16 @@ static int parse_lines(char *body, struct mmio_state *st)
         else if (nf == 4 && !strcmp(f[0], "proc") && f[2][0] == '/')
             rc = mmio_state_add_proc(st, (FOURCC)strtoul(f[1], NULL, 16), f[2],
                                      f[3]);
+        else if (nf == 7 && !strcmp(f[0], "crash") && f[1][0] == '/') {
+            struct mmio_state_crash c = {0};
+            c.path = f[1];
+            c.key.size = strtoll(f[2], NULL, 10);
+            c.key.mtime_ns = strtoll(f[3], NULL, 10);
+            c.key.ino = strtoull(f[4], NULL, 10);
+            c.when = strtoll(f[5], NULL, 10);
+            c.why = f[6];
+            rc = mmio_state_add_crash(st, &c);
+        }
         if (rc != 0)
             return -1;
     }
@@ -168,6 +208,13 @@ static int state_write(const char *file, const struct mmio_state *st)
     for (size_t i = 0; i < st->nprocs; i++)
         mmio_str_printf(&b, "proc\t%08x\t%s\t%s\n", (unsigned)st->procs[i].fcc,
                         st->procs[i].lib, st->procs[i].symbol);
+    for (size_t i = 0; i < st->ncrashes; i++) {
+        const struct mmio_state_crash *c = &st->crashes[i];
+        mmio_str_printf(&b, "crash\t%s\t%lld\t%lld\t%llu\t%lld\t%s\n", c->path,
+                        (long long)c->key.size, (long long)c->key.mtime_ns,
+                        (unsigned long long)c->key.ino, (long long)c->when,
+                        c->why);
+    }
     int rc = b.failed ? -1 : mmio_write_atomic(file, b.p, b.len, 0644);
     mmio_str_free(&b);
     return rc;

@@ -76,6 +76,8 @@ static int usage(FILE *out)
           "  --config FILE   use FILE instead of $MMIO_CONFIG or the\n"
           "                  installed plugins.conf\n"
           "  --json          machine-readable output (all but cat)\n"
+          "  --isolate       run plugins in helper processes (--no-isolate:\n"
+          "                  in this one), whatever plugins.conf says\n"
           "  --help          this text; COMMAND --help: that command's\n"
           "  --version       the version\n"
           "exit codes: 0 success, 1 failure, 2 usage error\n",
@@ -210,6 +212,9 @@ int main(int argc, char **argv)
             opt.json = 1;
         } else if (!strcmp(a, "--force")) {
             opt.force = 1;
+        } else if (!strcmp(a, "--isolate") || !strcmp(a, "--no-isolate")) {
+            /* read with plugins.conf, before anything loads */
+            setenv("MMIO_ISOLATE", a[2] == 'i' ? "yes" : "no", 1);
         } else if (!strcmp(a, "--system")) {
             opt.machine = 1;
         } else if (!strcmp(a, "--replace")) {

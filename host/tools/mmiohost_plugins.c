@@ -18,9 +18,9 @@ static const char *scope_name(UINT s)
 
 static const char *state_name(UINT s)
 {
-    static const char *names[] = {"unscanned", "available", "loaded",
-                                  "broken",    "refused",   "disabled"};
-    return s < 6 ? names[s] : "unknown";
+    static const char *names[] = {"unscanned", "available", "loaded", "broken",
+                                  "refused",   "disabled",  "crashed"};
+    return s < 7 ? names[s] : "unknown";
 }
 
 /* Where an entry was found: "path", "user", "machine", "app", joined. */

@@ -282,6 +282,10 @@ MMIOAPI void mmioExtClosureFree(LPMMIOPROC closure);
  * and installs it for the calling task only (dwFlags 0) or for every task
  * of this process (MMIO_GLOBALPROC). */
 MMIOAPI MMRESULT mmioExtLoadPlugin(LPCSTR pszPath, DWORD dwFlags);
+/* mmioExtLoadPlugin's choice of where the plugin's code runs, whatever
+ * plugins.conf says (neither: as it says): in a helper process, or here. */
+#define MMIO_PLUGIN_ISOLATED 0x00100000
+#define MMIO_PLUGIN_INPROCESS 0x00200000
 /* The options string plugins.conf gives the plugin whose code is running
  * (during mmioPluginInstall and inside its procedures); "" when none. */
 MMIOAPI LPCSTR mmioExtPluginOptions(void);
@@ -336,6 +340,7 @@ typedef struct MMIOPROCDESC {
 #define MMIO_PLUGIN_BROKEN 3   /* crashed, hung or exited while checked */
 #define MMIO_PLUGIN_REFUSED 4  /* bad descriptor, unsafe permissions, ... */
 #define MMIO_PLUGIN_DISABLED 5 /* enabled = no in plugins.conf */
+#define MMIO_PLUGIN_CRASHED 6  /* crashed isolated: not loaded in-process */
 
 /* What an entry of mmioExtEnumPlugins is. */
 #define MMIO_KIND_PLUGIN 0 /* a plugin file */

@@ -1,0 +1,539 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * helper.c - the helper processes of an isolated plugin: started with
+ * posix_spawn, watched through a pidfd by a thread of their own (which
+ * reaps them and fails every waiting round trip the moment one dies),
+ * killed when a message takes longer than the plugin's limit, restarted
+ * on the next open within the restart limit, and their channels: memfds
+ * sealed at their size, handed over on the helper's socket.
+ */
+#define _GNU_SOURCE
+#include "iso.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define IDLE_MAX 8 /* idle channels kept per helper */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- references --------------------------------------------------------- */
+static void chan_free(struct chan *c)
+{
+    munmap(c->shm, c->size);
+    free(c);
+}
+
+/* No lock held: closing what it left open runs procedures. */
+static void helper_free(struct helper *h)
+{
+    iso_close_left(h->handles, h->nhandles);
+    while (h->chans) {
+        struct chan *c = h->chans;
+        h->chans = c->next;
+        chan_free(c);
+    }
+    if (h->sock >= 0)
+        close(h->sock);
+    if (h->pidfd >= 0)
+        close(h->pidfd);
+    free(h);
+}
+
+/* Drops a reference; 1 when it was the last (free it once unlocked). */
+static int unref_locked(struct helper *h)
+{
+    return --h->refs == 0;
+}
+
+void iso_helper_put(struct helper *h)
+{
+    struct mmio_isolated *iso = h->iso;
+    pthread_mutex_lock(&iso->lock);
+    int last = unref_locked(h);
+    pthread_mutex_unlock(&iso->lock);
+    if (last)
+        helper_free(h);
+}
+
+/* ---- death -------------------------------------------------------------- */
+/* Marks h dead (why first, then the flag) and fails every round trip
+ * waiting on it.  iso->lock held. */
+static void bury_locked(struct helper *h, const char *why)
+{
+    if (atomic_load(&h->dead))
+        return;
+    snprintf(h->why, sizeof h->why, "%s", why);
+    atomic_store(&h->dead, 1);
+    for (struct chan *c = h->chans; c; c = c->next) {
+        atomic_store(&c->shm->turn, SERVE_TURN_DEAD);
+        mmio_serve_wake(&c->shm->turn);
+    }
+    if (h->iso->cur == h) {
+        h->iso->cur = NULL;
+        unref_locked(h); /* never the last: the caller holds one */
+    }
+}
+
+static void signal_words(int sig, char *out, size_t cap)
+{
+    const char *abbrev = sigabbrev_np(sig);
+    snprintf(out, cap, "signal %d, SIG%s: %s", sig, abbrev ? abbrev : "?",
+             strsignal(sig));
+}
+
+/* The watcher: waits for the helper to end, reaps it and says why. */
+static void *watch(void *arg)
+{
+    struct helper *h = arg;
+    struct mmio_isolated *iso = h->iso;
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    while (waitid((idtype_t)P_PIDFD, (id_t)h->pidfd, &si, WEXITED) != 0 &&
+           errno == EINTR)
+        ;
+    char why[300];
+    if (si.si_code == CLD_EXITED) {
+        snprintf(why, sizeof why, "exited with status %d", si.si_status);
+    } else {
+        char sig[120];
+        signal_words(si.si_status, sig, sizeof sig);
+        snprintf(why, sizeof why, "died of %s", sig);
+    }
+    pthread_mutex_lock(&iso->lock);
+    bury_locked(h, why); /* a hang killed here keeps its own words */
+    double t = now_s();
+    iso->deaths[iso->ndeaths++ % (MMIO_ISOLATE_RESTARTS + 1)] = t;
+    int broken = 0;
+    if (iso->ndeaths > MMIO_ISOLATE_RESTARTS &&
+        t - iso->deaths[iso->ndeaths % (MMIO_ISOLATE_RESTARTS + 1)] <
+            MMIO_ISOLATE_WINDOW_S) {
+        broken = !iso->broken;
+        iso->broken = 1;
+        snprintf(iso->broken_why, sizeof iso->broken_why,
+                 "its helper ended %d times in %d s, the last time: %s",
+                 MMIO_ISOLATE_RESTARTS + 1, MMIO_ISOLATE_WINDOW_S, h->why);
+    }
+    char said[700];
+    snprintf(said, sizeof said, "%s", broken ? iso->broken_why : h->why);
+    pthread_mutex_unlock(&iso->lock);
+    if (iso->conf.crashed)
+        iso->conf.crashed(iso->conf.ctx, said, broken);
+    iso_helper_put(h);
+    return NULL;
+}
+
+/* ---- start -------------------------------------------------------------- */
+/* environ with the plugin's options (malloc'd array; the entry in *extra). */
+static char **helper_env(const char *options, char **extra)
+{
+    size_t n = 0, plen = strlen(MMIO_SERVE_OPTIONS_ENV);
+    while (environ && environ[n])
+        n++;
+    char **env = mmio_sys_calloc(n + 2, sizeof *env);
+    size_t len = plen + 2 + strlen(options);
+    *extra = mmio_sys_malloc(len);
+    if (!env || !*extra) {
+        free(env);
+        free(*extra);
+        return NULL;
+    }
+    snprintf(*extra, len, "%s=%s", MMIO_SERVE_OPTIONS_ENV, options);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], MMIO_SERVE_OPTIONS_ENV, plen) != 0 ||
+            environ[i][plen] != '=')
+            env[k++] = environ[i];
+    env[k++] = *extra;
+    return env;
+}
+
+static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
+                 size_t cap)
+{
+    const struct mmio_isolate_conf *cf = &iso->conf;
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) {
+        snprintf(why, cap, "cannot make a socket: %s", strerror(errno));
+        return -1;
+    }
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
+                                     0);
+    posix_spawn_file_actions_adddup2(&fa, sp[1], MMIO_SERVE_FD);
+    posix_spawnattr_init(&at);
+    sigset_t none, dflt;
+    sigemptyset(&none);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);
+    sigaddset(&dflt, SIGCHLD);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dflt);
+    posix_spawnattr_setflags(&at,
+                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    char parent[24], memory[24], fcc[16];
+    snprintf(parent, sizeof parent, "%ld", (long)getpid());
+    snprintf(memory, sizeof memory, "%ld", cf->memory_mb);
+    snprintf(fcc, sizeof fcc, "%08x", (unsigned)cf->proc_fcc);
+    char *argv[16];
+    int k = 0;
+    argv[k++] = (char *)"mmio-serve";
+    argv[k++] = (char *)"--lib";
+    argv[k++] = (char *)mmio_lib_file();
+    argv[k++] = (char *)"--parent";
+    argv[k++] = parent;
+    argv[k++] = (char *)"--memory";
+    argv[k++] = memory;
+    if (cf->network)
+        argv[k++] = (char *)"--network";
+    argv[k++] = (char *)cf->path;
+    if (cf->symbol) {
+        argv[k++] = (char *)cf->symbol;
+        argv[k++] = fcc;
+    }
+    argv[k] = NULL;
+    char *extra = NULL;
+    char **env = helper_env(cf->options ? cf->options : "", &extra);
+    int rc =
+        env ? posix_spawn(&h->pid, cf->helper, &fa, &at, argv, env) : ENOMEM;
+    free(env);
+    free(extra);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(sp[1]);
+    if (rc != 0) {
+        snprintf(why, cap, "cannot run the helper %s: %s", cf->helper,
+                 strerror(rc));
+        close(sp[0]);
+        return -1;
+    }
+    h->sock = sp[0];
+    h->pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
+    if (h->pidfd < 0) {
+        snprintf(why, cap, "cannot watch the helper: %s", strerror(errno));
+        kill(h->pid, SIGKILL);
+        waitpid(h->pid, NULL, 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* The helper's first packet: the procedures it installed. */
+static int hello(struct mmio_isolated *iso, struct helper *h, char *why,
+                 size_t cap)
+{
+    char text[64 * MMIO_SERVE_MAX_PROCS + 64];
+    struct pollfd p = {h->sock, POLLIN, 0};
+    int pr;
+    do
+        pr = poll(&p, 1, iso->conf.timeout_ms);
+    while (pr < 0 && errno == EINTR);
+    ssize_t n = pr > 0 ? recv(h->sock, text, sizeof text - 1, 0) : -1;
+    if (pr == 0) {
+        snprintf(why, cap, "its helper did not load it within %d ms",
+                 iso->conf.timeout_ms);
+        return -1;
+    }
+    if (n <= 0) {
+        snprintf(why, cap, "its helper ended while loading it");
+        return -1;
+    }
+    text[n] = '\0';
+    if (strncmp(text, "ok\n", 3) != 0) {
+        snprintf(why, cap, "its helper could not load it: %.300s",
+                 strncmp(text, "error ", 6) == 0 ? text + 6 : text);
+        return -1;
+    }
+    if (iso->nprocs > 0)
+        return 0; /* a restart: the procedures are known */
+    int np = 0;
+    for (char *line = strchr(text, '\n'); line && line[1];
+         line = strchr(line + 1, '\n')) {
+        unsigned fcc, wide;
+        if (sscanf(line + 1, "%x %u", &fcc, &wide) != 2 ||
+            np >= MMIO_SERVE_MAX_PROCS)
+            break;
+        if (wide != 0 && wide != 2 && wide != 4)
+            continue;
+        iso->procs[np].iso = iso;
+        iso->procs[np].fcc = fcc;
+        iso->procs[np].wide = wide;
+        np++;
+    }
+    pthread_mutex_lock(&iso->lock);
+    iso->nprocs = np;
+    pthread_mutex_unlock(&iso->lock);
+    return 0;
+}
+
+static struct helper *start(struct mmio_isolated *iso, char *why, size_t cap)
+{
+    struct helper *h = mmio_sys_calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(why, cap, "out of memory");
+        return NULL;
+    }
+    h->iso = iso;
+    h->owner = getpid();
+    h->sock = h->pidfd = -1;
+    h->refs = 2; /* the current slot and the watcher */
+    if (spawn(iso, h, why, cap) != 0) {
+        helper_free(h);
+        return NULL;
+    }
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    int rc = pthread_create(&t, &attr, watch, h);
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        snprintf(why, cap, "cannot start a thread: %s", strerror(rc));
+        kill(h->pid, SIGKILL);
+        waitpid(h->pid, NULL, 0);
+        helper_free(h);
+        return NULL;
+    }
+    if (hello(iso, h, why, cap) != 0) {
+        pthread_mutex_lock(&iso->lock);
+        h->killed = 1;
+        kill(h->pid, SIGKILL); /* the watcher reaps it */
+        h->refs--;             /* never became current */
+        pthread_mutex_unlock(&iso->lock);
+        return NULL;
+    }
+    return h;
+}
+
+struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap)
+{
+    pthread_mutex_lock(&iso->lock);
+    while (iso->starting)
+        pthread_cond_wait(&iso->cond, &iso->lock);
+    struct helper *h = iso->cur;
+    struct helper *dropped = NULL;
+    if (h && h->owner != getpid()) {
+        /* a child of fork(): the parent's helper is not ours to use (its
+         * watcher is not here); left as it is, and one of our own made */
+        iso->cur = NULL;
+        h = NULL;
+    }
+    if (!h && iso->broken) {
+        snprintf(why, cap, "%s", iso->broken_why);
+        pthread_mutex_unlock(&iso->lock);
+        return NULL;
+    }
+    if (!h) {
+        iso->starting = 1;
+        pthread_mutex_unlock(&iso->lock);
+        h = start(iso, why, cap);
+        pthread_mutex_lock(&iso->lock);
+        iso->starting = 0;
+        pthread_cond_broadcast(&iso->cond);
+        if (h && atomic_load(&h->dead)) { /* died at once */
+            snprintf(why, cap, "its helper %s", h->why);
+            if (unref_locked(h))
+                dropped = h;
+            h = NULL;
+        } else if (h) {
+            iso->cur = h;
+        }
+    }
+    if (h)
+        h->refs++;
+    pthread_mutex_unlock(&iso->lock);
+    if (dropped)
+        helper_free(dropped);
+    return h;
+}
+
+/* ---- channels ----------------------------------------------------------- */
+static int send_fd(int sock, int fd)
+{
+    char byte = 'c';
+    struct iovec iov = {&byte, 1};
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr mh = {0};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = u.buf;
+    mh.msg_controllen = sizeof u.buf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+    ssize_t r;
+    do
+        r = sendmsg(sock, &mh, MSG_NOSIGNAL);
+    while (r < 0 && errno == EINTR);
+    return r == 1 ? 0 : -1;
+}
+
+/* The window a channel can have: a memfd obeys this process's
+ * RLIMIT_FSIZE, so under a small limit the window shrinks to fit. */
+static uint32_t window(void)
+{
+    struct rlimit rl;
+    uint32_t win = MMIO_SERVE_WINDOW;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        rl.rlim_cur < mmio_serve_size(win)) {
+        rlim_t room = rl.rlim_cur > sizeof(struct mmio_serve_chan)
+                          ? rl.rlim_cur - sizeof(struct mmio_serve_chan)
+                          : 0;
+        win = (uint32_t)(room / 2) & ~(uint32_t)(MMIO_SERVE_MIN_WINDOW - 1);
+    }
+    return win;
+}
+
+static struct chan *chan_new(struct helper *h)
+{
+    uint32_t win = window();
+    if (win < MMIO_SERVE_MIN_WINDOW)
+        return NULL;
+    size_t size = mmio_serve_size(win);
+    int fd = memfd_create("mmio-channel", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0)
+        return NULL;
+    struct chan *c = NULL;
+    void *map = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size) == 0 &&
+        fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) == 0)
+        map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map != MAP_FAILED && send_fd(h->sock, fd) == 0) {
+        c = mmio_sys_calloc(1, sizeof *c);
+        if (c) {
+            c->shm = map;
+            c->size = size;
+            c->win = win;
+            c->data = (unsigned char *)map + sizeof *c->shm;
+            c->rdata = c->data + win;
+            c->h = h;
+            map = MAP_FAILED;
+        }
+    }
+    if (map != MAP_FAILED)
+        munmap(map, size);
+    close(fd);
+    return c;
+}
+
+struct chan *iso_chan_get(struct helper *h)
+{
+    struct mmio_isolated *iso = h->iso;
+    pthread_mutex_lock(&iso->lock);
+    for (struct chan *c = h->chans; c; c = c->next)
+        if (c->idle) {
+            c->idle = 0;
+            h->nidle--;
+            pthread_mutex_unlock(&iso->lock);
+            return c;
+        }
+    pthread_mutex_unlock(&iso->lock);
+    struct chan *c = chan_new(h);
+    if (!c)
+        return NULL;
+    pthread_mutex_lock(&iso->lock);
+    c->next = h->chans;
+    h->chans = c;
+    if (atomic_load(&h->dead)) /* died meanwhile: bury_locked missed it */
+        atomic_store(&c->shm->turn, SERVE_TURN_DEAD);
+    pthread_mutex_unlock(&iso->lock);
+    return c;
+}
+
+void iso_chan_put(struct chan *c)
+{
+    struct helper *h = c->h;
+    pthread_mutex_lock(&h->iso->lock);
+    if (h->nidle < IDLE_MAX || atomic_load(&h->dead)) {
+        c->idle = 1;
+        h->nidle++;
+    } else { /* its thread in the helper ends; the mapping goes */
+        c->shm->m.op = SERVE_OP_QUIT;
+        atomic_store(&c->shm->turn, SERVE_TURN_HELPER);
+        mmio_serve_wake(&c->shm->turn);
+        struct chan **pc = &h->chans;
+        while (*pc != c)
+            pc = &(*pc)->next;
+        *pc = c->next;
+        chan_free(c);
+    }
+    pthread_mutex_unlock(&h->iso->lock);
+}
+
+/* ---- a round trip ------------------------------------------------------- */
+int iso_round_trip(struct chan *c)
+{
+    struct helper *h = c->h;
+    _Atomic uint32_t *turn = &c->shm->turn;
+    if (atomic_load(&h->dead))
+        return -1;
+    c->shm->m.op = SERVE_OP_MSG;
+    uint32_t expect = SERVE_TURN_APP;
+    if (!atomic_compare_exchange_strong(turn, &expect, SERVE_TURN_HELPER))
+        return -1; /* dead (or the helper wrote the turn out of order) */
+    mmio_serve_wake(turn);
+    int limit = h->iso->conf.timeout_ms;
+    double deadline = now_s() + limit / 1000.0;
+    for (;;) {
+        uint32_t t = atomic_load(turn);
+        if (t == SERVE_TURN_APP)
+            return 0;
+        if (t == SERVE_TURN_DEAD || atomic_load(&h->dead))
+            return -1;
+        if (t == SERVE_TURN_CALL) { /* its plugin needs a file of ours */
+            iso_serve_call(c);
+            uint32_t call = SERVE_TURN_CALL;
+            if (atomic_compare_exchange_strong(turn, &call, SERVE_TURN_HELPER))
+                mmio_serve_wake(turn);
+            deadline = now_s() + limit / 1000.0;
+            continue;
+        }
+        double left = deadline - now_s();
+        if (left <= 0)
+            break;
+        struct timespec rel = {(time_t)left,
+                               (long)((left - (double)(time_t)left) * 1e9)};
+        mmio_serve_wait(turn, t, &rel);
+    }
+    /* hung: killed, and every handle it served fails from now on */
+    struct mmio_isolated *iso = h->iso;
+    char why[200];
+    snprintf(why, sizeof why,
+             "did not answer within %d ms (the plugin's timeout) and was "
+             "killed",
+             limit);
+    pthread_mutex_lock(&iso->lock);
+    h->killed = 1;
+    bury_locked(h, why);
+    pthread_mutex_unlock(&iso->lock);
+    syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL, 0);
+    return -1;
+}

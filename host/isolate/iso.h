@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * iso.h - what the isolation layer's files share: helper.c runs helper
+ * processes and their channels, proxy.c is the procedure the application
+ * calls.
+ *
+ * Locking: iso->lock guards the current helper, the file slots, the idle
+ * channels and the restart history.  It is never held across a round trip,
+ * a spawn or a wait for the helper; a start is claimed (iso->starting) and
+ * others wait on iso->cond.
+ */
+#ifndef MMIO_ISO_H
+#define MMIO_ISO_H
+
+#include "isolate.h"
+#include "mmio_plugin.h"
+#include "serve_proto.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/types.h>
+
+struct helper;
+
+/* A channel: one shared-memory window, used by one file (or one
+ * question) at a time. */
+struct chan {
+    struct mmio_serve_chan *shm;
+    unsigned char *data, *rdata; /* win bytes each, after the header */
+    uint32_t win;
+    size_t size;
+    struct helper *h;
+    struct chan *next; /* in h's list of every channel */
+    int idle;
+};
+
+struct helper {
+    struct mmio_isolated *iso;
+    pid_t pid;
+    int pidfd, sock;
+    unsigned refs;      /* iso->lock: the current slot, files, the watcher */
+    atomic_int dead;    /* set once, after why */
+    char why[400];      /* how it ended */
+    struct chan *chans; /* iso->lock */
+    unsigned nidle;     /* iso->lock */
+    int killed;         /* the application killed it (a hang) */
+    pid_t owner;        /* the process that started it (not a fork) */
+    HMMIO *handles;     /* iso->lock: what it opened here (reverse.c) */
+    size_t nhandles, caphandles;
+};
+
+struct proxy_proc {
+    struct mmio_isolated *iso;
+    FOURCC fcc;
+    unsigned wide;
+    LPMMIOPROC closure;
+};
+
+struct mmio_isolated {
+    struct mmio_isolate_conf conf; /* strings owned */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct helper *cur; /* the running helper, or NULL */
+    int starting;
+    int broken;
+    char broken_why[600];
+    double deaths[MMIO_ISOLATE_RESTARTS + 1]; /* when, a ring */
+    unsigned ndeaths;
+    struct proxy_proc procs[MMIO_SERVE_MAX_PROCS];
+    int nprocs;
+    struct pfile **files; /* slot i+1 is in an open MMIOINFO's dwReserved1 */
+    size_t nfiles, capfiles;
+};
+
+/* ---- helper.c ---------------------------------------------------------- */
+/* The running helper, started if needed (counted against the restart
+ * limit): a reference, or NULL with why. */
+struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap);
+void iso_helper_put(struct helper *h);
+/* An idle channel of h, or a new one: NULL when none can be made. */
+struct chan *iso_chan_get(struct helper *h);
+void iso_chan_put(struct chan *c);
+/* One round trip, serving the helper's calls meanwhile: 0, or -1 when the
+ * helper is dead or was killed for taking longer than the limit (h->why
+ * says which). */
+int iso_round_trip(struct chan *c);
+
+/* ---- reverse.c --------------------------------------------------------- */
+/* Does what the helper asks in c->shm->r, answering in place. */
+void iso_serve_call(struct chan *c);
+/* Closes what a helper left open, and frees the array; no lock held. */
+void iso_close_left(HMMIO *handles, size_t n);
+
+#endif

@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proxy.c - the procedure an application calls for an isolated plugin's
+ * FOURCC: each message goes over a channel to the helper, which calls the
+ * plugin's procedure with an MMIOINFO mirroring the application's
+ * (dwFlags, wErrorRet, adwInfo and lDiskOffset, both ways).
+ *
+ * A file keeps one channel from OPEN to CLOSE.  Sequential reads fetch a
+ * window (MMIO_SERVE_WINDOW) in one round trip and are served from the
+ * shared memory until they leave it; writes after the first one at a
+ * place (after the open or a seek) are gathered there until a flush,
+ * seek, read, close or a full window, so a failed gathered write is
+ * reported by the call that sent it (and by the close).  Seeks, EXIST,
+ * DELETE and RENAME always reach the plugin.  Everything the helper
+ * answers is checked before use: a count above the request or an offset
+ * that does not follow fails the call, as it would in-process.
+ */
+#define _GNU_SOURCE
+#include "iso.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The UTF-16 entry point (sdk/include/mmio.h names it for code built with
+ * -fshort-wchar only). */
+MMIOAPI LPMMIOPROC mmioExtInstallIOProcW16(FOURCC fcc, LPMMIOPROC proc,
+                                           DWORD flags);
+
+struct pfile {
+    MMIOINFO *mi;
+    struct proxy_proc *pp;
+    struct helper *h;
+    struct chan *c;
+    size_t slot;
+    char name[300]; /* for messages */
+    LONG hpos;      /* the plugin's lDiskOffset, in the helper */
+    /* the read window: bytes [wstart, wstart + wlen) in the channel */
+    LONG wstart;
+    uint32_t wlen;
+    int wvalid;
+    LONG seq_next; /* where a sequential read starts */
+    /* gathered writes: batch bytes for offset batch_at */
+    uint32_t batch;
+    LONG batch_at;
+    int writing, failed, told;
+    int gathering; /* writes are gathered since the last seek */
+};
+
+/* ---- file slots ---------------------------------------------------------
+ * An open file's proxy state is found from its MMIOINFO: dwReserved1
+ * holds the slot number, checked against the MMIOINFO's address. */
+static struct pfile *file_of(struct mmio_isolated *iso, MMIOINFO *mi)
+{
+    struct pfile *f = NULL;
+    size_t slot = mi->dwReserved1;
+    pthread_mutex_lock(&iso->lock);
+    if (slot > 0 && slot <= iso->nfiles && iso->files[slot - 1] &&
+        iso->files[slot - 1]->mi == mi)
+        f = iso->files[slot - 1];
+    pthread_mutex_unlock(&iso->lock);
+    return f;
+}
+
+static int slot_take(struct mmio_isolated *iso, struct pfile *f)
+{
+    pthread_mutex_lock(&iso->lock);
+    size_t i = 0;
+    while (i < iso->nfiles && iso->files[i])
+        i++;
+    int rc = 0;
+    if (i == iso->nfiles) {
+        if (mmio_vec_reserve(&iso->files, &iso->capfiles, iso->nfiles + 1,
+                             sizeof *iso->files) == 0)
+            iso->nfiles++;
+        else
+            rc = -1;
+    }
+    if (rc == 0) {
+        iso->files[i] = f;
+        f->slot = i + 1;
+        f->mi->dwReserved1 = (DWORD)f->slot;
+    }
+    pthread_mutex_unlock(&iso->lock);
+    return rc;
+}
+
+static void file_free(struct pfile *f)
+{
+    struct mmio_isolated *iso = f->pp->iso;
+    if (f->slot) {
+        pthread_mutex_lock(&iso->lock);
+        iso->files[f->slot - 1] = NULL;
+        pthread_mutex_unlock(&iso->lock);
+        f->mi->dwReserved1 = 0;
+    }
+    if (f->c)
+        iso_chan_put(f->c);
+    if (f->h)
+        iso_helper_put(f->h);
+    free(f);
+}
+
+/* ---- one message -------------------------------------------------------- */
+static const char *msg_name(UINT msg)
+{
+    switch (msg) {
+    case MMIOM_OPEN:
+        return "OPEN";
+    case MMIOM_CLOSE:
+        return "CLOSE";
+    case MMIOM_READ:
+        return "READ";
+    case MMIOM_WRITE:
+        return "WRITE";
+    case MMIOM_WRITEFLUSH:
+        return "WRITEFLUSH";
+    case MMIOM_SEEK:
+        return "SEEK";
+    case MMIOM_RENAME:
+        return "RENAME";
+    default:
+        return "a message";
+    }
+}
+
+/* Says, once per file, why its helper stopped serving it. */
+static void tell_dead(struct pfile *f, UINT msg)
+{
+    if (f->told)
+        return;
+    f->told = 1;
+    const struct mmio_isolate_conf *cf = &f->pp->iso->conf;
+    mmio_msg("%s: plugin %s (%s), isolated, %s while serving it (%s); its "
+             "files fail from now on",
+             f->name[0] ? f->name : "(a wide name)", cf->name, cf->path,
+             f->h->why, msg_name(msg));
+}
+
+/* The lines the plugin said in the helper, said here. */
+static void relay_said(const struct mmio_serve_msg *m)
+{
+    uint32_t n = m->said_len;
+    if (n == 0)
+        return;
+    char text[MMIO_SERVE_SAID + 1];
+    if (n > MMIO_SERVE_SAID)
+        n = MMIO_SERVE_SAID;
+    memcpy(text, m->said, n);
+    text[n] = '\0';
+    for (char *line = text, *nl; *line; line = nl + 1) {
+        nl = strchr(line, '\n');
+        if (nl)
+            *nl = '\0';
+        if (*line)
+            mmio_msg("%s", line);
+        if (!nl)
+            break;
+    }
+}
+
+static void request(struct pfile *f, UINT msg, int64_t a, int64_t b)
+{
+    struct mmio_serve_msg *m = &f->c->shm->m;
+    m->msg = msg;
+    m->fcc = f->pp->fcc;
+    m->wide = f->pp->wide;
+    m->a = a;
+    m->b = b;
+    m->flags = f->mi->dwFlags;
+    m->error = f->mi->wErrorRet;
+    m->disk_offset = f->mi->lDiskOffset;
+    memcpy(m->info, f->mi->adwInfo, sizeof m->info);
+    m->sync = f->mi->lDiskOffset != f->hpos;
+    m->sync_offset = f->mi->lDiskOffset;
+    m->len = 0;
+    m->opts_at = 0;
+    m->said_len = 0;
+}
+
+/* Sends the request: its answer, or -1 (said) when the helper is gone.
+ * The MMIOINFO fields come back to the application's. */
+static int trip(struct pfile *f, UINT msg, LRESULT *result)
+{
+    if (iso_round_trip(f->c) != 0) {
+        f->failed = 1;
+        tell_dead(f, msg);
+        return -1;
+    }
+    const struct mmio_serve_msg *m = &f->c->shm->m;
+    f->mi->dwFlags = m->flags;
+    f->mi->wErrorRet = m->error;
+    memcpy(f->mi->adwInfo, m->info, sizeof f->mi->adwInfo);
+    f->hpos = m->disk_offset;
+    *result = (LRESULT)m->result;
+    relay_said(m);
+    return 0;
+}
+
+/* Whether a READ or WRITE of `asked` at `at` answered within the rules
+ * the library checks (at most what was asked, lDiskOffset moved by it). */
+static int kept_rules(const struct pfile *f, LONG at, LRESULT r, int64_t asked)
+{
+    return r <= asked && (r < 0 || f->hpos == at + r);
+}
+
+/* A broken rule handed to the library as the plugin broke it, so that its
+ * check (core/buffer.c) fails the call and names the rule: the answer
+ * for a request of n, lDiskOffset where the plugin left it. */
+static LRESULT as_broken(struct pfile *f, LRESULT r, int64_t asked, LONG n)
+{
+    f->wvalid = 0;
+    if (r > asked) {
+        f->mi->lDiskOffset = f->hpos;
+        return (LRESULT)n + 1;
+    }
+    f->mi->lDiskOffset = f->hpos;
+    return r < n ? r : n;
+}
+
+/* ---- writes ------------------------------------------------------------- */
+/* Sends the gathered writes: 0, or -1 when they failed. */
+static int flush_batch(struct pfile *f)
+{
+    if (!f->batch)
+        return f->failed && f->writing ? -1 : 0;
+    uint32_t n = f->batch;
+    LONG at = f->batch_at, end = f->mi->lDiskOffset;
+    f->batch = 0;
+    f->mi->lDiskOffset = at; /* as the plugin should see it */
+    request(f, MMIOM_WRITE, 0, 0);
+    f->c->shm->m.len = n;
+    LRESULT r;
+    int ok = trip(f, MMIOM_WRITE, &r) == 0 && r == (LRESULT)n &&
+             kept_rules(f, at, r, n);
+    if (!ok && r >= 0 && !atomic_load(&f->h->dead))
+        mmio_msg("%s: plugin %s, isolated: a gathered WRITE of %u bytes at %ld "
+                 "answered %ld, lDiskOffset left at %ld; the write fails",
+                 f->name, f->pp->iso->conf.name, n, (long)at, (long)r,
+                 (long)f->hpos);
+    f->mi->lDiskOffset = end;
+    if (!ok)
+        f->failed = 1;
+    return ok ? 0 : -1;
+}
+
+static LRESULT do_write(struct pfile *f, UINT msg, const char *p, LONG n)
+{
+    f->wvalid = 0;
+    if (n < 0)
+        return -1;
+    /* the first write after the open or a seek goes straight through: a
+     * procedure that refuses what it is given (not its format, not a
+     * rewrite) says so where in-process it would */
+    int first = !f->gathering;
+    f->writing = f->gathering = 1;
+    if (!first && msg == MMIOM_WRITE && f->batch + (uint64_t)n > f->c->win &&
+        flush_batch(f) != 0)
+        return -1;
+    if (!first && msg == MMIOM_WRITE && (uint64_t)n <= f->c->win) {
+        if (!f->batch)
+            f->batch_at = f->mi->lDiskOffset;
+        memcpy(f->c->data + f->batch, p, (size_t)n);
+        f->batch += (uint32_t)n;
+        f->mi->lDiskOffset += n;
+        return n;
+    }
+    if (flush_batch(f) != 0)
+        return -1;
+    LONG done = 0;
+    do { /* in windows; the last piece carries WRITEFLUSH */
+        uint32_t chunk =
+            (uint32_t)(n - done) < f->c->win ? (uint32_t)(n - done) : f->c->win;
+        LONG at = f->mi->lDiskOffset;
+        UINT m = done + (LONG)chunk == n ? msg : MMIOM_WRITE;
+        request(f, m, 0, 0);
+        memcpy(f->c->data, p + done, chunk);
+        f->c->shm->m.len = chunk;
+        LRESULT r;
+        if (trip(f, m, &r) != 0 || r < 0) {
+            f->failed = 1;
+            return done ? done : -1;
+        }
+        if (!kept_rules(f, at, r, chunk))
+            return done ? done : as_broken(f, r, chunk, n);
+        f->mi->lDiskOffset = at + (LONG)r;
+        done += (LONG)r;
+        if (r < (LRESULT)chunk)
+            break;
+    } while (done < n);
+    return done;
+}
+
+/* ---- reads -------------------------------------------------------------- */
+static LRESULT do_read(struct pfile *f, char *p, LONG n)
+{
+    if (n < 0 || flush_batch(f) != 0)
+        return -1;
+    LONG done = 0;
+    int seq = f->mi->lDiskOffset == f->seq_next;
+    while (done < n) {
+        LONG pos = f->mi->lDiskOffset;
+        if (f->wvalid && pos >= f->wstart && pos < f->wstart + (LONG)f->wlen) {
+            LONG have = f->wstart + (LONG)f->wlen - pos;
+            LONG take = have < n - done ? have : n - done;
+            memcpy(p + done, f->c->data + (pos - f->wstart), (size_t)take);
+            done += take;
+            f->mi->lDiskOffset = pos + take;
+            continue;
+        }
+        LONG want = n - done;
+        if (seq && want < (LONG)f->c->win)
+            want = (LONG)f->c->win; /* read ahead */
+        if (want > (LONG)f->c->win)
+            want = (LONG)f->c->win;
+        f->wvalid = 0;
+        request(f, MMIOM_READ, want, 0);
+        LRESULT r;
+        if (trip(f, MMIOM_READ, &r) != 0)
+            return done ? done : -1;
+        if (!kept_rules(f, pos, r, want)) {
+            if (done)
+                return done; /* the next read meets it */
+            LRESULT ans = as_broken(f, r, want, n - done);
+            if (ans > 0 && ans <= n)
+                memcpy(p, f->c->data, (size_t)ans);
+            return ans;
+        }
+        if (r <= 0) {
+            if (r < 0 && !done)
+                return -1;
+            break; /* the end */
+        }
+        f->wstart = pos;
+        f->wlen = (uint32_t)r;
+        f->wvalid = 1;
+    }
+    f->seq_next = f->mi->lDiskOffset;
+    return done;
+}
+
+/* ---- the procedure ------------------------------------------------------ */
+static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
+{
+    struct mmio_isolated *iso = pp->iso;
+    struct pfile *f = mmio_sys_calloc(1, sizeof *f);
+    if (!f)
+        return MMIOERR_OUTOFMEMORY;
+    f->mi = mi;
+    f->pp = pp;
+    f->seq_next = 0;
+    const char *narrow = (const char *)name;
+    if (!pp->wide && narrow)
+        snprintf(f->name, sizeof f->name, "%s", narrow);
+    /* the name's bytes, NUL included */
+    size_t unit = pp->wide ? pp->wide : 1, len = 0;
+    for (const unsigned char *s = (const unsigned char *)name; s;
+         s += unit, len += unit) {
+        int zero = 1;
+        for (size_t k = 0; k < unit; k++)
+            zero &= s[k] == 0;
+        if (zero || len > MMIO_SERVE_WINDOW - 8)
+            break;
+    }
+    len += unit;
+    char why[500] = "";
+    f->h = iso_helper_get(iso, why, sizeof why);
+    if (!f->h) {
+        mmio_msg("%s: plugin %s, isolated, cannot serve it: %s",
+                 f->name[0] ? f->name : "(a wide name)", iso->conf.name, why);
+        free(f);
+        return MMIOERR_CANNOTOPEN;
+    }
+    f->c = iso_chan_get(f->h);
+    if (!f->c || !name || len > f->c->win || slot_take(iso, f) != 0) {
+        file_free(f);
+        return name ? MMIOERR_OUTOFMEMORY : MMIOERR_INVALIDFILE;
+    }
+    request(f, MMIOM_OPEN, 0, 0);
+    f->c->shm->m.sync = 0;
+    memcpy(f->c->data, (const void *)name, len);
+    f->c->shm->m.len = (uint32_t)len;
+    /* a route's options (the caller's, as mmioExtPluginOptions tells
+     * them here) go with the file */
+    const char *opts = mmioExtPluginOptions();
+    size_t olen = strlen(opts) + 1;
+    if (*opts && len + olen < f->c->win) {
+        memcpy(f->c->data + len, opts, olen);
+        f->c->shm->m.opts_at = (uint32_t)len;
+    }
+    LRESULT r;
+    if (trip(f, MMIOM_OPEN, &r) != 0) {
+        file_free(f);
+        return MMIOERR_CANNOTOPEN;
+    }
+    f->mi->lDiskOffset = f->hpos;
+    if (r != 0) {
+        file_free(f);
+        return r;
+    }
+    return 0;
+}
+
+static LRESULT do_close(struct pfile *f, LPARAM flags)
+{
+    int gathered_failed = flush_batch(f) != 0;
+    LRESULT r = 0;
+    if (!atomic_load(&f->h->dead)) {
+        request(f, MMIOM_CLOSE, flags, 0);
+        f->c->shm->m.sync = 0;
+        if (trip(f, MMIOM_CLOSE, &r) != 0)
+            r = f->writing ? MMIOERR_CANNOTWRITE : 0;
+    } else {
+        tell_dead(f, MMIOM_CLOSE);
+        r = f->writing ? MMIOERR_CANNOTWRITE : 0;
+    }
+    if (r == 0 && gathered_failed)
+        r = MMIOERR_CANNOTWRITE;
+    file_free(f);
+    return r;
+}
+
+static LRESULT do_seek(struct pfile *f, LPARAM off, LPARAM origin)
+{
+    if (flush_batch(f) != 0)
+        return -1;
+    request(f, MMIOM_SEEK, off, origin);
+    if (origin != SEEK_CUR)
+        f->c->shm->m.sync = 0; /* where it was does not matter */
+    LRESULT r;
+    if (trip(f, MMIOM_SEEK, &r) != 0)
+        return -1;
+    if (r >= 0)
+        f->mi->lDiskOffset = f->hpos;
+    f->gathering = 0;
+    return r;
+}
+
+/* A question with no open file (RENAME, CAPS): a channel for one trip. */
+static LRESULT ask(struct proxy_proc *pp, MMIOINFO *mi, UINT msg, LPARAM a,
+                   LPARAM b)
+{
+    struct pfile f = {0};
+    f.mi = mi;
+    f.pp = pp;
+    char why[500] = "";
+    f.h = iso_helper_get(pp->iso, why, sizeof why);
+    if (!f.h) {
+        mmio_msg("plugin %s, isolated, cannot answer: %s", pp->iso->conf.name,
+                 why);
+        return msg == MMIOM_CAPS ? 0 : MMIOERR_CANNOTOPEN;
+    }
+    f.c = iso_chan_get(f.h);
+    LRESULT r = msg == MMIOM_CAPS ? 0 : MMIOERR_OUTOFMEMORY;
+    if (f.c) {
+        request(&f, msg, 0, 0);
+        f.c->shm->m.sync = 0;
+        size_t unit = pp->wide ? pp->wide : 1, off = 0;
+        int fits = 1;
+        for (int k = 0; msg == MMIOM_RENAME && k < 2; k++) {
+            const unsigned char *s = (const unsigned char *)(k == 0 ? a : b);
+            if (!s)
+                s = (const unsigned char *)"\0\0\0";
+            if (k == 1)
+                f.c->shm->m.b = (int64_t)off;
+            for (;; s += unit) {
+                if (off + unit > f.c->win) {
+                    fits = 0;
+                    break;
+                }
+                memcpy(f.c->data + off, s, unit);
+                off += unit;
+                int zero = 1;
+                for (size_t i = 0; i < unit; i++)
+                    zero &= s[i] == 0;
+                if (zero)
+                    break;
+            }
+        }
+        f.c->shm->m.len = (uint32_t)off;
+        LRESULT got;
+        if (!fits)
+            r = MMIOERR_INVALIDFILE;
+        else if (trip(&f, msg, &got) == 0)
+            r = got;
+        else
+            r = msg == MMIOM_CAPS ? 0 : MMIOERR_CANNOTOPEN;
+        iso_chan_put(f.c);
+    }
+    iso_helper_put(f.h);
+    return r;
+}
+
+static LRESULT CALLBACK proxy(void *ctx, LPSTR info, UINT msg, LPARAM a,
+                              LPARAM b)
+{
+    struct proxy_proc *pp = ctx;
+    MMIOINFO *mi = (MMIOINFO *)info;
+    if (!mi)
+        return MMSYSERR_INVALPARAM;
+    if (msg >= MMIOM_USER) {
+        mmio_msg("plugin %s is isolated: user message 0x%x cannot reach it "
+                 "(its parameters may be pointers into this process)",
+                 pp->iso->conf.name, msg);
+        return MMSYSERR_NOTSUPPORTED;
+    }
+    if (msg == MMIOM_OPEN)
+        return do_open(pp, mi, a);
+    if (msg == MMIOM_RENAME || msg == MMIOM_CAPS)
+        return ask(pp, mi, msg, a, b);
+    struct pfile *f = file_of(pp->iso, mi);
+    if (!f)
+        return msg == MMIOM_CLOSE ? MMSYSERR_INVALHANDLE : -1;
+    if (f->failed && atomic_load(&f->h->dead) && msg != MMIOM_CLOSE) {
+        tell_dead(f, msg);
+        mi->wErrorRet = f->writing ? MMIOERR_CANNOTWRITE : MMIOERR_CANNOTREAD;
+        return -1;
+    }
+    switch (msg) {
+    case MMIOM_CLOSE:
+        return do_close(f, a);
+    case MMIOM_READ:
+        return do_read(f, (char *)a, (LONG)b);
+    case MMIOM_WRITE:
+    case MMIOM_WRITEFLUSH:
+        return do_write(f, msg, (const char *)a, (LONG)b);
+    case MMIOM_SEEK:
+        return do_seek(f, a, b);
+    default:
+        return MMSYSERR_NOTSUPPORTED; /* a message it cannot carry */
+    }
+}
+
+/* ---- the plugin --------------------------------------------------------- */
+static char *dup_or_null(const char *s, int *nomem)
+{
+    if (!s)
+        return NULL;
+    char *d = mmio_sys_strdup(s);
+    *nomem |= !d;
+    return d;
+}
+
+struct mmio_isolated *mmio_isolate_new(const struct mmio_isolate_conf *conf)
+{
+    struct mmio_isolated *iso = mmio_sys_calloc(1, sizeof *iso);
+    if (!iso)
+        return NULL;
+    int nomem = 0;
+    iso->conf = *conf;
+    iso->conf.helper = dup_or_null(conf->helper, &nomem);
+    iso->conf.path = dup_or_null(conf->path, &nomem);
+    iso->conf.symbol = dup_or_null(conf->symbol, &nomem);
+    iso->conf.name = dup_or_null(conf->name ? conf->name : conf->path, &nomem);
+    iso->conf.options = dup_or_null(conf->options ? conf->options : "", &nomem);
+    if (nomem) {
+        free((char *)iso->conf.helper);
+        free((char *)iso->conf.path);
+        free((char *)iso->conf.symbol);
+        free((char *)iso->conf.name);
+        free((char *)iso->conf.options);
+        free(iso);
+        return NULL;
+    }
+    pthread_mutex_init(&iso->lock, NULL);
+    pthread_cond_init(&iso->cond, NULL);
+    return iso;
+}
+
+MMRESULT mmio_isolate_install(struct mmio_isolated *iso)
+{
+    char why[500] = "";
+    struct helper *h = iso_helper_get(iso, why, sizeof why);
+    if (!h) {
+        mmio_msg("plugin %s (%s), isolated: %s", iso->conf.name, iso->conf.path,
+                 why);
+        return MMIOERR_INVALIDFILE;
+    }
+    iso_helper_put(h);
+    for (int i = 0; i < iso->nprocs; i++) {
+        struct proxy_proc *pp = &iso->procs[i];
+        if (!pp->closure)
+            pp->closure = mmioExtClosureCreate(proxy, pp);
+        if (!pp->closure)
+            return MMSYSERR_NOMEM;
+        LPMMIOPROC done;
+        if (pp->wide == 2)
+            done =
+                mmioExtInstallIOProcW16(pp->fcc, pp->closure, MMIO_INSTALLPROC);
+        else
+            done = mmioInstallIOProc(pp->fcc, pp->closure,
+                                     MMIO_INSTALLPROC |
+                                         (pp->wide ? MMIO_UNICODEPROC : 0));
+        if (!done)
+            return MMSYSERR_ERROR;
+    }
+    return iso->nprocs > 0 ? MMSYSERR_NOERROR : MMIOERR_INVALIDFILE;
+}
+
+int mmio_isolate_broken(struct mmio_isolated *iso, char *why, size_t cap)
+{
+    pthread_mutex_lock(&iso->lock);
+    int b = iso->broken;
+    if (b)
+        snprintf(why, cap, "%s", iso->broken_why);
+    pthread_mutex_unlock(&iso->lock);
+    return b;
+}
