@@ -88,6 +88,7 @@ static const struct {
     SUITE(nesting),
     SUITE(remote),
     SUITE(s3),
+    SUITE(isolate),
 };
 // clang-format on
 #define NSUITES (sizeof suites / sizeof suites[0])

@@ -97,6 +97,7 @@ Suite *suite_faults(void);
 Suite *suite_nesting(void);
 Suite *suite_remote(void);
 Suite *suite_s3(void);
+Suite *suite_isolate(void);
 
 /* Writes a 16-bit mono WAVE of frames samples to name with mmioCreateChunk
  * and mmioAscend (which seek back to patch sizes): 0 or the failing step. */

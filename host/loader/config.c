@@ -144,14 +144,12 @@ static struct mmio_plugin_conf *plugin_section(struct mmio_config *c,
         return NULL;
     }
     struct mmio_plugin_conf *p = &c->plugins[c->nplugins++];
+    memset(p, 0, sizeof *p);
     p->name = copy;
     p->enabled = -1;
     p->isolate = -1;
-    p->timeout_ms = 5000;
-    p->memory_mb = 4096;
-    p->enabled_line = 0;
-    p->line = 0;
-    p->options = NULL;
+    p->timeout_ms = MMIO_ISOLATE_TIMEOUT_MS;
+    p->memory_mb = MMIO_ISOLATE_MEMORY_MB;
     return p;
 }
 

@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 
+/* An isolated plugin's limits when plugins.conf says none. */
+#define MMIO_ISOLATE_TIMEOUT_MS 5000
+#define MMIO_ISOLATE_MEMORY_MB 4096
+
 struct mmio_plugin_conf {
     char *name;
     int enabled;      /* 1, 0; -1 when not said */

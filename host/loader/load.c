@@ -225,8 +225,8 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task,
     ic.proc_fcc = p->proc_fcc;
     ic.name = p->chk.name ? p->chk.name : p->path;
     ic.options = p->options;
-    ic.timeout_ms = pc ? pc->timeout_ms : 5000;
-    ic.memory_mb = pc ? pc->memory_mb : 4096;
+    ic.timeout_ms = pc ? pc->timeout_ms : MMIO_ISOLATE_TIMEOUT_MS;
+    ic.memory_mb = pc ? pc->memory_mb : MMIO_ISOLATE_MEMORY_MB;
     ic.network = pc ? pc->network > 0 : 0;
     ic.crashed = crashed;
     ic.ctx = p;
