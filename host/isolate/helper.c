@@ -137,10 +137,27 @@ static void *watch(void *arg)
     char said[700];
     snprintf(said, sizeof said, "%s", broken ? iso->broken_why : h->why);
     pthread_mutex_unlock(&iso->lock);
+    char err[700] = "";
     if (iso->conf.crashed)
-        iso->conf.crashed(iso->conf.ctx, said, broken);
+        iso->conf.crashed(iso->conf.ctx, said, broken, err, sizeof err);
+    if (err[0]) {
+        pthread_mutex_lock(&iso->lock);
+        snprintf(iso->pending, sizeof iso->pending, "%s", err);
+        pthread_mutex_unlock(&iso->lock);
+    }
     iso_helper_put(h);
     return NULL;
+}
+
+void iso_say_pending(struct mmio_isolated *iso)
+{
+    char text[700];
+    pthread_mutex_lock(&iso->lock);
+    snprintf(text, sizeof text, "%s", iso->pending);
+    iso->pending[0] = '\0';
+    pthread_mutex_unlock(&iso->lock);
+    if (text[0])
+        mmio_msg("%s", text);
 }
 
 /* ---- start -------------------------------------------------------------- */
@@ -457,8 +474,15 @@ struct chan *iso_chan_get(struct helper *h)
         }
     pthread_mutex_unlock(&iso->lock);
     struct chan *c = chan_new(h);
-    if (!c)
+    if (!c) {
+        /* a helper that cannot take a channel is usually dying: wait for
+         * its watcher, so the caller can say why */
+        struct pollfd p = {h->pidfd, POLLIN, 0};
+        if (poll(&p, 1, 0) == 1)
+            for (int i = 0; i < 1000 && !atomic_load(&h->dead); i++)
+                usleep(1000);
         return NULL;
+    }
     pthread_mutex_lock(&iso->lock);
     c->next = h->chans;
     h->chans = c;

@@ -69,6 +69,7 @@ struct mmio_isolated {
     unsigned ndeaths;
     struct proxy_proc procs[MMIO_SERVE_MAX_PROCS];
     int nprocs;
+    char pending[700];    /* to say on the application's next call */
     struct pfile **files; /* slot i+1 is in an open MMIOINFO's dwReserved1 */
     size_t nfiles, capfiles;
 };
@@ -78,6 +79,8 @@ struct mmio_isolated {
  * limit): a reference, or NULL with why. */
 struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap);
 void iso_helper_put(struct helper *h);
+/* Says what the reaping thread could not (on the caller's thread). */
+void iso_say_pending(struct mmio_isolated *iso);
 /* An idle channel of h, or a new one: NULL when none can be made. */
 struct chan *iso_chan_get(struct helper *h);
 void iso_chan_put(struct chan *c);

@@ -130,6 +130,7 @@ static void tell_dead(struct pfile *f, UINT msg)
     if (f->told)
         return;
     f->told = 1;
+    iso_say_pending(f->pp->iso);
     const struct mmio_isolate_conf *cf = &f->pp->iso->conf;
     mmio_msg("%s: plugin %s (%s), isolated, %s while serving it (%s); its "
              "files fail from now on",
@@ -343,6 +344,7 @@ static LRESULT do_read(struct pfile *f, char *p, LONG n)
 static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
 {
     struct mmio_isolated *iso = pp->iso;
+    iso_say_pending(iso);
     struct pfile *f = mmio_sys_calloc(1, sizeof *f);
     if (!f)
         return MMIOERR_OUTOFMEMORY;
@@ -372,6 +374,11 @@ static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
         return MMIOERR_CANNOTOPEN;
     }
     f->c = iso_chan_get(f->h);
+    if (!f->c && atomic_load(&f->h->dead)) {
+        tell_dead(f, MMIOM_OPEN);
+        file_free(f);
+        return MMIOERR_CANNOTOPEN;
+    }
     if (!f->c || !name || len > f->c->win || slot_take(iso, f) != 0) {
         file_free(f);
         return name ? MMIOERR_OUTOFMEMORY : MMIOERR_INVALIDFILE;

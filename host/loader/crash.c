@@ -39,7 +39,8 @@ static int edit_add(struct mmio_state *st, void *ctx)
     return put(st, ctx) == 0 ? 1 : -1;
 }
 
-void mmio_crash_record(struct mmio_plugin *p, const char *why)
+void mmio_crash_record(struct mmio_plugin *p, const char *why, char *err,
+                       size_t errcap)
 {
     struct mmio_state_crash c = {0};
     c.path = p->path;
@@ -52,9 +53,11 @@ void mmio_crash_record(struct mmio_plugin *p, const char *why)
                       ? mmio_sys_strdup(plugin_host.cfg.state_path)
                       : NULL;
     mmio_host_unlock();
-    char err[700];
-    if (state && mmio_state_update(state, edit_add, &c, err, sizeof err) < 0)
-        mmio_msg("cannot record the crash of %s: %s", p->path, err);
+    char failed[600];
+    if (state &&
+        mmio_state_update(state, edit_add, &c, failed, sizeof failed) < 0)
+        snprintf(err, errcap, "cannot record the crash of %s: %s", p->path,
+                 failed);
     free(state);
 }
 

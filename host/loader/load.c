@@ -99,14 +99,13 @@ static int unchanged(const struct mmio_plugin *p)
     return mmio_key_eq(&key, &p->key);
 }
 
-/* A helper died: said, and recorded in the user's state (crash.c). */
-static void crashed(void *ctx, const char *why, int broken)
+/* A helper died: recorded in the user's state (crash.c); said by the
+ * files it served, on the application's threads. */
+static void crashed(void *ctx, const char *why, int broken, char *err,
+                    size_t errcap)
 {
-    struct mmio_plugin *p = ctx;
-    mmio_msg("plugin %s (%s): its helper %s%s", p->chk.name ? p->chk.name : "",
-             p->path, why,
-             broken ? "; it is broken for the rest of this program" : "");
-    mmio_crash_record(p, why);
+    (void)broken;
+    mmio_crash_record(ctx, why, err, errcap);
 }
 
 /* Where seen_install records what the install installed (routes use it). */

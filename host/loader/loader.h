@@ -271,7 +271,9 @@ const char *mmio_options_swap(const char *opts);
  * Recorded in the user's state with the time and reason; a plugin file
  * with a record is not loaded in-process until it changes or the record is
  * cleared (mmioExtRescan with force, or removing the plugin). */
-void mmio_crash_record(struct mmio_plugin *p, const char *why);
+/* On any thread, saying nothing: what failed goes to err (else ""). */
+void mmio_crash_record(struct mmio_plugin *p, const char *why, char *err,
+                       size_t errcap);
 /* Whether p (its file as checked) has a record: 1 and the words. */
 int mmio_crash_known_locked(const struct mmio_plugin *p, char *why, size_t cap);
 /* Forgets the records of path (NULL: every one); lock not held. */

@@ -45,6 +45,16 @@
 #define MMIO_SERVE_WINDOW (256 * 1024)
 #define MMIO_SERVE_SAID 1024
 #define MMIO_SERVE_MAX_PROCS 64
+/* Built with a sanitizer (gcc says it one way, clang another): its
+ * shadow memory needs more address space than any limit leaves. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define MMIO_SERVE_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define MMIO_SERVE_SANITIZED 1
+#endif
+#endif
+
 /* Set in the helper: its libmmio's plugin host stays off (it loads nothing
  * and records nothing in the user's state). */
 #define MMIO_SERVE_ENV "MMIO_IN_HELPER"

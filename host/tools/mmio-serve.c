@@ -489,6 +489,9 @@ static int deny_sockets(void)
 static void confine(long memory_mb, int network)
 {
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+#ifdef MMIO_SERVE_SANITIZED
+    memory_mb = 0;
+#endif
     if (memory_mb > 0) {
         struct rlimit rl = {(rlim_t)memory_mb << 20, (rlim_t)memory_mb << 20};
         setrlimit(RLIMIT_AS, &rl);

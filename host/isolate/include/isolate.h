@@ -30,9 +30,12 @@ struct mmio_isolate_conf {
     int timeout_ms; /* per message */
     long memory_mb; /* the helper's address space; 0: unlimited */
     int network;    /* the plugin may open sockets */
-    /* Told (no lock held) when a helper died or was killed: why, and
-     * whether the plugin is now broken for good. */
-    void (*crashed)(void *ctx, const char *why, int broken);
+    /* Told when a helper died or was killed (why, and whether the plugin
+     * is now broken for good), on the thread that reaped it: no lock held,
+     * nothing said there (an application's message callback is called on
+     * its own threads only); what it writes in err is said later. */
+    void (*crashed)(void *ctx, const char *why, int broken, char *err,
+                    size_t errcap);
     void *ctx;
 };
 
