@@ -173,6 +173,7 @@ static char **helper_env(const char *options, char **extra)
     if (!env || !*extra) {
         free(env);
         free(*extra);
+        *extra = NULL;
         return NULL;
     }
     snprintf(*extra, len, "%s=%s", MMIO_SERVE_OPTIONS_ENV, options);
@@ -501,8 +502,7 @@ void iso_chan_put(struct chan *c)
         h->nidle++;
     } else { /* its thread in the helper ends; the mapping goes */
         c->shm->m.op = SERVE_OP_QUIT;
-        atomic_store(&c->shm->turn, SERVE_TURN_HELPER);
-        mmio_serve_wake(&c->shm->turn);
+        mmio_serve_pass(c->shm, SERVE_TURN_HELPER);
         struct chan **pc = &h->chans;
         while (*pc != c)
             pc = &(*pc)->next;
@@ -523,7 +523,8 @@ int iso_round_trip(struct chan *c)
     uint32_t expect = SERVE_TURN_APP;
     if (!atomic_compare_exchange_strong(turn, &expect, SERVE_TURN_HELPER))
         return -1; /* dead (or the helper wrote the turn out of order) */
-    mmio_serve_wake(turn);
+    if (atomic_load(&c->shm->sleepers))
+        mmio_serve_wake(turn);
     int limit = h->iso->conf.timeout_ms;
     double deadline = now_s() + limit / 1000.0;
     for (;;) {
@@ -535,7 +536,9 @@ int iso_round_trip(struct chan *c)
         if (t == SERVE_TURN_CALL) { /* its plugin needs a file of ours */
             iso_serve_call(c);
             uint32_t call = SERVE_TURN_CALL;
-            if (atomic_compare_exchange_strong(turn, &call, SERVE_TURN_HELPER))
+            if (atomic_compare_exchange_strong(turn, &call,
+                                               SERVE_TURN_HELPER) &&
+                atomic_load(&c->shm->sleepers))
                 mmio_serve_wake(turn);
             deadline = now_s() + limit / 1000.0;
             continue;
@@ -545,7 +548,7 @@ int iso_round_trip(struct chan *c)
             break;
         struct timespec rel = {(time_t)left,
                                (long)((left - (double)(time_t)left) * 1e9)};
-        mmio_serve_wait(turn, t, &rel);
+        mmio_serve_await(c->shm, t, &rel);
     }
     /* hung: killed, and every handle it served fails from now on */
     struct mmio_isolated *iso = h->iso;

@@ -231,7 +231,7 @@ static int flush_batch(struct pfile *f)
     f->mi->lDiskOffset = at; /* as the plugin should see it */
     request(f, MMIOM_WRITE, 0, 0);
     f->c->shm->m.len = n;
-    LRESULT r;
+    LRESULT r = -1;
     int ok = trip(f, MMIOM_WRITE, &r) == 0 && r == (LRESULT)n &&
              kept_rules(f, at, r, n);
     if (!ok && r >= 0 && !atomic_load(&f->h->dead))

@@ -119,7 +119,7 @@ struct mmio_serve_call {
  * memfds obey, allows less).  The helper takes win from the memfd's size. */
 struct mmio_serve_chan {
     _Atomic uint32_t turn;
-    uint32_t pad;
+    _Atomic uint32_t sleepers; /* sides asleep on turn (futex) */
     struct mmio_serve_msg m;
     struct mmio_serve_call r;
 };
@@ -138,17 +138,62 @@ static inline uint32_t mmio_serve_win_of(size_t size)
     return mmio_serve_size((uint32_t)win) == size ? (uint32_t)win : 0;
 }
 
-/* Waits while *word holds `was` (at most `rel`, NULL: forever); shared
- * futexes, the channel being mapped in two processes. */
-static inline void mmio_serve_wait(_Atomic uint32_t *word, uint32_t was,
-                                   const struct timespec *rel)
-{
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, was, rel, NULL, 0);
-}
+/* ---- handing a channel over ----------------------------------------------
+ * A round trip is two hand-overs, and waking a sleeping thread on another
+ * CPU costs tens of microseconds on a virtual machine (a few on the same
+ * CPU).  So a side that waits first spins a little (a caller in a loop of
+ * small reads sends its next request within that time, and the answer to
+ * a small one comes within it), then sleeps on the futex, counted in
+ * `sleepers`; the other side makes the wake-up call only when someone
+ * sleeps.  Shared futexes: the channel is mapped in two processes. */
+#define MMIO_SERVE_SPIN_NS 30000
 
 static inline void mmio_serve_wake(_Atomic uint32_t *word)
 {
-    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, 1, NULL, NULL, 0);
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, 0x7fffffff, NULL, NULL, 0);
+}
+
+/* turn = to, and whoever sleeps on it woken. */
+static inline void mmio_serve_pass(struct mmio_serve_chan *c, uint32_t to)
+{
+    atomic_store(&c->turn, to);
+    if (atomic_load(&c->sleepers))
+        mmio_serve_wake(&c->turn);
+}
+
+static inline double mmio_serve_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* Returns once turn no longer holds `was`, or (rel not NULL) after about
+ * rel: spinning first when there is a CPU to spare, then asleep. */
+static inline void mmio_serve_await(struct mmio_serve_chan *c, uint32_t was,
+                                    const struct timespec *rel)
+{
+    static int cpus;
+    if (!cpus)
+        cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus > 1) {
+        double until = mmio_serve_now_ns() + MMIO_SERVE_SPIN_NS;
+        for (unsigned i = 1;; i++) {
+            if (atomic_load_explicit(&c->turn, memory_order_acquire) != was)
+                return;
+            if (i % 64 == 0 && mmio_serve_now_ns() > until)
+                break;
+#if defined(__x86_64__) || defined(__i386__)
+            __builtin_ia32_pause();
+#elif defined(__aarch64__)
+            __asm__ volatile("yield");
+#endif
+        }
+    }
+    atomic_fetch_add(&c->sleepers, 1);
+    if (atomic_load(&c->turn) == was)
+        syscall(SYS_futex, (uint32_t *)&c->turn, FUTEX_WAIT, was, rel, NULL, 0);
+    atomic_fetch_sub(&c->sleepers, 1);
 }
 
 #endif

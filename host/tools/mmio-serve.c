@@ -137,11 +137,9 @@ static int call_app(struct channel *ch)
     if (!ch)
         return -1;
     struct mmio_serve_chan *c = ch->c;
-    atomic_store(&c->turn, SERVE_TURN_CALL);
-    mmio_serve_wake(&c->turn);
-    uint32_t t;
-    while ((t = atomic_load(&c->turn)) == SERVE_TURN_CALL)
-        mmio_serve_wait(&c->turn, t, NULL);
+    mmio_serve_pass(c, SERVE_TURN_CALL);
+    while (atomic_load(&c->turn) == SERVE_TURN_CALL)
+        mmio_serve_await(c, SERVE_TURN_CALL, NULL);
     return 0;
 }
 
@@ -357,14 +355,13 @@ static void *serve(void *arg)
     for (;;) {
         uint32_t t = atomic_load(&c->turn);
         if (t != SERVE_TURN_HELPER) {
-            mmio_serve_wait(&c->turn, t, NULL);
+            mmio_serve_await(c, t, NULL);
             continue;
         }
         if (c->m.op == SERVE_OP_QUIT)
             break;
         serve_one(ch);
-        atomic_store(&c->turn, SERVE_TURN_APP);
-        mmio_serve_wake(&c->turn);
+        mmio_serve_pass(c, SERVE_TURN_APP);
     }
     munmap(c, ch->size);
     free(ch->options);
