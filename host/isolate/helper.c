@@ -425,7 +425,7 @@ static uint32_t window(void)
         rlim_t room = rl.rlim_cur > sizeof(struct mmio_serve_chan)
                           ? rl.rlim_cur - sizeof(struct mmio_serve_chan)
                           : 0;
-        win = (uint32_t)(room / 2) & ~(uint32_t)(MMIO_SERVE_MIN_WINDOW - 1);
+        win = (uint32_t)(room / 3) & ~(uint32_t)(MMIO_SERVE_MIN_WINDOW - 1);
     }
     return win;
 }
@@ -451,7 +451,7 @@ static struct chan *chan_new(struct helper *h)
             c->size = size;
             c->win = win;
             c->data = (unsigned char *)map + sizeof *c->shm;
-            c->rdata = c->data + win;
+            c->rdata = c->data + 2 * (size_t)win;
             c->h = h;
             map = MAP_FAILED;
         }
@@ -513,7 +513,7 @@ void iso_chan_put(struct chan *c)
 }
 
 /* ---- a round trip ------------------------------------------------------- */
-int iso_round_trip(struct chan *c)
+int iso_post(struct chan *c)
 {
     struct helper *h = c->h;
     _Atomic uint32_t *turn = &c->shm->turn;
@@ -525,6 +525,18 @@ int iso_round_trip(struct chan *c)
         return -1; /* dead (or the helper wrote the turn out of order) */
     if (atomic_load(&c->shm->sleepers))
         mmio_serve_wake(turn);
+    return 0;
+}
+
+int iso_round_trip(struct chan *c)
+{
+    return iso_post(c) == 0 ? iso_collect(c) : -1;
+}
+
+int iso_collect(struct chan *c)
+{
+    struct helper *h = c->h;
+    _Atomic uint32_t *turn = &c->shm->turn;
     int limit = h->iso->conf.timeout_ms;
     double deadline = now_s() + limit / 1000.0;
     for (;;) {

@@ -27,7 +27,7 @@ struct helper;
  * question) at a time. */
 struct chan {
     struct mmio_serve_chan *shm;
-    unsigned char *data, *rdata; /* win bytes each, after the header */
+    unsigned char *data, *rdata; /* 2 x win and win bytes, after the header */
     uint32_t win;
     size_t size;
     struct helper *h;
@@ -88,6 +88,10 @@ void iso_chan_put(struct chan *c);
  * helper is dead or was killed for taking longer than the limit (h->why
  * says which). */
 int iso_round_trip(struct chan *c);
+/* The two halves: the request handed over (0, or -1: the helper is dead),
+ * and later its answer waited for, as iso_round_trip does. */
+int iso_post(struct chan *c);
+int iso_collect(struct chan *c);
 
 /* ---- reverse.c --------------------------------------------------------- */
 /* Does what the helper asks in c->shm->r, answering in place. */

@@ -35,10 +35,16 @@ struct pfile {
     size_t slot;
     char name[300]; /* for messages */
     LONG hpos;      /* the plugin's lDiskOffset, in the helper */
-    /* the read window: bytes [wstart, wstart + wlen) in the channel */
-    LONG wstart;
-    uint32_t wlen;
-    int wvalid;
+    /* the read windows: bytes [start, start + len) in data slot k */
+    struct window {
+        LONG start;
+        uint32_t len;
+        int valid;
+    } w[2];
+    int last;  /* the slot filled last */
+    int ahead; /* a READ into slot ahead_slot at ahead_at is under way */
+    int ahead_slot;
+    LONG ahead_at;
     LONG seq_next; /* where a sequential read starts */
     /* gathered writes: batch bytes for offset batch_at */
     uint32_t batch;
@@ -160,8 +166,11 @@ static void relay_said(const struct mmio_serve_msg *m)
     }
 }
 
+static int settle(struct pfile *f);
+
 static void request(struct pfile *f, UINT msg, int64_t a, int64_t b)
 {
+    settle(f); /* the channel is free again */
     struct mmio_serve_msg *m = &f->c->shm->m;
     m->msg = msg;
     m->fcc = f->pp->fcc;
@@ -176,14 +185,16 @@ static void request(struct pfile *f, UINT msg, int64_t a, int64_t b)
     m->sync_offset = f->mi->lDiskOffset;
     m->len = 0;
     m->opts_at = 0;
+    m->slot = 0;
     m->said_len = 0;
 }
 
-/* Sends the request: its answer, or -1 (said) when the helper is gone.
- * The MMIOINFO fields come back to the application's. */
-static int trip(struct pfile *f, UINT msg, LRESULT *result)
+/* The answer to a request handed over (rc: how the hand-over went): 0 and
+ * the answer, or -1 (said) when the helper is gone.  The MMIOINFO fields
+ * come back to the application's. */
+static int answer(struct pfile *f, UINT msg, int rc, LRESULT *result)
 {
-    if (iso_round_trip(f->c) != 0) {
+    if (rc != 0) {
         f->failed = 1;
         tell_dead(f, msg);
         return -1;
@@ -198,6 +209,11 @@ static int trip(struct pfile *f, UINT msg, LRESULT *result)
     return 0;
 }
 
+static int trip(struct pfile *f, UINT msg, LRESULT *result)
+{
+    return answer(f, msg, iso_round_trip(f->c), result);
+}
+
 /* Whether a READ or WRITE of `asked` at `at` answered within the rules
  * the library checks (at most what was asked, lDiskOffset moved by it). */
 static int kept_rules(const struct pfile *f, LONG at, LRESULT r, int64_t asked)
@@ -210,7 +226,6 @@ static int kept_rules(const struct pfile *f, LONG at, LRESULT r, int64_t asked)
  * for a request of n, lDiskOffset where the plugin left it. */
 static LRESULT as_broken(struct pfile *f, LRESULT r, int64_t asked, LONG n)
 {
-    f->wvalid = 0;
     if (r > asked) {
         f->mi->lDiskOffset = f->hpos;
         return (LRESULT)n + 1;
@@ -247,7 +262,8 @@ static int flush_batch(struct pfile *f)
 
 static LRESULT do_write(struct pfile *f, UINT msg, const char *p, LONG n)
 {
-    f->wvalid = 0;
+    settle(f); /* data is about to be written over */
+    f->w[0].valid = f->w[1].valid = 0;
     if (n < 0)
         return -1;
     /* the first write after the open or a seek goes straight through: a
@@ -292,30 +308,98 @@ static LRESULT do_write(struct pfile *f, UINT msg, const char *p, LONG n)
     return done;
 }
 
-/* ---- reads -------------------------------------------------------------- */
+/* ---- reads --------------------------------------------------------------
+ * A sequential reader is served from two windows: while it copies out of
+ * one, the helper fills the other (a READ handed over and answered later,
+ * `ahead`), so the plugin's reading and the copy overlap. */
+
+/* The slot whose window holds pos, or -1. */
+static int window_at(const struct pfile *f, LONG pos)
+{
+    for (int k = 0; k < 2; k++)
+        if (f->w[k].valid && pos >= f->w[k].start &&
+            pos < f->w[k].start + (LONG)f->w[k].len)
+            return k;
+    return -1;
+}
+
+static unsigned char *slot_data(const struct pfile *f, int k)
+{
+    return f->c->data + (size_t)k * f->c->win;
+}
+
+/* Hands over a READ of a window into slot k at `at`, not waiting. */
+static void read_ahead(struct pfile *f, int k, LONG at)
+{
+    f->w[k].valid = 0;
+    request(f, MMIOM_READ, f->c->win, 0);
+    struct mmio_serve_msg *m = &f->c->shm->m;
+    m->sync = at != f->hpos;
+    m->sync_offset = at;
+    m->slot = (uint32_t)k;
+    if (iso_post(f->c) == 0) {
+        f->ahead = 1;
+        f->ahead_slot = k;
+        f->ahead_at = at;
+    }
+}
+
+/* Takes the answer of a READ under way: 0, or -1 when the helper died. */
+static int settle(struct pfile *f)
+{
+    if (!f->ahead)
+        return 0;
+    f->ahead = 0;
+    LRESULT r;
+    if (answer(f, MMIOM_READ, iso_collect(f->c), &r) != 0)
+        return -1;
+    /* a window that broke a rule is dropped: the read that needs it asks
+     * again, and meets the rule itself */
+    if (r > 0 && kept_rules(f, f->ahead_at, r, f->c->win) &&
+        f->c->shm->m.len == (uint32_t)r) {
+        f->w[f->ahead_slot] = (struct window){f->ahead_at, (uint32_t)r, 1};
+        f->last = f->ahead_slot;
+    }
+    return 0;
+}
+
 static LRESULT do_read(struct pfile *f, char *p, LONG n)
 {
-    if (n < 0 || flush_batch(f) != 0)
+    if (n < 0 || (f->batch && flush_batch(f) != 0))
         return -1;
     LONG done = 0;
+    const LONG win = (LONG)f->c->win;
     int seq = f->mi->lDiskOffset == f->seq_next;
     while (done < n) {
         LONG pos = f->mi->lDiskOffset;
-        if (f->wvalid && pos >= f->wstart && pos < f->wstart + (LONG)f->wlen) {
-            LONG have = f->wstart + (LONG)f->wlen - pos;
+        int k = window_at(f, pos);
+        if (k >= 0) {
+            const struct window *w = &f->w[k];
+            LONG have = w->start + (LONG)w->len - pos;
             LONG take = have < n - done ? have : n - done;
-            memcpy(p + done, f->c->data + (pos - f->wstart), (size_t)take);
+            memcpy(p + done, slot_data(f, k) + (pos - w->start), (size_t)take);
             done += take;
             f->mi->lDiskOffset = pos + take;
             continue;
         }
+        if (f->ahead && f->ahead_at == pos) {
+            if (settle(f) != 0)
+                return done ? done : -1;
+            k = window_at(f, pos);
+            if (k >= 0 && f->w[k].len == (uint32_t)win)
+                read_ahead(f, k ^ 1, pos + win);
+            if (k >= 0)
+                continue;
+        }
         LONG want = n - done;
-        if (seq && want < (LONG)f->c->win)
-            want = (LONG)f->c->win; /* read ahead */
-        if (want > (LONG)f->c->win)
-            want = (LONG)f->c->win;
-        f->wvalid = 0;
+        if (seq && want < win)
+            want = win;
+        if (want > win)
+            want = win;
+        k = f->last ^ 1;
+        f->w[k].valid = 0;
         request(f, MMIOM_READ, want, 0);
+        f->c->shm->m.slot = (uint32_t)k;
         LRESULT r;
         if (trip(f, MMIOM_READ, &r) != 0)
             return done ? done : -1;
@@ -324,7 +408,7 @@ static LRESULT do_read(struct pfile *f, char *p, LONG n)
                 return done; /* the next read meets it */
             LRESULT ans = as_broken(f, r, want, n - done);
             if (ans > 0 && ans <= n)
-                memcpy(p, f->c->data, (size_t)ans);
+                memcpy(p, slot_data(f, k), (size_t)ans);
             return ans;
         }
         if (r <= 0) {
@@ -332,9 +416,10 @@ static LRESULT do_read(struct pfile *f, char *p, LONG n)
                 return -1;
             break; /* the end */
         }
-        f->wstart = pos;
-        f->wlen = (uint32_t)r;
-        f->wvalid = 1;
+        f->w[k] = (struct window){pos, (uint32_t)r, 1};
+        f->last = k;
+        if (seq && r == win)
+            read_ahead(f, k ^ 1, pos + win);
     }
     f->seq_next = f->mi->lDiskOffset;
     return done;

@@ -42,7 +42,7 @@
 
 #define MMIO_SERVE_FD 3
 #define MMIO_SERVE_OPTIONS_ENV "MMIO_SERVE_OPTIONS"
-#define MMIO_SERVE_WINDOW (256 * 1024)
+#define MMIO_SERVE_WINDOW (131072)
 #define MMIO_SERVE_SAID 1024
 #define MMIO_SERVE_MAX_PROCS 64
 /* Built with a sanitizer (gcc says it one way, clang another): its
@@ -95,6 +95,7 @@ struct mmio_serve_msg {
     uint32_t len;     /* bytes used in data: the request's, then the answer's */
     uint32_t opts_at; /* OPEN: the file's options at data + opts_at (a
                          route's); 0: the plugin's own */
+    uint32_t slot;    /* READ: into data + slot * win (0 or 1) */
     uint32_t said_len;          /* bytes in said */
     char said[MMIO_SERVE_SAID]; /* what the plugin said, lines */
 };
@@ -114,9 +115,11 @@ struct mmio_serve_call {
     uint32_t pad;
 };
 
-/* A channel's memfd: this header, then data and rdata, `win` bytes each
- * (MMIO_SERVE_WINDOW, or less when the application's RLIMIT_FSIZE, which
- * memfds obey, allows less).  The helper takes win from the memfd's size. */
+/* A channel's memfd: this header, then data (two read windows of `win`
+ * bytes: a READ's `slot` says which; everything else uses the first) and
+ * rdata (`win` bytes).  win is MMIO_SERVE_WINDOW, or less when the
+ * application's RLIMIT_FSIZE, which memfds obey, allows less; the helper
+ * takes it from the memfd's size. */
 struct mmio_serve_chan {
     _Atomic uint32_t turn;
     _Atomic uint32_t sleepers; /* sides asleep on turn (futex) */
@@ -126,7 +129,7 @@ struct mmio_serve_chan {
 #define MMIO_SERVE_MIN_WINDOW 4096
 static inline size_t mmio_serve_size(uint32_t win)
 {
-    return sizeof(struct mmio_serve_chan) + 2 * (size_t)win;
+    return sizeof(struct mmio_serve_chan) + 3 * (size_t)win;
 }
 /* The window a memfd of `size` bytes has; 0 when it is no channel's. */
 static inline uint32_t mmio_serve_win_of(size_t size)
@@ -134,7 +137,7 @@ static inline uint32_t mmio_serve_win_of(size_t size)
     if (size < mmio_serve_size(MMIO_SERVE_MIN_WINDOW) ||
         size > mmio_serve_size(MMIO_SERVE_WINDOW))
         return 0;
-    size_t win = (size - sizeof(struct mmio_serve_chan)) / 2;
+    size_t win = (size - sizeof(struct mmio_serve_chan)) / 3;
     return mmio_serve_size((uint32_t)win) == size ? (uint32_t)win : 0;
 }
 

@@ -121,7 +121,7 @@ static void collect(LPCSTR text, void *ctx)
  * message is being served on this thread. */
 struct channel {
     struct mmio_serve_chan *c;
-    unsigned char *data, *rdata; /* win bytes each, after the header */
+    unsigned char *data, *rdata; /* 2 x win and win bytes, after the header */
     uint32_t win;
     size_t size;
     MMIOINFO mi; /* the open file's, as the procedure keeps it */
@@ -321,7 +321,7 @@ static void serve_one(struct channel *ch)
         b = (LPARAM)(ch->data + (m->b >= 0 && m->b < win - 4 ? m->b : 0));
         break;
     case MMIOM_READ:
-        a = (LPARAM)ch->data;
+        a = (LPARAM)(ch->data + (m->slot == 1 ? win : 0));
         b = m->a < 0 || m->a > win ? 0 : (LPARAM)m->a;
         break;
     case MMIOM_WRITE:
@@ -411,7 +411,7 @@ static void add_channel(int sock)
         ch->size = (size_t)st.st_size;
         ch->win = win;
         ch->data = (unsigned char *)map + sizeof *ch->c;
-        ch->rdata = ch->data + win;
+        ch->rdata = ch->data + 2 * (size_t)win;
         if (pthread_create(&t, &attr, serve, ch) != 0) {
             free(ch);
             munmap(map, (size_t)st.st_size);
