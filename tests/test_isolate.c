@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,7 +194,8 @@ START_TEST(isolated_files_read_write_and_seek_as_in_process)
     ck_assert_ptr_null(mmioOpen((LPSTR)hname("w.hstl"), &mi, MMIO_EXIST));
     ck_assert_ptr_nonnull(mmioOpen((LPSTR)hname("v.hstl"), &mi, MMIO_DELETE));
     ck_assert_int_eq(tu_size(tu_path("v.hstl")), -1);
-    ck_assert_int_eq(helpers_of(getpid(), NULL), 1);
+    /* one helper reads, one writes in this directory */
+    ck_assert_int_eq(helpers_of(getpid(), NULL), 2);
 }
 END_TEST
 
@@ -535,6 +539,42 @@ START_TEST(the_helper_ends_with_the_application)
 }
 END_TEST
 
+static int landlock_here(void)
+{
+    return syscall(SYS_landlock_create_ruleset, NULL, 0,
+                   LANDLOCK_CREATE_RULESET_VERSION) >= 1;
+}
+
+/* The plugin tries to write `target` while serving a file of `files`,
+ * read (_i 0) or written (_i 1). */
+START_TEST(a_plugin_writes_only_where_its_files_are)
+{
+    if (!landlock_here())
+        TU_SKIP("this kernel has no Landlock");
+    char files[600], home[600], bashrc[700], opts[800], name[800];
+    snprintf(files, sizeof files, "%s", tu_path("files"));
+    snprintf(home, sizeof home, "%s", tu_path("home"));
+    ck_assert_int_eq(mkdir(files, 0755), 0);
+    ck_assert_int_eq(mkdir(home, 0755), 0);
+    snprintf(bashrc, sizeof bashrc, "%s/.bashrc", home);
+    tu_write(bashrc, "# mine\n", 7);
+    snprintf(opts, sizeof opts, "escape=%s", bashrc);
+    isolated_host(opts, NULL);
+    snprintf(name, sizeof name, "%s/f.hstl+", files);
+    char plain[700];
+    snprintf(plain, sizeof plain, "%s/f.hstl", files);
+    tu_pattern_file(plain, 1000);
+    HMMIO h = mmioOpen(name, NULL, _i ? MMIO_CREATE | MMIO_WRITE : MMIO_READ);
+    ck_assert_msg(h != NULL, "%s", said.all);
+    if (_i)
+        ck_assert_int_eq(mmioWrite(h, "written", 7), 7);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(tu_size(bashrc), 7); /* untouched */
+    if (_i)                               /* and what it serves it writes */
+        ck_assert_int_eq(tu_size(plain), 7);
+}
+END_TEST
+
 Suite *suite_isolate(void)
 {
     Suite *s = suite_create("isolate");
@@ -557,6 +597,7 @@ Suite *suite_isolate(void)
                         2);
     tcase_add_test(tc, a_leak_ends_at_the_memory_limit);
     tcase_add_test(tc, the_helper_ends_with_the_application);
+    tcase_add_loop_test(tc, a_plugin_writes_only_where_its_files_are, 0, 2);
     suite_add_tcase(s, tc);
     return s;
 }

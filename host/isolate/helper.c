@@ -28,7 +28,8 @@
 
 extern char **environ;
 
-#define IDLE_MAX 8 /* idle channels kept per helper */
+#define IDLE_MAX 8    /* idle channels kept per helper */
+#define WRITERS_MAX 4 /* helpers that may write somewhere, kept running */
 
 static double now_s(void)
 {
@@ -57,6 +58,7 @@ static void helper_free(struct helper *h)
         close(h->sock);
     if (h->pidfd >= 0)
         close(h->pidfd);
+    free(h->key);
     free(h);
 }
 
@@ -77,6 +79,18 @@ void iso_helper_put(struct helper *h)
 }
 
 /* ---- death -------------------------------------------------------------- */
+/* Takes h out of the running helpers (their reference goes). */
+static void unlist_locked(struct helper *h)
+{
+    for (struct helper **p = &h->iso->running; *p; p = &(*p)->next)
+        if (*p == h) {
+            *p = h->next;
+            h->next = NULL;
+            unref_locked(h); /* never the last: the caller holds one */
+            return;
+        }
+}
+
 /* Marks h dead (why first, then the flag) and fails every round trip
  * waiting on it.  iso->lock held. */
 static void bury_locked(struct helper *h, const char *why)
@@ -89,10 +103,7 @@ static void bury_locked(struct helper *h, const char *why)
         atomic_store(&c->shm->turn, SERVE_TURN_DEAD);
         mmio_serve_wake(&c->shm->turn);
     }
-    if (h->iso->cur == h) {
-        h->iso->cur = NULL;
-        unref_locked(h); /* never the last: the caller holds one */
-    }
+    unlist_locked(h);
 }
 
 static void signal_words(int sig, char *out, size_t cap)
@@ -122,6 +133,11 @@ static void *watch(void *arg)
     }
     pthread_mutex_lock(&iso->lock);
     bury_locked(h, why); /* a hang killed here keeps its own words */
+    if (h->retired) {    /* stopped for another: its end is no crash */
+        pthread_mutex_unlock(&iso->lock);
+        iso_helper_put(h);
+        return NULL;
+    }
     double t = now_s();
     iso->deaths[iso->ndeaths++ % (MMIO_ISOLATE_RESTARTS + 1)] = t;
     int broken = 0;
@@ -215,7 +231,7 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
     snprintf(parent, sizeof parent, "%ld", (long)getpid());
     snprintf(memory, sizeof memory, "%ld", cf->memory_mb);
     snprintf(fcc, sizeof fcc, "%08x", (unsigned)cf->proc_fcc);
-    char *argv[16];
+    char *argv[24];
     int k = 0;
     argv[k++] = (char *)"mmio-serve";
     argv[k++] = (char *)"--lib";
@@ -226,6 +242,16 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
     argv[k++] = memory;
     if (cf->network)
         argv[k++] = (char *)"--network";
+    char *dirs = mmio_sys_strdup(h->key);
+    for (char *d = dirs, *nl; d && *d && k < 16; d = nl + 1) {
+        nl = strchr(d, '\n');
+        if (nl)
+            *nl = '\0';
+        argv[k++] = (char *)"--write";
+        argv[k++] = d;
+        if (!nl)
+            break;
+    }
     argv[k++] = (char *)cf->path;
     if (cf->symbol) {
         argv[k++] = (char *)cf->symbol;
@@ -234,10 +260,12 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
     argv[k] = NULL;
     char *extra = NULL;
     char **env = helper_env(cf->options ? cf->options : "", &extra);
-    int rc =
-        env ? posix_spawn(&h->pid, cf->helper, &fa, &at, argv, env) : ENOMEM;
+    int rc = env && (dirs || !*h->key)
+                 ? posix_spawn(&h->pid, cf->helper, &fa, &at, argv, env)
+                 : ENOMEM;
     free(env);
     free(extra);
+    free(dirs);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(sp[1]);
@@ -306,17 +334,19 @@ static int hello(struct mmio_isolated *iso, struct helper *h, char *why,
     return 0;
 }
 
-static struct helper *start(struct mmio_isolated *iso, char *why, size_t cap)
+static struct helper *start(struct mmio_isolated *iso, const char *key,
+                            char *why, size_t cap)
 {
     struct helper *h = mmio_sys_calloc(1, sizeof *h);
-    if (!h) {
+    if (!h || !(h->key = mmio_sys_strdup(key))) {
+        free(h);
         snprintf(why, cap, "out of memory");
         return NULL;
     }
     h->iso = iso;
     h->owner = getpid();
     h->sock = h->pidfd = -1;
-    h->refs = 2; /* the current slot and the watcher */
+    h->refs = 2; /* the running list and the watcher */
     if (spawn(iso, h, why, cap) != 0) {
         helper_free(h);
         return NULL;
@@ -345,19 +375,40 @@ static struct helper *start(struct mmio_isolated *iso, char *why, size_t cap)
     return h;
 }
 
-struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap)
+/* A writer with no file open stops (its socket shut: it exits), so that
+ * at most WRITERS_MAX run.  iso->lock held. */
+static void retire_idle_writer_locked(struct mmio_isolated *iso)
+{
+    unsigned writers = 0;
+    struct helper *idle = NULL;
+    for (struct helper *w = iso->running; w; w = w->next)
+        if (*w->key) {
+            writers++;
+            if (w->refs == 2) /* the list's and the watcher's */
+                idle = w;
+        }
+    if (writers < WRITERS_MAX || !idle)
+        return;
+    idle->retired = 1;
+    shutdown(idle->sock, SHUT_RDWR);
+    unlist_locked(idle);
+}
+
+struct helper *iso_helper_get(struct mmio_isolated *iso, const char *key,
+                              char *why, size_t cap)
 {
     pthread_mutex_lock(&iso->lock);
     while (iso->starting)
         pthread_cond_wait(&iso->cond, &iso->lock);
-    struct helper *h = iso->cur;
     struct helper *dropped = NULL;
-    if (h && h->owner != getpid()) {
-        /* a child of fork(): the parent's helper is not ours to use (its
-         * watcher is not here); left as it is, and one of our own made */
-        iso->cur = NULL;
-        h = NULL;
+    if (iso->running && iso->running->owner != getpid()) {
+        /* a child of fork(): the parent's helpers are not ours to use
+         * (their watchers are not here); left as they are */
+        iso->running = NULL;
     }
+    struct helper *h = iso->running;
+    while (h && strcmp(h->key, key) != 0)
+        h = h->next;
     if (!h && iso->broken) {
         snprintf(why, cap, "%s", iso->broken_why);
         pthread_mutex_unlock(&iso->lock);
@@ -365,8 +416,10 @@ struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap)
     }
     if (!h) {
         iso->starting = 1;
+        if (*key)
+            retire_idle_writer_locked(iso);
         pthread_mutex_unlock(&iso->lock);
-        h = start(iso, why, cap);
+        h = start(iso, key, why, cap);
         pthread_mutex_lock(&iso->lock);
         iso->starting = 0;
         pthread_cond_broadcast(&iso->cond);
@@ -376,7 +429,8 @@ struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap)
                 dropped = h;
             h = NULL;
         } else if (h) {
-            iso->cur = h;
+            h->next = iso->running;
+            iso->running = h;
         }
     }
     if (h)
@@ -575,4 +629,42 @@ int iso_collect(struct chan *c)
     pthread_mutex_unlock(&iso->lock);
     syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL, 0);
     return -1;
+}
+
+/* ---- where a helper may write ------------------------------------------ */
+void iso_write_key(const char *name, char *key, size_t cap)
+{
+    if (!name)
+        return;
+    /* the container: the name up to its last '+' (all of it without one) */
+    const char *plus = strrchr(name, '+');
+    size_t n = plus ? (size_t)(plus - name) : strlen(name);
+    char dir[4200];
+    const char *tmp = getenv("TMPDIR");
+    if (memchr(name, '+', n) || strstr(name, "://") || n == 0 ||
+        n >= sizeof dir) {
+        /* in another container or remote: the plugin writes a spool */
+        snprintf(dir, sizeof dir, "%s", tmp && *tmp == '/' ? tmp : "/tmp");
+    } else {
+        char file[4200];
+        memcpy(file, name, n);
+        file[n] = '\0';
+        char *slash = strrchr(file, '/');
+        if (!slash)
+            snprintf(file, sizeof file, ".");
+        else if (slash == file)
+            file[1] = '\0';
+        else
+            *slash = '\0';
+        if (!realpath(file, dir))
+            snprintf(dir, sizeof dir, "%s", file);
+    }
+    size_t used = strlen(key);
+    for (const char *k = key; *k;) { /* already there */
+        size_t l = strcspn(k, "\n");
+        if (l == strlen(dir) && !strncmp(k, dir, l))
+            return;
+        k += l + (k[l] == '\n');
+    }
+    snprintf(key + used, cap - used, "%s%s", used ? "\n" : "", dir);
 }

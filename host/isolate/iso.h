@@ -39,14 +39,18 @@ struct helper {
     struct mmio_isolated *iso;
     pid_t pid;
     int pidfd, sock;
-    unsigned refs;      /* iso->lock: the current slot, files, the watcher */
-    atomic_int dead;    /* set once, after why */
-    char why[400];      /* how it ended */
-    struct chan *chans; /* iso->lock */
-    unsigned nidle;     /* iso->lock */
-    int killed;         /* the application killed it (a hang) */
-    pid_t owner;        /* the process that started it (not a fork) */
-    HMMIO *handles;     /* iso->lock: what it opened here (reverse.c) */
+    unsigned refs;       /* iso->lock: the current slot, files, the watcher */
+    atomic_int dead;     /* set once, after why */
+    char why[400];       /* how it ended */
+    struct chan *chans;  /* iso->lock */
+    unsigned nidle;      /* iso->lock */
+    int killed;          /* the application killed it (a hang) */
+    pid_t owner;         /* the process that started it (not a fork) */
+    char *key;           /* where it may write: "" nowhere, else
+                            directories, one a line (iso_write_key) */
+    struct helper *next; /* iso->lock: in iso->running */
+    int retired;         /* stopped for another: its end is no crash */
+    HMMIO *handles;      /* iso->lock: what it opened here (reverse.c) */
     size_t nhandles, caphandles;
 };
 
@@ -61,7 +65,7 @@ struct mmio_isolated {
     struct mmio_isolate_conf conf; /* strings owned */
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    struct helper *cur; /* the running helper, or NULL */
+    struct helper *running; /* the helpers serving files, one per key */
     int starting;
     int broken;
     char broken_why[600];
@@ -75,9 +79,15 @@ struct mmio_isolated {
 };
 
 /* ---- helper.c ---------------------------------------------------------- */
-/* The running helper, started if needed (counted against the restart
- * limit): a reference, or NULL with why. */
-struct helper *iso_helper_get(struct mmio_isolated *iso, char *why, size_t cap);
+/* The running helper for key (where the file's plugin may write: "" for
+ * nowhere, else directories one a line; see iso_write_key), started if
+ * needed: a reference, or NULL with why. */
+struct helper *iso_helper_get(struct mmio_isolated *iso, const char *key,
+                              char *why, size_t cap);
+/* Where a plugin serving name (a file, or a second name for RENAME) may
+ * write: the directory of its container when that is a local file, else
+ * the temporary directory (its spool); appended to key as a line. */
+void iso_write_key(const char *name, char *key, size_t cap);
 void iso_helper_put(struct helper *h);
 /* Says what the reaping thread could not (on the caller's thread). */
 void iso_say_pending(struct mmio_isolated *iso);

@@ -450,8 +450,12 @@ static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
             break;
     }
     len += unit;
-    char why[500] = "";
-    f->h = iso_helper_get(iso, why, sizeof why);
+    char why[500] = "", key[4400] = "";
+    /* a file the plugin may change: its helper may write where it is */
+    if (!pp->wide && (mi->dwFlags & (MMIO_WRITE | MMIO_READWRITE | MMIO_CREATE |
+                                     MMIO_DELETE)))
+        iso_write_key(narrow, key, sizeof key);
+    f->h = iso_helper_get(iso, key, why, sizeof why);
     if (!f->h) {
         mmio_msg("%s: plugin %s, isolated, cannot serve it: %s",
                  f->name[0] ? f->name : "(a wide name)", iso->conf.name, why);
@@ -535,8 +539,12 @@ static LRESULT ask(struct proxy_proc *pp, MMIOINFO *mi, UINT msg, LPARAM a,
     struct pfile f = {0};
     f.mi = mi;
     f.pp = pp;
-    char why[500] = "";
-    f.h = iso_helper_get(pp->iso, why, sizeof why);
+    char why[500] = "", key[8800] = "";
+    if (msg == MMIOM_RENAME && !pp->wide) { /* where both names are */
+        iso_write_key((const char *)a, key, sizeof key);
+        iso_write_key((const char *)b, key, sizeof key);
+    }
+    f.h = iso_helper_get(pp->iso, key, why, sizeof why);
     if (!f.h) {
         mmio_msg("plugin %s, isolated, cannot answer: %s", pp->iso->conf.name,
                  why);
@@ -662,7 +670,7 @@ struct mmio_isolated *mmio_isolate_new(const struct mmio_isolate_conf *conf)
 MMRESULT mmio_isolate_install(struct mmio_isolated *iso)
 {
     char why[500] = "";
-    struct helper *h = iso_helper_get(iso, why, sizeof why);
+    struct helper *h = iso_helper_get(iso, "", why, sizeof why);
     if (!h) {
         mmio_msg("plugin %s (%s), isolated: %s", iso->conf.name, iso->conf.path,
                  why);

@@ -11,8 +11,9 @@
  * so a plugin's calls land here first: what it installs is recorded (and
  * passed on to libmmio for every thread, so a name nested in the plugin's
  * own format still finds it).  Before loading anything it confines itself:
- * no new privileges, a memory limit, and no sockets unless the plugin needs
- * the network (--network).
+ * no new privileges, a memory limit, no sockets unless the plugin needs the
+ * network (--network), and no writing but beneath the --write directories
+ * (Landlock; none for a helper serving reads).
  */
 #define _GNU_SOURCE
 #include "mmio_plugin.h"
@@ -24,6 +25,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -483,7 +485,57 @@ static int deny_sockets(void)
 #endif
 }
 
-static void confine(long memory_mb, int network)
+/* Landlock: nothing written, made, removed or renamed anywhere but
+ * beneath the directories given (--write: where the files this helper
+ * serves are, or the temporary directory for a spool).  Reading stays
+ * open: the plugin's libraries, its configuration, the files it serves.
+ * A kernel without Landlock leaves this undone (0); -1 when it failed. */
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+static int confine_writes(char *const *dirs, int ndirs)
+{
+    long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+                       LANDLOCK_CREATE_RULESET_VERSION);
+    if (abi < 1)
+        return 0;
+    __u64 writes =
+        LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+        LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+        LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+        LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+        LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+    if (abi >= 2)
+        writes |= LANDLOCK_ACCESS_FS_REFER;
+    if (abi >= 3)
+        writes |= LANDLOCK_ACCESS_FS_TRUNCATE;
+    struct landlock_ruleset_attr attr = {.handled_access_fs = writes};
+    int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
+    if (rs < 0)
+        return -1;
+    for (int i = 0; i < ndirs; i++) {
+        int fd = open(dirs[i], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* not there: nothing to write in it */
+        struct landlock_path_beneath_attr pb = {.allowed_access = writes,
+                                                .parent_fd = fd};
+        long r = syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH,
+                         &pb, 0);
+        close(fd);
+        if (r != 0) {
+            close(rs);
+            return -1;
+        }
+    }
+    long r = syscall(SYS_landlock_restrict_self, rs, 0);
+    close(rs);
+    return r == 0 ? 0 : -1;
+}
+
+static void confine(long memory_mb, int network, char *const *dirs, int ndirs)
 {
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 #ifdef MMIO_SERVE_SANITIZED
@@ -497,6 +549,8 @@ static void confine(long memory_mb, int network)
     setrlimit(RLIMIT_CORE, &core);
     if (!network && deny_sockets() != 0)
         _exit(72);
+    if (confine_writes(dirs, ndirs) != 0)
+        _exit(73);
 }
 
 static void load(int sock, const char *path, const char *symbol, FOURCC fcc)
@@ -537,7 +591,8 @@ int main(int argc, char **argv)
     close_inherited();
     const char *lib = NULL, *symbol = NULL;
     long parent = 0, memory_mb = 0;
-    int network = 0, a = 1;
+    int network = 0, a = 1, ndirs = 0;
+    char *dirs[8];
     FOURCC fcc = 0;
     for (; a < argc && !strncmp(argv[a], "--", 2); a++) {
         if (!strcmp(argv[a], "--network"))
@@ -548,6 +603,8 @@ int main(int argc, char **argv)
             parent = strtol(argv[++a], NULL, 10);
         else if (a + 1 < argc && !strcmp(argv[a], "--memory"))
             memory_mb = strtol(argv[++a], NULL, 10);
+        else if (a + 1 < argc && !strcmp(argv[a], "--write") && ndirs < 8)
+            dirs[ndirs++] = argv[++a];
         else
             break;
     }
@@ -558,7 +615,7 @@ int main(int argc, char **argv)
     if (!lib || parent <= 0 || (argc - a != 1 && argc - a != 3) ||
         fcntl(MMIO_SERVE_FD, F_GETFD) < 0) {
         fputs("usage: mmio-serve --lib LIBMMIO --parent PID [--memory MB] "
-              "[--network] PLUGIN.so [SYMBOL FOURCC]\n"
+              "[--network] [--write DIR]... PLUGIN.so [SYMBOL FOURCC]\n"
               "(run by libmmio, with a socket on descriptor 3)\n",
               stderr);
         return 64;
@@ -574,7 +631,7 @@ int main(int argc, char **argv)
     options = o ? strdup(o) : "";
     unsetenv(MMIO_SERVE_OPTIONS_ENV);
     setenv(MMIO_SERVE_ENV, "1", 1);
-    confine(memory_mb, network);
+    confine(memory_mb, network, dirs, ndirs);
     void *libmmio = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
     if (!libmmio)
         fail(sock, "cannot load libmmio: %s", dlerror());
