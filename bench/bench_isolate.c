@@ -192,6 +192,7 @@ static void pair(int kind, const char *in_conf, const char *iso_conf,
                  double in[2], double iso[2])
 {
     in[0] = iso[0] = 1e9;
+    in[1] = iso[1] = 0;
     for (int r = 0; r < REPEAT; r++) {
         double a[2], b[2];
         measure(kind, in_conf, a);

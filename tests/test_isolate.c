@@ -268,7 +268,7 @@ START_TEST(a_crash_fails_the_file_at_once_and_the_next_open_restarts)
     /* two windows came through (one read, one read ahead); the third
      * read killed it */
     ck_assert_int_eq(r, -1);
-    ck_assert_int_eq(total, 2 * MMIO_SERVE_WINDOW);
+    ck_assert_int_eq(total, 2L * MMIO_SERVE_WINDOW);
     double t0 = now_s();
     ck_assert_int_eq(mmioRead(h, buf, sizeof buf), -1);
     ck_assert_int_eq(mmioSeek(h, 0, SEEK_SET), -1);
@@ -280,7 +280,7 @@ START_TEST(a_crash_fails_the_file_at_once_and_the_next_open_restarts)
     /* a new helper for the next file */
     LONG last;
     ck_assert_int_eq(read_until_error(hname("c.hstl"), 65536, &last),
-                     2 * MMIO_SERVE_WINDOW);
+                     2L * MMIO_SERVE_WINDOW);
     ck_assert_int_eq(last, -1);
 }
 END_TEST
@@ -332,7 +332,7 @@ START_TEST(a_crash_on_a_magic_byte_fails_that_read)
     tu_write(tu_path("m.hstl"), data, sizeof data);
     LONG last;
     ck_assert_int_eq(read_until_error(hname("m.hstl"), 8192, &last),
-                     400000 / MMIO_SERVE_WINDOW * MMIO_SERVE_WINDOW);
+                     400000L / MMIO_SERVE_WINDOW * MMIO_SERVE_WINDOW);
     ck_assert_int_eq(last, -1);
 }
 END_TEST

@@ -317,15 +317,16 @@ static int hello(struct mmio_isolated *iso, struct helper *h, char *why,
     int np = 0;
     for (char *line = strchr(text, '\n'); line && line[1];
          line = strchr(line + 1, '\n')) {
-        unsigned fcc, wide;
-        if (sscanf(line + 1, "%x %u", &fcc, &wide) != 2 ||
-            np >= MMIO_SERVE_MAX_PROCS)
+        char *end;
+        unsigned long fcc = strtoul(line + 1, &end, 16);
+        if (end == line + 1 || *end != ' ' || np >= MMIO_SERVE_MAX_PROCS)
             break;
+        unsigned long wide = strtoul(end + 1, &end, 10);
         if (wide != 0 && wide != 2 && wide != 4)
             continue;
         iso->procs[np].iso = iso;
-        iso->procs[np].fcc = fcc;
-        iso->procs[np].wide = wide;
+        iso->procs[np].fcc = (FOURCC)fcc;
+        iso->procs[np].wide = (unsigned)wide;
         np++;
     }
     pthread_mutex_lock(&iso->lock);

@@ -75,15 +75,11 @@ static int slot_take(struct mmio_isolated *iso, struct pfile *f)
     while (i < iso->nfiles && iso->files[i])
         i++;
     int rc = 0;
-    if (i == iso->nfiles) {
-        if (mmio_vec_reserve(&iso->files, &iso->capfiles, iso->nfiles + 1,
-                             sizeof *iso->files) == 0)
-            iso->nfiles++;
-        else
-            rc = -1;
-    }
-    if (rc == 0) {
+    if (i < iso->nfiles)
         iso->files[i] = f;
+    else
+        rc = mmio_ptrs_push(&iso->files, &iso->nfiles, &iso->capfiles, f);
+    if (rc == 0) {
         f->slot = i + 1;
         f->mi->dwReserved1 = (DWORD)f->slot;
     }

@@ -17,10 +17,7 @@
 static int keep(struct helper *h, HMMIO hm)
 {
     pthread_mutex_lock(&h->iso->lock);
-    int rc = mmio_vec_reserve(&h->handles, &h->caphandles, h->nhandles + 1,
-                              sizeof *h->handles);
-    if (rc == 0)
-        h->handles[h->nhandles++] = hm;
+    int rc = mmio_ptrs_push(&h->handles, &h->nhandles, &h->caphandles, hm);
     pthread_mutex_unlock(&h->iso->lock);
     return rc;
 }

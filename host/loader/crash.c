@@ -28,7 +28,8 @@ static int put(struct mmio_state *st, const struct mmio_state_crash *c)
         if (!strcmp(st->crashes[i].path, c->path)) {
             free(st->crashes[i].path);
             free(st->crashes[i].why);
-            st->crashes[i] = st->crashes[--st->ncrashes];
+            if (i < --st->ncrashes)
+                st->crashes[i] = st->crashes[st->ncrashes];
             break;
         }
     return mmio_state_add_crash(st, c);
@@ -82,17 +83,18 @@ int mmio_crash_known_locked(const struct mmio_plugin *p, char *why, size_t cap)
 static int edit_clear(struct mmio_state *st, void *ctx)
 {
     const char *path = ctx;
-    int changed = 0;
-    for (size_t i = 0; i < st->ncrashes;) {
-        if (!path || !strcmp(st->crashes[i].path, path)) {
-            free(st->crashes[i].path);
-            free(st->crashes[i].why);
-            st->crashes[i] = st->crashes[--st->ncrashes];
-            changed = 1;
+    size_t k = 0;
+    for (size_t i = 0; i < st->ncrashes; i++) {
+        struct mmio_state_crash *c = &st->crashes[i];
+        if (!path || !strcmp(c->path, path)) {
+            free(c->path);
+            free(c->why);
         } else {
-            i++;
+            st->crashes[k++] = *c;
         }
     }
+    int changed = k != st->ncrashes;
+    st->ncrashes = k;
     return changed;
 }
 

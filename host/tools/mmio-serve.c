@@ -44,8 +44,8 @@
 
 /* ---- what the plugin installed ------------------------------------------ */
 static struct served {
-    FOURCC fcc;
     LPMMIOPROC proc;
+    FOURCC fcc;
     unsigned wide;
 } served[MMIO_SERVE_MAX_PROCS];
 static int nserved;
