@@ -539,6 +539,43 @@ START_TEST(the_helper_ends_with_the_application)
 }
 END_TEST
 
+/* A procedure that takes wide names gets them from the helper as the
+ * library makes them, from a narrow or a wide caller; it writes where the
+ * file is. */
+START_TEST(wide_names_cross_both_ways)
+{
+    isolated_host("wide", NULL);
+    char narrow[700];
+    snprintf(narrow, sizeof narrow, "%s", hname("caf\xc3\xa9.hstl"));
+    HMMIO h = mmioOpen(narrow, NULL, MMIO_CREATE | MMIO_WRITE);
+    ck_assert_msg(h != NULL, "%s", said.all);
+    ck_assert_int_eq(mmioWrite(h, "wide", 4), 4);
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    ck_assert_int_eq(tu_size(tu_path("caf\xc3\xa9.hstl")), 4);
+    wchar_t wide[700]; /* by hand: the C locale knows no UTF-8 */
+    size_t n = 0;
+    for (const unsigned char *s = (const unsigned char *)narrow; *s; s++) {
+        if (*s >= 0xC0) {
+            wide[n++] = (wchar_t)(((s[0] & 0x1F) << 6) | (s[1] & 0x3F));
+            s++;
+        } else {
+            wide[n++] = *s;
+        }
+    }
+    wide[n] = 0;
+    h = mmioOpenW(wide, NULL, MMIO_READ);
+    ck_assert_msg(h != NULL, "%s", said.all);
+    char buf[8] = "";
+    ck_assert_int_eq(mmioRead(h, buf, sizeof buf), 4);
+    ck_assert(!memcmp(buf, "wide", 4));
+    ck_assert_uint_eq(mmioClose(h, 0), 0);
+    char to[700];
+    snprintf(to, sizeof to, "%s", hname("th\xc3\xa9.hstl"));
+    ck_assert_uint_eq(mmioRename(narrow, to, NULL, 0), 0);
+    ck_assert_int_eq(tu_size(tu_path("th\xc3\xa9.hstl")), 4);
+}
+END_TEST
+
 static int landlock_here(void)
 {
     return syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -582,6 +619,7 @@ Suite *suite_isolate(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, isolated_files_read_write_and_seek_as_in_process);
     tcase_add_test(tc, threads_share_one_helper_without_waiting_for_each_other);
+    tcase_add_test(tc, wide_names_cross_both_ways);
     tcase_add_test(tc,
                    a_crash_fails_the_file_at_once_and_the_next_open_restarts);
     tcase_add_loop_test(tc, abort_and_exit_are_reported_as_what_they_were, 0,

@@ -422,6 +422,56 @@ static LRESULT do_read(struct pfile *f, char *p, LONG n)
 }
 
 /* ---- the procedure ------------------------------------------------------ */
+/* A name as the procedure takes it (narrow, UTF-32 or UTF-16) in UTF-8,
+ * for messages and for where its helper may write. */
+static void utf8_of(LPARAM name, unsigned wide, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    if (!name)
+        return;
+    if (!wide) {
+        snprintf(out, cap, "%s", (const char *)name);
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)name;
+    for (;; s += wide) {
+        uint32_t c;
+        if (wide == 4) {
+            memcpy(&c, s, 4);
+        } else {
+            uint16_t u, v;
+            memcpy(&u, s, 2);
+            c = u;
+            if (u >= 0xD800 && u < 0xDC00) {
+                memcpy(&v, s + 2, 2);
+                if (v >= 0xDC00 && v < 0xE000) {
+                    c = 0x10000 + ((uint32_t)(u - 0xD800) << 10) + (v - 0xDC00);
+                    s += 2;
+                }
+            }
+        }
+        if (c == 0 || o + 5 > cap)
+            break;
+        if (c < 0x80) {
+            out[o++] = (char)c;
+        } else if (c < 0x800) {
+            out[o++] = (char)(0xC0 | c >> 6);
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            out[o++] = (char)(0xE0 | c >> 12);
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        } else {
+            out[o++] = (char)(0xF0 | c >> 18);
+            out[o++] = (char)(0x80 | ((c >> 12) & 0x3F));
+            out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+            out[o++] = (char)(0x80 | (c & 0x3F));
+        }
+    }
+    out[o] = '\0';
+}
+
 static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
 {
     struct mmio_isolated *iso = pp->iso;
@@ -432,9 +482,11 @@ static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
     f->mi = mi;
     f->pp = pp;
     f->seq_next = 0;
-    const char *narrow = (const char *)name;
-    if (!pp->wide && narrow)
-        snprintf(f->name, sizeof f->name, "%s", narrow);
+    char narrow[4200];
+    utf8_of(name, pp->wide, narrow, sizeof narrow);
+    size_t shown = strnlen(narrow, sizeof f->name - 1);
+    memcpy(f->name, narrow, shown); /* for messages: a long one cut */
+    f->name[shown] = '\0';
     /* the name's bytes, NUL included */
     size_t unit = pp->wide ? pp->wide : 1, len = 0;
     for (const unsigned char *s = (const unsigned char *)name; s;
@@ -448,8 +500,8 @@ static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
     len += unit;
     char why[500] = "", key[4400] = "";
     /* a file the plugin may change: its helper may write where it is */
-    if (!pp->wide && (mi->dwFlags & (MMIO_WRITE | MMIO_READWRITE | MMIO_CREATE |
-                                     MMIO_DELETE)))
+    if ((mi->dwFlags &
+         (MMIO_WRITE | MMIO_READWRITE | MMIO_CREATE | MMIO_DELETE)))
         iso_write_key(narrow, key, sizeof key);
     f->h = iso_helper_get(iso, key, why, sizeof why);
     if (!f->h) {
@@ -536,9 +588,12 @@ static LRESULT ask(struct proxy_proc *pp, MMIOINFO *mi, UINT msg, LPARAM a,
     f.mi = mi;
     f.pp = pp;
     char why[500] = "", key[8800] = "";
-    if (msg == MMIOM_RENAME && !pp->wide) { /* where both names are */
-        iso_write_key((const char *)a, key, sizeof key);
-        iso_write_key((const char *)b, key, sizeof key);
+    if (msg == MMIOM_RENAME) { /* where both names are */
+        char name[4200];
+        utf8_of(a, pp->wide, name, sizeof name);
+        iso_write_key(name, key, sizeof key);
+        utf8_of(b, pp->wide, name, sizeof name);
+        iso_write_key(name, key, sizeof key);
     }
     f.h = iso_helper_get(pp->iso, key, why, sizeof why);
     if (!f.h) {
