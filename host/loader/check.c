@@ -334,7 +334,7 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
     close(vp[1]);
     close(np[0]);
     if (rc != 0) {
-        snprintf(why, cap, "cannot run the checker %s: %s", helper,
+        snprintf(why, cap, "cannot run the checker %.400s: %s", helper,
                  strerror(rc));
         close(vp[0]);
         close(np[1]);
