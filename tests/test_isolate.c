@@ -358,6 +358,19 @@ START_TEST(a_hang_is_killed_at_the_plugins_time_limit)
 }
 END_TEST
 
+START_TEST(a_helper_past_its_cpu_time_is_killed)
+{
+    isolated_host("spin=read:1", "cpu = 1\ntimeout = 60\n");
+    tu_pattern_file(tu_path("u.hstl"), 10000);
+    LONG last;
+    double t0 = now_s();
+    ck_assert_int_eq(read_until_error(hname("u.hstl"), 100, &last), 0);
+    ck_assert_int_eq(last, -1);
+    ck_assert(now_s() - t0 < 30);
+    ck_assert_msg(strstr(said.all, "SIGXCPU"), "%s", said.all);
+}
+END_TEST
+
 START_TEST(restarts_are_limited_then_the_crash_is_recorded)
 {
     isolated_host("crash=read:1", NULL);
@@ -628,6 +641,7 @@ Suite *suite_isolate(void)
     tcase_add_test(tc, a_crash_in_close_fails_a_write);
     tcase_add_test(tc, a_crash_on_a_magic_byte_fails_that_read);
     tcase_add_test(tc, a_hang_is_killed_at_the_plugins_time_limit);
+    tcase_add_test(tc, a_helper_past_its_cpu_time_is_killed);
     tcase_add_test(tc, restarts_are_limited_then_the_crash_is_recorded);
     tcase_add_test(tc, a_thousand_opens_through_a_crashing_plugin_leak_nothing);
     tcase_add_loop_test(tc, lies_fail_the_call_naming_the_rule, 0, 2);

@@ -123,7 +123,7 @@ static void *watch(void *arg)
     while (waitid((idtype_t)P_PIDFD, (id_t)h->pidfd, &si, WEXITED) != 0 &&
            errno == EINTR)
         ;
-    char why[300];
+    char why[sizeof h->why];
     if (si.si_code == CLD_EXITED) {
         snprintf(why, sizeof why, "exited with status %d", si.si_status);
     } else {
@@ -131,13 +131,18 @@ static void *watch(void *arg)
         signal_words(si.si_status, sig, sizeof sig);
         snprintf(why, sizeof why, "died of %s", sig);
     }
+    /* counted and recorded before anyone sees a file fail: a program
+     * that reacts to the failure (clears the record, opens again) finds
+     * the death already accounted for */
     pthread_mutex_lock(&iso->lock);
-    bury_locked(h, why); /* a hang killed here keeps its own words */
-    if (h->retired) {    /* stopped for another: its end is no crash */
+    if (h->retired) { /* stopped for another: its end is no crash */
+        bury_locked(h, why);
         pthread_mutex_unlock(&iso->lock);
         iso_helper_put(h);
         return NULL;
     }
+    if (h->why[0]) /* killed here for a hang: its own words */
+        snprintf(why, sizeof why, "%s", h->why);
     double t = now_s();
     iso->deaths[iso->ndeaths++ % (MMIO_ISOLATE_RESTARTS + 1)] = t;
     int broken = 0;
@@ -148,19 +153,19 @@ static void *watch(void *arg)
         iso->broken = 1;
         snprintf(iso->broken_why, sizeof iso->broken_why,
                  "its helper ended %d times in %d s, the last time: %s",
-                 MMIO_ISOLATE_RESTARTS + 1, MMIO_ISOLATE_WINDOW_S, h->why);
+                 MMIO_ISOLATE_RESTARTS + 1, MMIO_ISOLATE_WINDOW_S, why);
     }
     char said[700];
-    snprintf(said, sizeof said, "%s", broken ? iso->broken_why : h->why);
+    snprintf(said, sizeof said, "%s", broken ? iso->broken_why : why);
     pthread_mutex_unlock(&iso->lock);
     char err[700] = "";
     if (iso->conf.crashed)
         iso->conf.crashed(iso->conf.ctx, said, broken, err, sizeof err);
-    if (err[0]) {
-        pthread_mutex_lock(&iso->lock);
+    pthread_mutex_lock(&iso->lock);
+    if (err[0])
         snprintf(iso->pending, sizeof iso->pending, "%s", err);
-        pthread_mutex_unlock(&iso->lock);
-    }
+    bury_locked(h, why);
+    pthread_mutex_unlock(&iso->lock);
     iso_helper_put(h);
     return NULL;
 }
@@ -227,9 +232,10 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
     posix_spawnattr_setsigdefault(&at, &dflt);
     posix_spawnattr_setflags(&at,
                              POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    char parent[24], memory[24], fcc[16];
+    char parent[24], memory[24], cpu[24], fcc[16];
     snprintf(parent, sizeof parent, "%ld", (long)getpid());
     snprintf(memory, sizeof memory, "%ld", cf->memory_mb);
+    snprintf(cpu, sizeof cpu, "%ld", cf->cpu_s);
     snprintf(fcc, sizeof fcc, "%08x", (unsigned)cf->proc_fcc);
     char *argv[24];
     int k = 0;
@@ -240,6 +246,8 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
     argv[k++] = parent;
     argv[k++] = (char *)"--memory";
     argv[k++] = memory;
+    argv[k++] = (char *)"--cpu";
+    argv[k++] = cpu;
     if (cf->network)
         argv[k++] = (char *)"--network";
     char *dirs = mmio_sys_strdup(h->key);

@@ -23,6 +23,8 @@
  *   timeout = SECS       an isolated plugin's limit per message (default 5)
  *   memory = MIB         an isolated plugin's address space (default 4096;
  *                        0: no limit)
+ *   cpu = SECS           an isolated plugin's helper's CPU time (default 0:
+ *                        no limit)
  *   network = no|yes     an isolated plugin may open sockets (default no)
  *   [route FOURCC]
  *   plugin = NAME        open FOURCC through this plugin ...
@@ -235,14 +237,19 @@ static void plugin_key(struct parser *p, const char *k, const char *v)
                    "timeout: expected seconds from 0.01 to 3600", &p->errors);
         else
             p->plugin->timeout_ms = (int)(secs * 1000);
-    } else if (!strcmp(k, "memory")) {
+    } else if (!strcmp(k, "memory") || !strcmp(k, "cpu")) {
         char *end;
-        long mb = strtol(v, &end, 10);
-        if (end == v || *end || mb < 0 || mb > (1L << 24))
-            report(p->file, p->line, "memory: expected MiB (0: no limit)",
+        long n = strtol(v, &end, 10);
+        int mem = *k == 'm';
+        if (end == v || *end || n < 0 || n > (1L << 24))
+            report(p->file, p->line,
+                   mem ? "memory: expected MiB (0: no limit)"
+                       : "cpu: expected seconds (0: no limit)",
                    &p->errors);
+        else if (mem)
+            p->plugin->memory_mb = n;
         else
-            p->plugin->memory_mb = mb;
+            p->plugin->cpu_s = n;
     } else {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown key '%s' in [plugin]", k);

@@ -20,6 +20,7 @@ struct mmio_plugin_conf {
     int isolate;    /* 1, 0; -1 when not said ([host] isolate decides) */
     int timeout_ms; /* an isolated plugin's limit per message */
     long memory_mb; /* an isolated plugin's address space (0: no limit) */
+    long cpu_s;     /* an isolated plugin's helper's CPU time (0: none) */
     int network;    /* an isolated plugin may open sockets */
 };
 

@@ -226,6 +226,7 @@ MMRESULT mmio_plugin_load(struct mmio_plugin *p, int global, HTASK task,
     ic.options = p->options;
     ic.timeout_ms = pc ? pc->timeout_ms : MMIO_ISOLATE_TIMEOUT_MS;
     ic.memory_mb = pc ? pc->memory_mb : MMIO_ISOLATE_MEMORY_MB;
+    ic.cpu_s = pc ? pc->cpu_s : 0;
     ic.network = pc ? pc->network > 0 : 0;
     ic.crashed = crashed;
     ic.ctx = p;

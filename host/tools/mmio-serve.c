@@ -11,8 +11,8 @@
  * so a plugin's calls land here first: what it installs is recorded (and
  * passed on to libmmio for every thread, so a name nested in the plugin's
  * own format still finds it).  Before loading anything it confines itself:
- * no new privileges, a memory limit, no sockets unless the plugin needs the
- * network (--network), and no writing but beneath the --write directories
+ * no new privileges, memory and CPU limits, no sockets unless the plugin needs
+ * the network (--network), and no writing but beneath the --write directories
  * (Landlock; none for a helper serving reads).
  */
 #define _GNU_SOURCE
@@ -535,8 +535,13 @@ static int confine_writes(char *const *dirs, int ndirs)
     return r == 0 ? 0 : -1;
 }
 
-static void confine(long memory_mb, int network, char *const *dirs, int ndirs)
+static void confine(long memory_mb, long cpu_s, int network, char *const *dirs,
+                    int ndirs)
 {
+    if (cpu_s > 0) { /* SIGXCPU at the limit, SIGKILL a little after */
+        struct rlimit rl = {(rlim_t)cpu_s, (rlim_t)cpu_s + 5};
+        setrlimit(RLIMIT_CPU, &rl);
+    }
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 #ifdef MMIO_SERVE_SANITIZED
     memory_mb = 0;
@@ -590,7 +595,7 @@ int main(int argc, char **argv)
 {
     close_inherited();
     const char *lib = NULL, *symbol = NULL;
-    long parent = 0, memory_mb = 0;
+    long parent = 0, memory_mb = 0, cpu_s = 0;
     int network = 0, a = 1, ndirs = 0;
     char *dirs[8];
     FOURCC fcc = 0;
@@ -603,6 +608,8 @@ int main(int argc, char **argv)
             parent = strtol(argv[++a], NULL, 10);
         else if (a + 1 < argc && !strcmp(argv[a], "--memory"))
             memory_mb = strtol(argv[++a], NULL, 10);
+        else if (a + 1 < argc && !strcmp(argv[a], "--cpu"))
+            cpu_s = strtol(argv[++a], NULL, 10);
         else if (a + 1 < argc && !strcmp(argv[a], "--write") && ndirs < 8)
             dirs[ndirs++] = argv[++a];
         else
@@ -614,10 +621,11 @@ int main(int argc, char **argv)
     }
     if (!lib || parent <= 0 || (argc - a != 1 && argc - a != 3) ||
         fcntl(MMIO_SERVE_FD, F_GETFD) < 0) {
-        fputs("usage: mmio-serve --lib LIBMMIO --parent PID [--memory MB] "
-              "[--network] [--write DIR]... PLUGIN.so [SYMBOL FOURCC]\n"
-              "(run by libmmio, with a socket on descriptor 3)\n",
-              stderr);
+        fputs(
+            "usage: mmio-serve --lib LIBMMIO --parent PID [--memory MB] "
+            "[--cpu S] [--network] [--write DIR]... PLUGIN.so [SYMBOL FOURCC]\n"
+            "(run by libmmio, with a socket on descriptor 3)\n",
+            stderr);
         return 64;
     }
     int sock = MMIO_SERVE_FD;
@@ -631,7 +639,7 @@ int main(int argc, char **argv)
     options = o ? strdup(o) : "";
     unsetenv(MMIO_SERVE_OPTIONS_ENV);
     setenv(MMIO_SERVE_ENV, "1", 1);
-    confine(memory_mb, network, dirs, ndirs);
+    confine(memory_mb, cpu_s, network, dirs, ndirs);
     void *libmmio = dlopen(lib, RTLD_NOW | RTLD_GLOBAL);
     if (!libmmio)
         fail(sock, "cannot load libmmio: %s", dlerror());

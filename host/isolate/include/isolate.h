@@ -29,6 +29,7 @@ struct mmio_isolate_conf {
     const char *options;
     int timeout_ms; /* per message */
     long memory_mb; /* the helper's address space; 0: unlimited */
+    long cpu_s;     /* the helper's CPU time; 0: unlimited */
     int network;    /* the plugin may open sockets */
     /* Told when a helper died or was killed (why, and whether the plugin
      * is now broken for good), on the thread that reaped it: no lock held,
