@@ -179,7 +179,9 @@ void use_bundled_plugins_with(const char *extra)
     const char *cfg = tu_path("bundled.conf");
     snprintf(text, sizeof text,
              "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
-             "system_state = %s\n%s",
+             "system_state = %s\n%s\n"
+             "# as the shipped plugins.conf: remote storage isolated\n"
+             "[plugin remote]\nnetwork = yes\n",
              BUNDLED_PLUGIN_DIR, tu_path("scan.cache"), tu_path("state"),
              tu_path("machine.state"), extra);
     tu_write(cfg, text, strlen(text));

@@ -457,7 +457,8 @@ START_TEST(tls_is_verified)
     /* given its certificate, another program reaches it */
     snprintf(conf_extra, sizeof conf_extra,
              "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
-             "system_state = %s\n[plugin remote]\noptions = cafile=%s\n",
+             "system_state = %s\n[plugin remote]\noptions = cafile=%s\n"
+             "network = yes\n",
              BUNDLED_PLUGIN_DIR, tu_path("scan2.cache"), tu_path("state2"),
              tu_path("machine2.state"), ca);
     tu_write(tu_path("ca.conf"), conf_extra, strlen(conf_extra));

@@ -176,10 +176,13 @@ static inline double mmio_serve_now_ns(void)
 static inline void mmio_serve_await(struct mmio_serve_chan *c, uint32_t was,
                                     const struct timespec *rel)
 {
-    static int cpus;
-    if (!cpus)
-        cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (cpus > 1) {
+    static _Atomic int cpus; /* 0: not asked yet (any thread may ask) */
+    int n = atomic_load_explicit(&cpus, memory_order_relaxed);
+    if (!n) {
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        atomic_store_explicit(&cpus, n, memory_order_relaxed);
+    }
+    if (n > 1) {
         double until = mmio_serve_now_ns() + MMIO_SERVE_SPIN_NS;
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&c->turn, memory_order_acquire) != was)
