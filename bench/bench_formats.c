@@ -31,23 +31,6 @@
 #define SIZE (64L << 20)
 #define REPEAT 3
 
-static char dir[400];
-
-static const char *in_dir(const char *leaf)
-{
-    static char out[4][600];
-    static int turn;
-    turn = (turn + 1) % 4;
-    snprintf(out[turn], sizeof out[turn], "%s/%s", dir, leaf);
-    return out[turn];
-}
-
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* The child side: reads NAME to its end in 64 KiB requests and prints the
  * milliseconds to the first 4 KiB. */
 static int read_child(const char *config, const char *name)
@@ -82,7 +65,7 @@ static struct result ours(const char *self, const char *name)
         int fds[2];
         if (pipe(fds) != 0)
             exit(1);
-        char *argv[] = {(char *)self, "--read", (char *)in_dir("bench.conf"),
+        char *argv[] = {(char *)self, "--read", (char *)bench_in("bench.conf"),
                         (char *)name, NULL};
         long rss;
         double t = bench_run(argv, fds[1], &rss);
@@ -166,26 +149,27 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "--read") == 0)
         return read_child(argv[2], argv[3]);
     const char *base = argc > 1 ? argv[1] : getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/bench_formats.XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(dir))
+    snprintf(bench_dir, sizeof bench_dir, "%s/bench_formats.XXXXXX",
+             base ? base : "/tmp");
+    if (!mkdtemp(bench_dir))
         return 1;
     char conf[1200], cmd[1600];
     snprintf(conf, sizeof conf,
              "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
              "system_state = %s\n",
-             BUNDLED_PLUGIN_DIR, in_dir("cache"), in_dir("state"),
-             in_dir("machine.state"));
-    FILE *f = fopen(in_dir("bench.conf"), "w");
+             BUNDLED_PLUGIN_DIR, bench_in("cache"), bench_in("state"),
+             bench_in("machine.state"));
+    FILE *f = fopen(bench_in("bench.conf"), "w");
     if (!f || fputs(conf, f) < 0 || fclose(f) != 0)
         return 1;
-    if (mmioExtConfigure(in_dir("bench.conf")) != 0)
+    if (mmioExtConfigure(bench_in("bench.conf")) != 0)
         return 1;
-    text_file(in_dir("big.txt"), SIZE);
+    text_file(bench_in("big.txt"), SIZE);
     snprintf(cmd, sizeof cmd,
              "cd '%s' && zip -q big.zip big.txt && gzip -c big.txt > big.gz "
              "&& zip -q -0 outer.zip big.zip",
-             dir);
-    if (sh(cmd) != 0)
+             bench_dir);
+    if (bench_sh(cmd) != 0)
         return 1;
     char self[600];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
@@ -198,32 +182,34 @@ int main(int argc, char **argv)
     printf("read to the end             ours     theirs  ratio   ours RSS  "
            "their RSS   first 4 KiB\n");
     char zname[600], gzname[600];
-    snprintf(zname, sizeof zname, "%s+big.txt", in_dir("big.zip"));
-    snprintf(gzname, sizeof gzname, "%s+", in_dir("big.gz"));
-    char *unzip[] = {"unzip", "-p", (char *)in_dir("big.zip"), "big.txt", NULL};
+    snprintf(zname, sizeof zname, "%s+big.txt", bench_in("big.zip"));
+    snprintf(gzname, sizeof gzname, "%s+", bench_in("big.gz"));
+    char *unzip[] = {"unzip", "-p", (char *)bench_in("big.zip"), "big.txt",
+                     NULL};
     row("zip vs unzip -p", ours(self, zname), theirs(unzip));
-    char *gunzip[] = {"gzip", "-dc", (char *)in_dir("big.gz"), NULL};
+    char *gunzip[] = {"gzip", "-dc", (char *)bench_in("big.gz"), NULL};
     row("gz vs gzip -dc", ours(self, gzname), theirs(gunzip));
-    if (sh("command -v flac >/dev/null && command -v sox >/dev/null") == 0 &&
+    if (bench_sh("command -v flac >/dev/null && command -v sox >/dev/null") ==
+            0 &&
         access(BUNDLED_PLUGIN_DIR "/sndfile.so", R_OK) == 0) {
         /* 6 minutes of 44.1 kHz stereo noise-and-tone: about 60 MiB */
         snprintf(cmd, sizeof cmd,
                  "cd '%s' && sox -q -n -r 44100 -c 2 -b 16 song.flac synth "
                  "360 sine 440 pinknoise vol 0.5",
-                 dir);
-        if (sh(cmd) == 0) {
+                 bench_dir);
+        if (bench_sh(cmd) == 0) {
             char fname[600];
-            snprintf(fname, sizeof fname, "%s+", in_dir("song.flac"));
+            snprintf(fname, sizeof fname, "%s+", bench_in("song.flac"));
             char *flac[] = {
-                "flac", "-d", "-s", "-c", (char *)in_dir("song.flac"), NULL};
+                "flac", "-d", "-s", "-c", (char *)bench_in("song.flac"), NULL};
             struct result plain = ours(self, fname);
             row("flac vs flac -d -c", plain, theirs(flac));
             snprintf(cmd, sizeof cmd,
-                     "cd '%s' && zip -q -0 songs.zip song.flac", dir);
-            if (sh(cmd) == 0) {
+                     "cd '%s' && zip -q -0 songs.zip song.flac", bench_dir);
+            if (bench_sh(cmd) == 0) {
                 char nested[700];
                 snprintf(nested, sizeof nested, "%s+song.flac+",
-                         in_dir("songs.zip"));
+                         bench_in("songs.zip"));
                 composed = 1;
                 flac_row = ours(self, nested);
                 flac_plain = plain;
@@ -232,12 +218,12 @@ int main(int argc, char **argv)
     }
     /* composition: both sides ours */
     char outer[700];
-    snprintf(outer, sizeof outer, "%s+big.zip+big.txt", in_dir("outer.zip"));
+    snprintf(outer, sizeof outer, "%s+big.zip+big.txt", bench_in("outer.zip"));
     printf("\ncomposed (ours) vs direct (ours)\n");
     row("zip-in-zip vs zip", ours(self, outer), ours(self, zname));
     if (composed)
         row("flac-in-zip vs flac", flac_row, flac_plain);
     seeks(zname);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return sh(cmd) == 0 ? 0 : 1;
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", bench_dir);
+    return bench_sh(cmd) == 0 ? 0 : 1;
 }

@@ -32,22 +32,11 @@
 #define OPENS 1000
 #define REPEAT 3
 
-static char dir[400];
-
-static const char *in_dir(const char *leaf)
-{
-    static char out[4][600];
-    static int turn;
-    turn = (turn + 1) % 4;
-    snprintf(out[turn], sizeof out[turn], "%s/%s", dir, leaf);
-    return out[turn];
-}
-
 static void write_conf(const char *leaf, const char *plugins, int isolate)
 {
     char plugin_dir[600]; /* in_dir's answers are reused: copied first */
     snprintf(plugin_dir, sizeof plugin_dir, "%s", plugins);
-    FILE *f = fopen(in_dir(leaf), "w");
+    FILE *f = fopen(bench_in(leaf), "w");
     if (!f) {
         perror(leaf);
         exit(1);
@@ -55,8 +44,8 @@ static void write_conf(const char *leaf, const char *plugins, int isolate)
     fprintf(f,
             "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\n"
             "system_state = %s\nisolate = %s\n",
-            plugin_dir, in_dir("scan.cache"), in_dir("user.state"),
-            in_dir("machine.state"), isolate ? "yes" : "no");
+            plugin_dir, bench_in("scan.cache"), bench_in("user.state"),
+            bench_in("machine.state"), isolate ? "yes" : "no");
     fclose(f);
 }
 
@@ -102,7 +91,7 @@ static void child(int kind, const char *conf, double *out)
 {
     if (mmioExtConfigure(conf) != 0)
         exit(1);
-    const char *data = in_dir("data.hstl+");
+    const char *data = bench_in("data.hstl+");
     switch (kind) {
     case WARM: /* the scan cache filled */
         if (mmioExtScan() != 0)
@@ -149,8 +138,8 @@ static void child(int kind, const char *conf, double *out)
         break;
     }
     case FLAC:
-        read_through(in_dir("song.flac+"), 65536);
-        out[0] = read_through(in_dir("song.flac+"), 65536);
+        read_through(bench_in("song.flac+"), 65536);
+        out[0] = read_through(bench_in("song.flac+"), 65536);
         break;
     default:
         exit(1);
@@ -208,25 +197,20 @@ static void pair(int kind, const char *in_conf, const char *iso_conf,
     }
 }
 
-static int sh(const char *cmd)
-{
-    int st = system(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static void cleanup(void)
 {
     char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    (void)sh(cmd);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", bench_dir);
+    (void)bench_sh(cmd);
 }
 
 int main(int argc, char **argv)
 {
     const char *base = argc > 1 ? argv[1] : getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/bench_isolate.XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        perror(dir);
+    snprintf(bench_dir, sizeof bench_dir, "%s/bench_isolate.XXXXXX",
+             base ? base : "/tmp");
+    if (!mkdtemp(bench_dir)) {
+        perror(bench_dir);
         return 1;
     }
     atexit(cleanup);
@@ -234,49 +218,49 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd,
              "mkdir -p '%s/plugins' && cp '%s/hostile.so' '%s/plugins/' && "
              "head -c %ld /dev/urandom > '%s'",
-             dir, FIXTURE_DIR, dir, SIZE, in_dir("data.hstl"));
-    if (sh(cmd) != 0)
+             bench_dir, FIXTURE_DIR, bench_dir, SIZE, bench_in("data.hstl"));
+    if (bench_sh(cmd) != 0)
         return 1;
-    write_conf("in.conf", in_dir("plugins"), 0);
-    write_conf("iso.conf", in_dir("plugins"), 1);
+    write_conf("in.conf", bench_in("plugins"), 0);
+    write_conf("iso.conf", bench_in("plugins"), 1);
     double warm[2];
-    measure(WARM, in_dir("in.conf"), warm);
+    measure(WARM, bench_in("in.conf"), warm);
 
     printf("%-40s %12s %12s %8s  %s\n", "case", "in-process", "isolated",
            "ratio", "bound");
     double in[2], iso[2];
-    pair(SEQ8, in_dir("in.conf"), in_dir("iso.conf"), in, iso);
+    pair(SEQ8, bench_in("in.conf"), bench_in("iso.conf"), in, iso);
     printf("%-40s %10.1f ms %10.1f ms %8.2f  <= 1.5\n",
            "64 MiB read, 8 KiB mmioReads", in[0] * 1e3, iso[0] * 1e3,
            iso[0] / in[0]);
-    pair(SEQ64, in_dir("in.conf"), in_dir("iso.conf"), in, iso);
+    pair(SEQ64, bench_in("in.conf"), bench_in("iso.conf"), in, iso);
     printf("%-40s %10.1f ms %10.1f ms %8.2f  <= 1.3\n",
            "64 MiB read, 64 KiB mmioReads", in[0] * 1e3, iso[0] * 1e3,
            iso[0] / in[0]);
-    pair(RANDOM, in_dir("in.conf"), in_dir("iso.conf"), in, iso);
+    pair(RANDOM, bench_in("in.conf"), bench_in("iso.conf"), in, iso);
     printf("%-40s %10.1f us %10.1f us %+7.1f us  overhead <= 15 us\n",
            "random 4 KiB seek+read, median", in[0] * 1e6, iso[0] * 1e6,
            (iso[0] - in[0]) * 1e6);
     printf("%-40s %10.1f us %10.1f us %+7.1f us\n",
            "random 4 KiB seek+read, p99", in[1] * 1e6, iso[1] * 1e6,
            (iso[1] - in[1]) * 1e6);
-    pair(OPEN_FIRST, in_dir("in.conf"), in_dir("iso.conf"), in, iso);
+    pair(OPEN_FIRST, bench_in("in.conf"), bench_in("iso.conf"), in, iso);
     printf("%-40s %10.2f ms %10.2f ms %8.2f  isolated <= 5 ms\n",
            "first open (helper start included)", in[0] * 1e3, iso[0] * 1e3,
            iso[0] / in[0]);
-    pair(OPEN_LATER, in_dir("in.conf"), in_dir("iso.conf"), in, iso);
+    pair(OPEN_LATER, bench_in("in.conf"), bench_in("iso.conf"), in, iso);
     printf("%-40s %10.1f us %10.1f us %8.2f  <= 1.5\n", "later opens (+close)",
            in[0] * 1e6, iso[0] * 1e6, iso[0] / in[0]);
 
     snprintf(cmd, sizeof cmd,
              "command -v sox >/dev/null && cd '%s' && sox -q -n -r 44100 -c 2 "
              "-b 16 song.flac synth 120 sine 440 sine 660 2>/dev/null",
-             dir);
-    if (sh(cmd) == 0) {
+             bench_dir);
+    if (bench_sh(cmd) == 0) {
         write_conf("fin.conf", BUNDLED_PLUGIN_DIR, 0);
         write_conf("fiso.conf", BUNDLED_PLUGIN_DIR, 1);
-        measure(WARM, in_dir("fin.conf"), warm);
-        pair(FLAC, in_dir("fin.conf"), in_dir("fiso.conf"), in, iso);
+        measure(WARM, bench_in("fin.conf"), warm);
+        pair(FLAC, bench_in("fin.conf"), bench_in("fiso.conf"), in, iso);
         printf("%-40s %10.1f ms %10.1f ms %8.2f  <= 1.3\n",
                "FLAC read through sndfile", in[0] * 1e3, iso[0] * 1e3,
                iso[0] / in[0]);

@@ -44,17 +44,7 @@
 #define REPEAT 3
 #define READS 1000
 
-static char dir[400], http_ep[200], s3_ep[200], s3_ak[128], s3_sk[128],
-    s3_bucket[64];
-
-static const char *in_dir(const char *leaf)
-{
-    static char out[4][600];
-    static int turn;
-    turn = (turn + 1) % 4;
-    snprintf(out[turn], sizeof out[turn], "%s/%s", dir, leaf);
-    return out[turn];
-}
+static char http_ep[200], s3_ep[200], s3_ak[128], s3_sk[128], s3_bucket[64];
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -117,8 +107,8 @@ static int configure(void)
     const char *d = getenv("BENCH_REMOTE_DIR");
     if (!d)
         return 1;
-    snprintf(dir, sizeof dir, "%s", d);
-    return mmioExtConfigure(in_dir("bench.conf")) == 0 ? 0 : 1;
+    snprintf(bench_dir, sizeof bench_dir, "%s", d);
+    return mmioExtConfigure(bench_in("bench.conf")) == 0 ? 0 : 1;
 }
 
 static int read_child(const char *name)
@@ -218,12 +208,12 @@ static void stop_servers(void)
     if (proxy_pid > 0)
         kill(proxy_pid, SIGTERM);
     sh("bash '%s/tests/servers/http.sh' stop '%s/http' >/dev/null 2>&1",
-       SOURCE_DIR, dir);
+       SOURCE_DIR, bench_dir);
     if (*s3_ep)
         sh("bash '%s/tests/servers/s3.sh' stop '%s/s3' >/dev/null 2>&1",
-           SOURCE_DIR, dir);
+           SOURCE_DIR, bench_dir);
     *s3_ep = '\0';
-    sh("rm -rf '%s'", dir);
+    sh("rm -rf '%s'", bench_dir);
 }
 
 /* Starts tests/servers/NAME.sh with its state in DIR/NAME: what it
@@ -234,7 +224,7 @@ static void start_server(const char *name, char *out, size_t cap)
     snprintf(cmd, sizeof cmd,
              "mkdir -p '%s/%s' && bash '%s/tests/servers/%s.sh' start "
              "'%s/%s' 2>&1",
-             dir, name, SOURCE_DIR, name, dir, name);
+             bench_dir, name, SOURCE_DIR, name, bench_dir, name);
     capture(out, cap, cmd);
 }
 
@@ -282,22 +272,23 @@ int main(int argc, char **argv)
         a++;
     }
     const char *base = a < argc ? argv[a] : getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/bench-remote.XXXXXX", base ? base : "/tmp");
-    if (!mkdtemp(dir))
+    snprintf(bench_dir, sizeof bench_dir, "%s/bench-remote.XXXXXX",
+             base ? base : "/tmp");
+    if (!mkdtemp(bench_dir))
         return 1;
-    setenv("BENCH_REMOTE_DIR", dir, 1);
+    setenv("BENCH_REMOTE_DIR", bench_dir, 1);
     char self[600], out[4096];
     snprintf(self, sizeof self, "%s", argv[0]);
     if (access(BUNDLED_PLUGIN_DIR "/remote.so", R_OK) != 0) {
         fprintf(stderr, "bench_remote: no remote plugin built\n");
         return 1;
     }
-    FILE *c = fopen(in_dir("bench.conf"), "w");
+    FILE *c = fopen(bench_in("bench.conf"), "w");
     fprintf(c,
             "[host]\nplugin_dir = %s\ncache = %s\nstate = %s\nsystem_state = "
             "%s\n",
-            BUNDLED_PLUGIN_DIR, in_dir("scan.cache"), in_dir("state"),
-            in_dir("system.state"));
+            BUNDLED_PLUGIN_DIR, bench_in("scan.cache"), bench_in("state"),
+            bench_in("system.state"));
     fclose(c);
     char cmd[2000];
     start_server("http", out, sizeof out);
@@ -322,9 +313,9 @@ int main(int argc, char **argv)
 
     /* the files */
     char root[700];
-    snprintf(root, sizeof root, "%s", in_dir("http/root"));
+    snprintf(root, sizeof root, "%s", bench_in("http/root"));
     sh("head -c %ld /dev/urandom > '%s/seq.bin'", SEQ_SIZE, root);
-    sh("head -c %ld /dev/urandom > '%s/up.bin'", UP_SIZE, dir);
+    sh("head -c %ld /dev/urandom > '%s/up.bin'", UP_SIZE, bench_dir);
     sh("cd '%s' && head -c 100000000 /dev/urandom > pre.bin && head -c "
        "16777216 /dev/urandom > mem.bin && head -c 93000000 /dev/urandom > "
        "post.bin && zip -q -0 big.zip pre.bin mem.bin post.bin && rm pre.bin "
@@ -357,8 +348,9 @@ int main(int argc, char **argv)
     /* random */
     char size_text[32];
     snprintf(size_text, sizeof size_text, "%ld", SEQ_SIZE);
-    ranges_config(in_dir("ranges.curl"), url, SEQ_SIZE);
-    char *curl_r[] = {"curl", "-sf", "-K", (char *)in_dir("ranges.curl"), NULL};
+    ranges_config(bench_in("ranges.curl"), url, SEQ_SIZE);
+    char *curl_r[] = {"curl", "-sf", "-K", (char *)bench_in("ranges.curl"),
+                      NULL};
     t = best_of(curl_r);
     double best_med = 1e9, best_p99 = 1e9, best_t = 1e9;
     for (int i = 0; i < REPEAT; i++) {
@@ -390,13 +382,13 @@ int main(int argc, char **argv)
     /* upload over HTTP */
     snprintf(url, sizeof url, "%s/up/ours.bin", http_ep);
     snprintf(curl_url, sizeof curl_url, "%s/up/curl.bin", http_ep);
-    char *ours_u[] = {self, "--write", (char *)in_dir("up.bin"), url, NULL};
-    char *curl_u[] = {"curl",   "-sf", "-T", (char *)in_dir("up.bin"),
+    char *ours_u[] = {self, "--write", (char *)bench_in("up.bin"), url, NULL};
+    char *curl_u[] = {"curl",   "-sf", "-T", (char *)bench_in("up.bin"),
                       curl_url, NULL};
     o = best_of(ours_u);
     t = best_of(curl_u);
     row("upload 256 MiB", o, t, "<= 1.25x (>= 0.8x the rate)");
-    if (sh("cmp -s '%s/up/ours.bin' '%s/up.bin'", root, dir) != 0) {
+    if (sh("cmp -s '%s/up/ours.bin' '%s/up.bin'", root, bench_dir) != 0) {
         fprintf(stderr, "bench_remote: the upload differs\n");
         return 1;
     }
@@ -411,13 +403,14 @@ int main(int argc, char **argv)
         snprintf(curl_url, sizeof curl_url, "%s/%s/curl.bin", s3_ep, s3_bucket);
         char userpwd[300];
         snprintf(userpwd, sizeof userpwd, "%s:%s", s3_ak, s3_sk);
-        char *ours_s[] = {self, "--write", (char *)in_dir("up.bin"), url, NULL};
+        char *ours_s[] = {self, "--write", (char *)bench_in("up.bin"), url,
+                          NULL};
         char *curl_s[] = {
             "curl",        "-sf",
             "--user",      userpwd,
             "--aws-sigv4", "aws:amz:us-east-1:s3",
             "-H",          "x-amz-content-sha256: UNSIGNED-PAYLOAD",
-            "-T",          (char *)in_dir("up.bin"),
+            "-T",          (char *)bench_in("up.bin"),
             curl_url,      NULL};
         o = best_of(ours_s);
         t = best_of(curl_s);
@@ -437,15 +430,16 @@ int main(int argc, char **argv)
     }
 
     /* member */
-    const char *log = in_dir("http/access.log");
+    const char *log = bench_in("http/access.log");
     capture(out, sizeof out, "true");
     snprintf(cmd, sizeof cmd, "wc -l < '%s'", log);
     capture(out, sizeof out, cmd);
     long before = strtol(out, NULL, 10);
     if (sh("'%s/host/mmiohost' --config '%s' cp '%s/big.zip+mem.bin' "
            "'%s/mem.out'",
-           PROJECT_BINARY_DIR, in_dir("bench.conf"), http_ep, dir) != 0 ||
-        sh("cmp -s '%s/mem.out' '%s/mem.bin'", dir, root) != 0) {
+           PROJECT_BINARY_DIR, bench_in("bench.conf"), http_ep,
+           bench_dir) != 0 ||
+        sh("cmp -s '%s/mem.out' '%s/mem.bin'", bench_dir, root) != 0) {
         fprintf(stderr, "bench_remote: the member copy failed\n");
         return 1;
     }

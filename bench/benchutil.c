@@ -55,3 +55,20 @@ double bench_best(char *const argv[], int repeat, long *rss_kib)
     }
     return best;
 }
+
+char bench_dir[400];
+
+const char *bench_in(const char *leaf)
+{
+    static char out[4][600];
+    static int turn;
+    turn = (turn + 1) % 4;
+    snprintf(out[turn], sizeof out[turn], "%s/%s", bench_dir, leaf);
+    return out[turn];
+}
+
+int bench_sh(const char *cmd)
+{
+    int st = system(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}

@@ -16,4 +16,12 @@ double bench_run(char *const argv[], int out, long *rss_kib);
  * (KiB) in *rss_kib. */
 double bench_best(char *const argv[], int repeat, long *rss_kib);
 
+/* The benchmark's scratch directory (the caller makes it), and a file
+ * in it: the answer is reused after 4 calls. */
+extern char bench_dir[400];
+const char *bench_in(const char *leaf);
+
+/* system(cmd): its exit status, -1 when it did not exit. */
+int bench_sh(const char *cmd);
+
 #endif /* MMIO_BENCHUTIL_H */

@@ -26,8 +26,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #define IDLE_MAX 8    /* idle channels kept per helper */
 #define WRITERS_MAX 4 /* helpers that may write somewhere, kept running */
 
@@ -182,31 +180,6 @@ void iso_say_pending(struct mmio_isolated *iso)
 }
 
 /* ---- start -------------------------------------------------------------- */
-/* environ with the plugin's options (malloc'd array; the entry in *extra). */
-static char **helper_env(const char *options, char **extra)
-{
-    size_t n = 0, plen = strlen(MMIO_SERVE_OPTIONS_ENV);
-    while (environ && environ[n])
-        n++;
-    char **env = mmio_sys_calloc(n + 2, sizeof *env);
-    size_t len = plen + 2 + strlen(options);
-    *extra = mmio_sys_malloc(len);
-    if (!env || !*extra) {
-        free(env);
-        free(*extra);
-        *extra = NULL;
-        return NULL;
-    }
-    snprintf(*extra, len, "%s=%s", MMIO_SERVE_OPTIONS_ENV, options);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], MMIO_SERVE_OPTIONS_ENV, plen) != 0 ||
-            environ[i][plen] != '=')
-            env[k++] = environ[i];
-    env[k++] = *extra;
-    return env;
-}
-
 static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
                  size_t cap)
 {
@@ -222,16 +195,7 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
     posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY,
                                      0);
     posix_spawn_file_actions_adddup2(&fa, sp[1], MMIO_SERVE_FD);
-    posix_spawnattr_init(&at);
-    sigset_t none, dflt;
-    sigemptyset(&none);
-    sigemptyset(&dflt);
-    sigaddset(&dflt, SIGPIPE);
-    sigaddset(&dflt, SIGCHLD);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &dflt);
-    posix_spawnattr_setflags(&at,
-                             POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    mmio_spawn_attr_init(&at, 0);
     char parent[24], memory[24], cpu[24], fcc[16];
     snprintf(parent, sizeof parent, "%ld", (long)getpid());
     snprintf(memory, sizeof memory, "%ld", cf->memory_mb);
@@ -266,8 +230,13 @@ static int spawn(struct mmio_isolated *iso, struct helper *h, char *why,
         argv[k++] = fcc;
     }
     argv[k] = NULL;
-    char *extra = NULL;
-    char **env = helper_env(cf->options ? cf->options : "", &extra);
+    /* the plugin's options ride in its environment */
+    const char *opts = cf->options ? cf->options : "";
+    size_t elen = strlen(MMIO_SERVE_OPTIONS_ENV) + strlen(opts) + 2;
+    char *extra = mmio_sys_malloc(elen);
+    if (extra)
+        snprintf(extra, elen, "%s=%s", MMIO_SERVE_OPTIONS_ENV, opts);
+    char **env = extra ? mmio_env_with(extra) : NULL;
     int rc = env && (dirs || !*h->key)
                  ? posix_spawn(&h->pid, cf->helper, &fa, &at, argv, env)
                  : ENOMEM;

@@ -38,8 +38,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
-
 #ifndef MMIO_LIBEXECDIR_REL
 #define MMIO_LIBEXECDIR_REL "../libexec/mmio"
 #endif
@@ -138,25 +136,6 @@ static double now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* environ plus MMIO_IN_CHECKER=1 (and without any older value of it). */
-static char **child_env(void)
-{
-    size_t n = 0;
-    while (environ && environ[n])
-        n++;
-    char **env = mmio_sys_calloc(n + 2, sizeof *env);
-    if (!env)
-        return NULL;
-    size_t k = 0;
-    size_t plen = strlen(MMIO_CHECK_ENV);
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], MMIO_CHECK_ENV, plen) != 0 ||
-            environ[i][plen] != '=')
-            env[k++] = environ[i];
-    env[k++] = (char *)MMIO_CHECK_ENV "=1";
-    return env;
 }
 
 static void nonce_make(char out[33])
@@ -302,19 +281,8 @@ static int spawn(const char *path, const char *symbol, const char *nonce,
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY,
                                      0);
     posix_spawn_file_actions_adddup2(&fa, vp[1], MMIO_CHECK_FD);
-    posix_spawnattr_init(&at);
-    sigset_t none, dflt;
-    sigemptyset(&none);
-    sigemptyset(&dflt);
-    sigaddset(&dflt, SIGPIPE);
-    sigaddset(&dflt, SIGCHLD);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &dflt);
-    posix_spawnattr_setpgroup(&at, 0); /* its own group: killed whole */
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-                                      POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    char **env = child_env();
+    mmio_spawn_attr_init(&at, 1);
+    char **env = mmio_env_with(MMIO_CHECK_ENV "=1");
     const char *lib = mmio_lib_file();
     char *argv[8];
     int k = 0;

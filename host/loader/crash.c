@@ -40,6 +40,24 @@ static int edit_add(struct mmio_state *st, void *ctx)
     return put(st, ctx) == 0 ? 1 : -1;
 }
 
+/* edit applied to this process's records (known here at once) and to the
+ * user's state file: 0, or -1 with what failed in err. */
+static int apply(mmio_state_edit edit, void *ctx, int load_config, char *err,
+                 size_t cap)
+{
+    mmio_host_lock();
+    if (load_config)
+        mmio_host_load_config();
+    edit(&plugin_host.crashes, ctx);
+    char *state = plugin_host.cfg.state_path
+                      ? mmio_sys_strdup(plugin_host.cfg.state_path)
+                      : NULL;
+    mmio_host_unlock();
+    int rc = state ? mmio_state_update(state, edit, ctx, err, cap) : 0;
+    free(state);
+    return rc < 0 ? -1 : 0;
+}
+
 void mmio_crash_record(struct mmio_plugin *p, const char *why, char *err,
                        size_t errcap)
 {
@@ -48,18 +66,11 @@ void mmio_crash_record(struct mmio_plugin *p, const char *why, char *err,
     c.key = p->key;
     c.when = (int64_t)time(NULL);
     c.why = (char *)why;
-    mmio_host_lock();
-    put(&plugin_host.crashes, &c); /* known here at once */
-    char *state = plugin_host.cfg.state_path
-                      ? mmio_sys_strdup(plugin_host.cfg.state_path)
-                      : NULL;
-    mmio_host_unlock();
     char failed[600];
-    if (state &&
-        mmio_state_update(state, edit_add, &c, failed, sizeof failed) < 0)
+    /* on the reaping thread: the configuration is loaded (a plugin ran) */
+    if (apply(edit_add, &c, 0, failed, sizeof failed) != 0)
         snprintf(err, errcap, "cannot record the crash of %s: %s", p->path,
                  failed);
-    free(state);
 }
 
 int mmio_crash_known_locked(const struct mmio_plugin *p, char *why, size_t cap)
@@ -100,16 +111,7 @@ static int edit_clear(struct mmio_state *st, void *ctx)
 
 void mmio_crash_clear(const char *path)
 {
-    mmio_host_lock();
-    mmio_host_load_config();
-    edit_clear(&plugin_host.crashes, (void *)path);
-    char *state = plugin_host.cfg.state_path
-                      ? mmio_sys_strdup(plugin_host.cfg.state_path)
-                      : NULL;
-    mmio_host_unlock();
     char err[700];
-    if (state &&
-        mmio_state_update(state, edit_clear, (void *)path, err, sizeof err) < 0)
+    if (apply(edit_clear, (void *)path, 1, err, sizeof err) != 0)
         mmio_msg("cannot clear crash records: %s", err);
-    free(state);
 }

@@ -13,9 +13,9 @@
  */
 #define _GNU_SOURCE
 #include "check_proto.h"
+#include "close_fds.h"
 #include "mmio_plugin.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -95,28 +95,6 @@ static int text_ok(const char *s)
         if (i > 255 || (unsigned char)s[i] < 32 || s[i] == 127)
             return 0;
     return 1;
-}
-
-/* Everything inherited but 0-2 and the verdict pipe goes. */
-static void close_inherited(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d) {
-        for (int fd = MMIO_CHECK_FD + 1; fd < 65536; fd++)
-            close(fd);
-        return;
-    }
-    int self = dirfd(d);
-    struct dirent *e;
-    int fds[1024], n = 0;
-    while ((e = readdir(d)) != NULL && n < 1024) {
-        int fd = (int)strtol(e->d_name, NULL, 10);
-        if (fd > MMIO_CHECK_FD && fd != self)
-            fds[n++] = fd;
-    }
-    closedir(d);
-    for (int i = 0; i < n; i++)
-        close(fds[i]);
 }
 
 static void read_nonce(void)
@@ -239,7 +217,7 @@ static void check_plugin(void *dl)
 
 int main(int argc, char **argv)
 {
-    close_inherited();
+    mmio_close_fds_above(MMIO_CHECK_FD); /* inherited: not the plugin's */
     int a = 1;
     const char *lib = NULL;
     if (a + 1 < argc && !strcmp(argv[a], "--lib")) {

@@ -16,10 +16,10 @@
  * (Landlock; none for a helper serving reads).
  */
 #define _GNU_SOURCE
+#include "close_fds.h"
 #include "mmio_plugin.h"
 #include "serve_proto.h"
 
-#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -441,23 +441,6 @@ static _Noreturn void fail(int sock, const char *fmt, const char *arg)
     _exit(1);
 }
 
-static void close_inherited(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    if (!d)
-        return;
-    int self = dirfd(d), fds[1024], n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL && n < 1024) {
-        int fd = (int)strtol(e->d_name, NULL, 10);
-        if (fd > MMIO_SERVE_FD && fd != self)
-            fds[n++] = fd;
-    }
-    closedir(d);
-    for (int i = 0; i < n; i++)
-        close(fds[i]);
-}
-
 /* socket() and socketpair() fail with EACCES: the plugin reaches no
  * network and no local daemon. */
 static int deny_sockets(void)
@@ -593,7 +576,7 @@ static void load(int sock, const char *path, const char *symbol, FOURCC fcc)
 
 int main(int argc, char **argv)
 {
-    close_inherited();
+    mmio_close_fds_above(MMIO_SERVE_FD); /* inherited: not the plugin's */
     const char *lib = NULL, *symbol = NULL;
     long parent = 0, memory_mb = 0, cpu_s = 0;
     int network = 0, a = 1, ndirs = 0;

@@ -9,6 +9,7 @@
 
 #include "mmio.h"
 
+#include <spawn.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -61,6 +62,14 @@ char *mmio_strdup_opt(const char *s, int *failed);
  * it is incomplete and must fail, not carry on as if the file were not
  * there. */
 int mmio_errno_transient(int err);
+
+/* ---- spawn.c: starting a helper process ------------------------------ */
+/* posix_spawn attributes: no signal blocked, SIGPIPE and SIGCHLD at their
+ * defaults, in a process group of its own when own_group. */
+void mmio_spawn_attr_init(posix_spawnattr_t *at, int own_group);
+/* environ with entry ("NAME=VALUE") in place of any NAME: a malloc'd
+ * array of borrowed strings (entry must outlive it), or NULL. */
+char **mmio_env_with(const char *entry);
 
 /* ---- debug.c: MMIO_DEBUG, one line per event -------------------------- */
 enum { MMIO_DEBUG_PROC, MMIO_DEBUG_LOADER, MMIO_DEBUG_NCATS };
