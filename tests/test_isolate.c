@@ -589,6 +589,29 @@ START_TEST(wide_names_cross_both_ways)
 }
 END_TEST
 
+/* What a procedure leaves in dwFlags and adwInfo comes back, but not the
+ * library's own bits: MMIO_ALLOCBUF from a helper would free the
+ * caller's buffer. */
+START_TEST(mmioinfo_fields_cross_back_but_not_the_librarys_bits)
+{
+    isolated_host("flags", NULL);
+    tu_pattern_file(tu_path("g.hstl"), 10000);
+    static char mine[4096];
+    HMMIO h = mmioOpen((LPSTR)hname("g.hstl"), NULL, MMIO_READ);
+    ck_assert_ptr_nonnull(h);
+    ck_assert_uint_eq(mmioSetBuffer(h, mine, sizeof mine, 0), 0);
+    char buf[100];
+    ck_assert_int_eq(mmioRead(h, buf, sizeof buf), 100);
+    MMIOINFO info;
+    mmioGetInfo(h, &info, 0);
+    ck_assert_uint_eq(info.adwInfo[2], 0xABCD);
+    ck_assert(info.dwFlags & 0x00800000);
+    ck_assert(!(info.dwFlags & MMIO_ALLOCBUF));
+    ck_assert_ptr_eq(info.pchBuffer, mine);
+    ck_assert_uint_eq(mmioClose(h, 0), 0); /* would free mine: ASan says */
+}
+END_TEST
+
 static int landlock_here(void)
 {
     return syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -633,6 +656,7 @@ Suite *suite_isolate(void)
     tcase_add_test(tc, isolated_files_read_write_and_seek_as_in_process);
     tcase_add_test(tc, threads_share_one_helper_without_waiting_for_each_other);
     tcase_add_test(tc, wide_names_cross_both_ways);
+    tcase_add_test(tc, mmioinfo_fields_cross_back_but_not_the_librarys_bits);
     tcase_add_test(tc,
                    a_crash_fails_the_file_at_once_and_the_next_open_restarts);
     tcase_add_loop_test(tc, abort_and_exit_are_reported_as_what_they_were, 0,

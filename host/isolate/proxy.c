@@ -196,7 +196,12 @@ static int answer(struct pfile *f, UINT msg, int rc, LRESULT *result)
         return -1;
     }
     const struct mmio_serve_msg *m = &f->c->shm->m;
-    f->mi->dwFlags = m->flags;
+    /* the library's own bits stay the library's: a helper that set
+     * MMIO_ALLOCBUF would have it free a buffer it does not own */
+    const DWORD kept = MMIO_RWMODE | MMIO_SHAREMODE | MMIO_CREATE | MMIO_PARSE |
+                       MMIO_DELETE | MMIO_EXIST | MMIO_ALLOCBUF | MMIO_GETTEMP |
+                       MMIO_DIRTY;
+    f->mi->dwFlags = (f->mi->dwFlags & kept) | (m->flags & ~kept);
     f->mi->wErrorRet = m->error;
     memcpy(f->mi->adwInfo, m->info, sizeof f->mi->adwInfo);
     f->hpos = m->disk_offset;
