@@ -3,7 +3,7 @@
  * bench_isolate - an isolated plugin against the same plugin in-process,
  * in one run: each measurement runs in a fresh child process of this one
  * with plugins.conf saying `isolate = no`, then `yes`, interleaved, best
- * of 3.  The plugin is the tests' hostile fixture without options, a
+ * of 5.  The plugin is the tests' hostile fixture without options, a
  * plain pass-through (pread/pwrite on its container).
  *
  *   64 MiB sequential read in 8 KiB, then 64 KiB mmioReads (unbuffered)
@@ -30,7 +30,7 @@
 #define SIZE (64L << 20)
 #define PAIRS 10000
 #define OPENS 1000
-#define REPEAT 3
+#define REPEAT 5
 
 static void write_conf(const char *leaf, const char *plugins, int isolate)
 {

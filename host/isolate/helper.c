@@ -592,7 +592,7 @@ int iso_collect(struct chan *c)
             break;
         struct timespec rel = {(time_t)left,
                                (long)((left - (double)(time_t)left) * 1e9)};
-        mmio_serve_await(c->shm, t, &rel);
+        mmio_serve_await(c->shm, MMIO_SERVE_SIDE_APP, t, &rel);
     }
     /* hung: killed, and every handle it served fails from now on */
     struct mmio_isolated *iso = h->iso;

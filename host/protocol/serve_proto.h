@@ -34,6 +34,7 @@
 #define MMIO_SERVE_PROTO_H
 
 #include <linux/futex.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -123,6 +124,9 @@ struct mmio_serve_call {
 struct mmio_serve_chan {
     _Atomic uint32_t turn;
     _Atomic uint32_t sleepers; /* sides asleep on turn (futex) */
+    _Atomic int32_t cpu[2];    /* where each side (MMIO_SERVE_SIDE_*) last
+                                  waited: spinning for a thread on one's own
+                                  CPU only keeps it from running */
     struct mmio_serve_msg m;
     struct mmio_serve_call r;
 };
@@ -171,18 +175,24 @@ static inline double mmio_serve_now_ns(void)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+enum { MMIO_SERVE_SIDE_APP = 0, MMIO_SERVE_SIDE_HELPER = 1 };
+
 /* Returns once turn no longer holds `was`, or (rel not NULL) after about
- * rel: spinning first when there is a CPU to spare, then asleep. */
-static inline void mmio_serve_await(struct mmio_serve_chan *c, uint32_t was,
-                                    const struct timespec *rel)
+ * rel: spinning first when the other side last ran on another CPU, then
+ * asleep. */
+static inline void mmio_serve_await(struct mmio_serve_chan *c, int side,
+                                    uint32_t was, const struct timespec *rel)
 {
+    int here = sched_getcpu();
+    atomic_store_explicit(&c->cpu[side], here, memory_order_relaxed);
+    int there = atomic_load_explicit(&c->cpu[!side], memory_order_relaxed);
     static _Atomic int cpus; /* 0: not asked yet (any thread may ask) */
     int n = atomic_load_explicit(&cpus, memory_order_relaxed);
     if (!n) {
         n = (int)sysconf(_SC_NPROCESSORS_ONLN);
         atomic_store_explicit(&cpus, n, memory_order_relaxed);
     }
-    if (n > 1) {
+    if (n > 1 && here != there) {
         double until = mmio_serve_now_ns() + MMIO_SERVE_SPIN_NS;
         for (unsigned i = 1;; i++) {
             if (atomic_load_explicit(&c->turn, memory_order_acquire) != was)

@@ -141,7 +141,7 @@ static int call_app(struct channel *ch)
     struct mmio_serve_chan *c = ch->c;
     mmio_serve_pass(c, SERVE_TURN_CALL);
     while (atomic_load(&c->turn) == SERVE_TURN_CALL)
-        mmio_serve_await(c, SERVE_TURN_CALL, NULL);
+        mmio_serve_await(c, MMIO_SERVE_SIDE_HELPER, SERVE_TURN_CALL, NULL);
     return 0;
 }
 
@@ -357,7 +357,7 @@ static void *serve(void *arg)
     for (;;) {
         uint32_t t = atomic_load(&c->turn);
         if (t != SERVE_TURN_HELPER) {
-            mmio_serve_await(c, t, NULL);
+            mmio_serve_await(c, MMIO_SERVE_SIDE_HELPER, t, NULL);
             continue;
         }
         if (c->m.op == SERVE_OP_QUIT)
