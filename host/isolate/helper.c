@@ -46,7 +46,7 @@ static void chan_free(struct chan *c)
 /* No lock held: closing what it left open runs procedures. */
 static void helper_free(struct helper *h)
 {
-    iso_close_left(h->handles, h->nhandles);
+    iso_close_left(h);
     while (h->chans) {
         struct chan *c = h->chans;
         h->chans = c->next;

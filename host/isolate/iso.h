@@ -106,7 +106,8 @@ int iso_collect(struct chan *c);
 /* ---- reverse.c --------------------------------------------------------- */
 /* Does what the helper asks in c->shm->r, answering in place. */
 void iso_serve_call(struct chan *c);
-/* Closes what a helper left open, and frees the array; no lock held. */
-void iso_close_left(HMMIO *handles, size_t n);
+/* Closes what a dead helper left open (files it was writing stay open:
+ * closing would commit them); no lock held. */
+void iso_close_left(struct helper *h);
 
 #endif

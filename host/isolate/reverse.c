@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "iso.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,9 +138,30 @@ void iso_serve_call(struct chan *c)
     s->r.len = out_len;
 }
 
-void iso_close_left(HMMIO *handles, size_t n)
+void iso_close_left(struct helper *h)
 {
-    for (size_t i = 0; i < n; i++)
-        mmioClose(handles[i], 0);
+    HMMIO *handles = h->handles;
+    size_t n = h->nhandles, kept = 0;
+    h->handles = NULL;
+    h->nhandles = 0;
+    for (size_t i = 0; i < n; i++) {
+        MMIOINFO info;
+        /* a file the dead plugin was writing is left open: closing it
+         * would commit what it had written so far (a member put in its
+         * archive, an upload completed), and mmio has no abort */
+        if (mmioGetInfo(handles[i], &info, 0) == 0 &&
+            (info.dwFlags & MMIO_RWMODE) != MMIO_READ)
+            kept++;
+        else
+            mmioClose(handles[i], 0);
+    }
     free(handles);
+    if (kept) { /* said on the application's next call (any thread here) */
+        pthread_mutex_lock(&h->iso->lock);
+        snprintf(h->iso->pending, sizeof h->iso->pending,
+                 "%zu file(s) that plugin %s was writing through other "
+                 "procedures are left open, uncommitted",
+                 kept, h->iso->conf.name);
+        pthread_mutex_unlock(&h->iso->lock);
+    }
 }
