@@ -31,8 +31,7 @@ void mmio_spawn_attr_init(posix_spawnattr_t *at, int own_group)
 
 char **mmio_env_with(const char *entry)
 {
-    const char *eq = strchr(entry, '=');
-    size_t plen = eq ? (size_t)(eq - entry) + 1 : strlen(entry);
+    size_t nlen = strcspn(entry, "="); /* the name's length */
     size_t n = 0;
     while (environ && environ[n])
         n++;
@@ -41,7 +40,7 @@ char **mmio_env_with(const char *entry)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], entry, plen) != 0)
+        if (strncmp(environ[i], entry, nlen) != 0 || environ[i][nlen] != '=')
             env[k++] = environ[i];
     env[k] = (char *)entry;
     return env;
