@@ -29,6 +29,28 @@
 #define IDLE_MAX 8    /* idle channels kept per helper */
 #define WRITERS_MAX 4 /* helpers that may write somewhere, kept running */
 
+/* This process's pid without a system call per open (glibc asks the
+ * kernel each time): read once, and again in a child of fork(). */
+static _Atomic pid_t self_pid;
+static pthread_once_t self_once = PTHREAD_ONCE_INIT;
+
+static void pid_forked(void)
+{
+    atomic_store(&self_pid, getpid());
+}
+
+static void pid_init(void)
+{
+    atomic_store(&self_pid, getpid());
+    pthread_atfork(NULL, NULL, pid_forked);
+}
+
+static pid_t self(void)
+{
+    pthread_once(&self_once, pid_init);
+    return atomic_load_explicit(&self_pid, memory_order_relaxed);
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -322,7 +344,7 @@ static struct helper *start(struct mmio_isolated *iso, const char *key,
         return NULL;
     }
     h->iso = iso;
-    h->owner = getpid();
+    h->owner = self();
     h->sock = h->pidfd = -1;
     h->refs = 2; /* the running list and the watcher */
     if (spawn(iso, h, why, cap) != 0) {
@@ -379,7 +401,7 @@ struct helper *iso_helper_get(struct mmio_isolated *iso, const char *key,
     while (iso->starting)
         pthread_cond_wait(&iso->cond, &iso->lock);
     struct helper *dropped = NULL;
-    if (iso->running && iso->running->owner != getpid()) {
+    if (iso->running && iso->running->owner != self()) {
         /* a child of fork(): the parent's helpers are not ours to use
          * (their watchers are not here); left as they are */
         iso->running = NULL;

@@ -150,9 +150,10 @@ static inline uint32_t mmio_serve_win_of(size_t size)
  * CPU costs tens of microseconds on a virtual machine (a few on the same
  * CPU).  So a side that waits first spins a little (a caller in a loop of
  * small reads sends its next request within that time, and the answer to
- * a small one comes within it), then sleeps on the futex, counted in
- * `sleepers`; the other side makes the wake-up call only when someone
- * sleeps.  Shared futexes: the channel is mapped in two processes. */
+ * a small one comes within it), or, when both sides share a CPU (the
+ * scheduler likes to put threads that wake each other together), yields
+ * it for that time; then it sleeps on the futex, counted in `sleepers`;
+ * the other side makes the wake-up call only when someone sleeps.  Shared futexes: the channel is mapped in two processes. */
 #define MMIO_SERVE_SPIN_NS 30000
 
 static inline void mmio_serve_wake(_Atomic uint32_t *word)
@@ -204,6 +205,15 @@ static inline void mmio_serve_await(struct mmio_serve_chan *c, int side,
 #elif defined(__aarch64__)
             __asm__ volatile("yield");
 #endif
+        }
+    } else if (n > 1) {
+        /* on one CPU: give it over until the answer comes, without the
+         * cost of sleeping and being woken */
+        double until = mmio_serve_now_ns() + MMIO_SERVE_SPIN_NS;
+        while (mmio_serve_now_ns() < until) {
+            if (atomic_load_explicit(&c->turn, memory_order_acquire) != was)
+                return;
+            sched_yield();
         }
     }
     atomic_fetch_add(&c->sleepers, 1);
