@@ -153,7 +153,8 @@ static inline uint32_t mmio_serve_win_of(size_t size)
  * a small one comes within it), or, when both sides share a CPU (the
  * scheduler likes to put threads that wake each other together), yields
  * it for that time; then it sleeps on the futex, counted in `sleepers`;
- * the other side makes the wake-up call only when someone sleeps.  Shared futexes: the channel is mapped in two processes. */
+ * the other side makes the wake-up call only when someone sleeps.  Shared
+ * futexes: the channel is mapped in two processes. */
 #define MMIO_SERVE_SPIN_NS 30000
 
 static inline void mmio_serve_wake(_Atomic uint32_t *word)
