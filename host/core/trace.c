@@ -9,19 +9,6 @@
 #include <stdio.h>
 #include <time.h>
 
-static const char *message_name(UINT msg, char *buf, size_t cap)
-{
-    static const char *const names[] = {"READ",  "WRITE",      "SEEK",  "OPEN",
-                                        "CLOSE", "WRITEFLUSH", "RENAME"};
-    if (msg < sizeof names / sizeof names[0])
-        return names[msg];
-    if (msg == MMIOM_CAPS)
-        return "CAPS";
-    snprintf(buf, cap, msg >= MMIOM_USER ? "USER+%u" : "0x%x",
-             msg >= MMIOM_USER ? msg - MMIOM_USER : msg);
-    return buf;
-}
-
 static double now_us(void)
 {
     struct timespec ts;
@@ -70,7 +57,7 @@ LRESULT mmio_send_traced(mmio_file *f, UINT msg, LPARAM a, LPARAM b)
     mmio_fourcc_text(f->info.fccIOProc, fcc);
     mmio_debug(MMIO_DEBUG_PROC,
                "'%s' (%s) %s %s -> %ld (%.1f us) lDiskOffset %ld -> %ld", fcc,
-               mmio_file_source(f), message_name(msg, mbuf, sizeof mbuf), args,
-               (long)r, took, (long)before, (long)f->info.lDiskOffset);
+               mmio_file_source(f), mmio_message_name(msg, mbuf, sizeof mbuf),
+               args, (long)r, took, (long)before, (long)f->info.lDiskOffset);
     return r;
 }

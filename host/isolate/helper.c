@@ -366,7 +366,6 @@ static struct helper *start(struct mmio_isolated *iso, const char *key,
     }
     if (hello(iso, h, why, cap) != 0) {
         pthread_mutex_lock(&iso->lock);
-        h->killed = 1;
         kill(h->pid, SIGKILL); /* the watcher reaps it */
         h->refs--;             /* never became current */
         pthread_mutex_unlock(&iso->lock);
@@ -624,7 +623,6 @@ int iso_collect(struct chan *c)
              "killed",
              limit);
     pthread_mutex_lock(&iso->lock);
-    h->killed = 1;
     bury_locked(h, why);
     pthread_mutex_unlock(&iso->lock);
     syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL, 0);

@@ -44,7 +44,6 @@ struct helper {
     char why[400];       /* how it ended */
     struct chan *chans;  /* iso->lock */
     unsigned nidle;      /* iso->lock */
-    int killed;          /* the application killed it (a hang) */
     pid_t owner;         /* the process that started it (not a fork) */
     char *key;           /* where it may write: "" nowhere, else
                             directories, one a line (iso_write_key) */

@@ -104,28 +104,6 @@ static void file_free(struct pfile *f)
 }
 
 /* ---- one message -------------------------------------------------------- */
-static const char *msg_name(UINT msg)
-{
-    switch (msg) {
-    case MMIOM_OPEN:
-        return "OPEN";
-    case MMIOM_CLOSE:
-        return "CLOSE";
-    case MMIOM_READ:
-        return "READ";
-    case MMIOM_WRITE:
-        return "WRITE";
-    case MMIOM_WRITEFLUSH:
-        return "WRITEFLUSH";
-    case MMIOM_SEEK:
-        return "SEEK";
-    case MMIOM_RENAME:
-        return "RENAME";
-    default:
-        return "a message";
-    }
-}
-
 /* Says, once per file, why its helper stopped serving it. */
 static void tell_dead(struct pfile *f, UINT msg)
 {
@@ -134,10 +112,11 @@ static void tell_dead(struct pfile *f, UINT msg)
     f->told = 1;
     iso_say_pending(f->pp->iso);
     const struct mmio_isolate_conf *cf = &f->pp->iso->conf;
+    char buf[16];
     mmio_msg("%s: plugin %s (%s), isolated, %s while serving it (%s); its "
              "files fail from now on",
-             f->name[0] ? f->name : "(a wide name)", cf->name, cf->path,
-             f->h->why, msg_name(msg));
+             f->name, cf->name, cf->path, f->h->why,
+             mmio_message_name(msg, buf, sizeof buf));
 }
 
 /* The lines the plugin said in the helper, said here. */
@@ -227,11 +206,9 @@ static int kept_rules(const struct pfile *f, LONG at, LRESULT r, int64_t asked)
  * for a request of n, lDiskOffset where the plugin left it. */
 static LRESULT as_broken(struct pfile *f, LRESULT r, int64_t asked, LONG n)
 {
-    if (r > asked) {
-        f->mi->lDiskOffset = f->hpos;
-        return (LRESULT)n + 1;
-    }
     f->mi->lDiskOffset = f->hpos;
+    if (r > asked)
+        return (LRESULT)n + 1;
     return r < n ? r : n;
 }
 
@@ -510,8 +487,8 @@ static LRESULT do_open(struct proxy_proc *pp, MMIOINFO *mi, LPARAM name)
         iso_write_key(narrow, key, sizeof key);
     f->h = iso_helper_get(iso, key, why, sizeof why);
     if (!f->h) {
-        mmio_msg("%s: plugin %s, isolated, cannot serve it: %s",
-                 f->name[0] ? f->name : "(a wide name)", iso->conf.name, why);
+        mmio_msg("%s: plugin %s, isolated, cannot serve it: %s", f->name,
+                 iso->conf.name, why);
         free(f);
         return MMIOERR_CANNOTOPEN;
     }

@@ -7,6 +7,8 @@
  */
 #include "util.h"
 
+#include "mmio_plugin.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -62,4 +64,17 @@ void mmio_fourcc_text(FOURCC fcc, char out[5])
         out[i] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
     }
     out[4] = '\0';
+}
+
+const char *mmio_message_name(UINT msg, char *buf, size_t cap)
+{
+    static const char *const names[] = {"READ",  "WRITE",      "SEEK",  "OPEN",
+                                        "CLOSE", "WRITEFLUSH", "RENAME"};
+    if (msg < sizeof names / sizeof names[0])
+        return names[msg];
+    if (msg == MMIOM_CAPS)
+        return "CAPS";
+    snprintf(buf, cap, msg >= MMIOM_USER ? "USER+%u" : "0x%x",
+             msg >= MMIOM_USER ? msg - MMIOM_USER : msg);
+    return buf;
 }

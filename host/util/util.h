@@ -93,6 +93,9 @@ const char *mmio_msg_last(void);
 /* A FOURCC as a person reads it ("ZIP "): printable bytes as they are,
  * others as '?'. */
 void mmio_fourcc_text(FOURCC fcc, char out[5]);
+/* A message as a person reads it ("READ", "CAPS", "USER+3"); buf holds
+ * the ones without a name. */
+const char *mmio_message_name(UINT msg, char *buf, size_t cap);
 
 /* ---- strbuf.c: a growable NUL-terminated string ------------------------ */
 struct mmio_str {
